@@ -1,0 +1,55 @@
+// Per-bank "busy until" timing of a banked memory (eDRAM, SRAM, the DRAM channel).
+//
+// Addresses are interleaved across banks in units of `interleave_bytes` (a row for the
+// eDRAM). An access of B bytes splits into per-bank chunks; each bank serves its chunk at
+// `bank_bytes_per_ns` once it is free, so a bank is reserved for chunk / bandwidth, and the
+// data is back `access_latency_ns` after the bank finishes. The access completes when its
+// slowest bank does. This is the first-order model that DRAMSys-style controllers refine with
+// command-level timing; it captures bandwidth, latency and bank conflicts (with other accesses
+// and with refresh) without a process per bank or per beat.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace kelle {
+
+struct BankGeometry {
+    int banks = 1;
+    std::uint64_t interleave_bytes = 0;
+    double bank_bytes_per_ns = 0;
+    double access_latency_ns = 0;
+};
+
+struct AccessTiming {
+    double start_ns = 0;       // when the first bank began serving it
+    double complete_ns = 0;    // when the last byte is back
+    double wait_ns = 0;        // how long the latest-starting bank made it wait past arrival
+};
+
+class BankedTiming {
+public:
+    explicit BankedTiming(const BankGeometry& geometry);
+
+    // Serves [address, address + bytes) arriving at `arrival_ns`; reserves the banks it uses.
+    AccessTiming access(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
+
+    // Reserves one bank for `duration_ns` from `earliest_ns` or from when it frees, whichever
+    // is later (refresh waits for an access in flight); returns the start.
+    double reserve(int bank, double earliest_ns, double duration_ns);
+
+    int bank_of(std::uint64_t address) const;
+    double busy_until_ns(int bank) const { return busy_until_ns_[bank]; }
+    const BankGeometry& geometry() const { return geometry_; }
+
+    // Bytes of [address, address + bytes) that fall in each bank (size: banks). Exposed
+    // because the eDRAM also needs the rows an access touches.
+    const std::vector<std::uint64_t>& split(std::uint64_t address, std::uint64_t bytes);
+
+private:
+    BankGeometry geometry_;
+    std::vector<double> busy_until_ns_;
+    std::vector<std::uint64_t> bank_bytes_;  // reused by split(): no allocation per access
+};
+
+}  // namespace kelle

@@ -1,0 +1,53 @@
+// Command extensions carried by TLM generic payloads between the platform's modules.
+//
+// Memory traffic uses plain TLM_READ/TLM_WRITE payloads (address, length). Work that is not a
+// memory access travels as a payload with one of these extensions attached and command
+// TLM_IGNORE_COMMAND: the host hands a layer of a decode step to the KV cache manager, and the
+// KV cache manager hands a compute job to the PE array.
+#pragma once
+
+#include <cstdint>
+#include <tlm>
+
+namespace kelle {
+
+struct StepScores;
+
+template <typename T>
+class CommandExtension : public tlm::tlm_extension<T> {
+public:
+    tlm::tlm_extension_base* clone() const override { return new T(static_cast<const T&>(*this)); }
+    void copy_from(const tlm::tlm_extension_base& other) override {
+        static_cast<T&>(*this) = static_cast<const T&>(other);
+    }
+};
+
+// Host -> KV cache manager.
+struct LayerCommand : CommandExtension<LayerCommand> {
+    enum class Phase { load_prompt, decode };
+    Phase phase = Phase::decode;
+    int step = 0;                        // decode step (0-based); unused for load_prompt
+    int layer = 0;
+    const StepScores* scores = nullptr;  // this step's attention scores; null for load_prompt
+};
+
+// KV cache manager -> PE array. Operands of attention are already on chip (the manager read
+// them); a GEMV streams its weight matrix from off-chip DRAM.
+struct PeCommand : CommandExtension<PeCommand> {
+    enum class Kind { gemv, attention };
+    Kind kind = Kind::gemv;
+    const char* label = "";              // "qkv", "out_proj", "ffn_up", ... for logs
+    // gemv: y[out_rows] = W[out_rows x in_cols] * x[in_cols]
+    std::uint64_t out_rows = 0;
+    std::uint64_t in_cols = 0;
+    std::uint64_t weight_address = 0;    // in DRAM
+    std::uint64_t weight_bytes = 0;      // out_rows x in_cols x dtype bytes
+    // attention: score and value-mix MACs over the resident keys, softmax on the SFU
+    std::uint64_t macs = 0;
+    std::uint64_t sfu_elements = 0;
+    // activation vectors read from / written to the on-chip buffer
+    std::uint64_t input_bytes = 0;
+    std::uint64_t output_bytes = 0;
+};
+
+}  // namespace kelle

@@ -1,0 +1,268 @@
+#include "common/config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace kelle {
+
+namespace {
+
+std::string trim(const std::string& s) {
+    const auto begin = s.find_first_not_of(" \t\r");
+    if (begin == std::string::npos) return "";
+    const auto end = s.find_last_not_of(" \t\r");
+    return s.substr(begin, end - begin + 1);
+}
+
+// Removes a trailing comment: ';' or '#' at the start or after whitespace, outside quotes.
+std::string strip_comment(const std::string& line) {
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (c == '"') quoted = !quoted;
+        if (!quoted && (c == ';' || c == '#') && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t'))
+            return line.substr(0, i);
+    }
+    return line;
+}
+
+bool has_control_bytes(const std::string& line) {
+    return std::any_of(line.begin(), line.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 && c != '\t' && c != '\r';
+    });
+}
+
+std::string format_number(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
+
+const char* type_name(ParamType type) {
+    switch (type) {
+        case ParamType::integer: return "integer";
+        case ParamType::real: return "real";
+        case ParamType::boolean: return "bool";
+        case ParamType::text: return "text";
+    }
+    return "";
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+void ParamRegistry::declare(ParamSpec spec) {
+    if (index_.count(spec.key)) throw std::logic_error("parameter declared twice: " + spec.key);
+    Value initial;
+    try {
+        initial = parse(spec, spec.default_value, "default", 0, InputOrigin::file);
+    } catch (const InputError& e) {
+        throw std::logic_error(std::string("bad default: ") + e.what());
+    }
+    index_[spec.key] = specs_.size();
+    values_[spec.key] = initial;
+    specs_.push_back(std::move(spec));
+}
+
+bool ParamRegistry::has(const std::string& key) const { return index_.count(key) != 0; }
+
+const ParamSpec& ParamRegistry::spec(const std::string& key) const {
+    const auto it = index_.find(key);
+    if (it == index_.end()) throw std::logic_error("undeclared parameter: " + key);
+    return specs_[it->second];
+}
+
+ParamRegistry::Value ParamRegistry::parse(const ParamSpec& spec, const std::string& raw, const std::string& source,
+                                          int line, InputOrigin origin) const {
+    std::string text = trim(raw);
+    if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+    auto fail = [&](const std::string& message) { return InputError(source, line, spec.key, message, origin); };
+    if (text.empty() && spec.type != ParamType::text) throw fail("empty value");
+
+    Value value;
+    double numeric = 0;
+    switch (spec.type) {
+        case ParamType::integer: {
+            char* end = nullptr;
+            errno = 0;
+            value.integer = std::strtoll(text.c_str(), &end, 10);
+            if (*end != '\0' || errno == ERANGE) throw fail("expected an integer, got '" + text + "'");
+            numeric = static_cast<double>(value.integer);
+            value.real = numeric;
+            break;
+        }
+        case ParamType::real: {
+            char* end = nullptr;
+            errno = 0;
+            value.real = std::strtod(text.c_str(), &end);
+            if (*end != '\0' || errno == ERANGE || !std::isfinite(value.real))
+                throw fail("expected a real number, got '" + text + "'");
+            numeric = value.real;
+            break;
+        }
+        case ParamType::boolean: {
+            static const std::set<std::string> yes{"true", "1", "yes", "on"}, no{"false", "0", "no", "off"};
+            if (yes.count(text)) value.boolean = true;
+            else if (!no.count(text)) throw fail("expected true or false, got '" + text + "'");
+            break;
+        }
+        case ParamType::text:
+            if (!spec.choices.empty() && std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end()) {
+                std::string list;
+                for (const auto& choice : spec.choices) list += (list.empty() ? "" : ", ") + choice;
+                throw fail("must be one of: " + list + " (got '" + text + "')");
+            }
+            break;
+    }
+    if (spec.type == ParamType::integer || spec.type == ParamType::real) {
+        if (spec.min_exclusive ? !(numeric > spec.min) : !(numeric >= spec.min))
+            throw fail(std::string("must be ") + (spec.min_exclusive ? "> " : ">= ") + format_number(spec.min) +
+                       ", got " + text);
+        if (numeric > spec.max) throw fail("must be <= " + format_number(spec.max) + ", got " + text);
+    }
+    value.text = text;
+    value.origin = line > 0 ? source + ":" + std::to_string(line) : source;
+    return value;
+}
+
+std::string ParamRegistry::closest_key(const std::string& key) const {
+    std::string best;
+    std::size_t best_distance = 4;  // suggest only near misses
+    for (const auto& s : specs_) {
+        const std::size_t d = edit_distance(key, s.key);
+        if (d < best_distance) {
+            best_distance = d;
+            best = s.key;
+        }
+    }
+    return best;
+}
+
+void ParamRegistry::set(const std::string& key, const std::string& value, const std::string& source, int line,
+                        InputOrigin origin) {
+    if (!has(key)) {
+        const std::string suggestion = closest_key(key);
+        throw InputError(source, line, key,
+                         "unknown parameter" + (suggestion.empty() ? std::string(" (see kelle-sim --help)")
+                                                                   : "; did you mean " + suggestion + "?"),
+                         origin);
+    }
+    values_[key] = parse(spec(key), value, source, line, origin);
+}
+
+void ParamRegistry::load_ini(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path, 0, "", "cannot open config file");
+    std::string section;
+    std::set<std::string> seen;
+    std::string raw;
+    for (int number = 1; std::getline(in, raw); ++number) {
+        if (has_control_bytes(raw)) throw InputError(path, number, "", "binary data, not an INI file");
+        const std::string line = trim(strip_comment(raw));
+        if (line.empty()) continue;
+        if (line.front() == '[') {
+            if (line.back() != ']') throw InputError(path, number, line, "unterminated section header");
+            section = trim(line.substr(1, line.size() - 2));
+            const bool valid = !section.empty() && std::all_of(section.begin(), section.end(), [](char c) {
+                return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+                       c == '_' || c == '.';
+            });
+            if (!valid) throw InputError(path, number, section, "bad section name");
+            continue;
+        }
+        const auto equals = line.find('=');
+        if (equals == std::string::npos) throw InputError(path, number, line, "expected key = value");
+        const std::string name = trim(line.substr(0, equals));
+        if (name.empty()) throw InputError(path, number, "", "missing key before '='");
+        const std::string key = section.empty() ? name : section + "." + name;
+        if (!seen.insert(key).second) throw InputError(path, number, key, "set twice in this file");
+        set(key, line.substr(equals + 1), path, number, InputOrigin::file);
+    }
+}
+
+void ParamRegistry::apply_assignment(const std::string& assignment) {
+    const auto equals = assignment.find('=');
+    const std::string key = equals == std::string::npos ? "" : trim(assignment.substr(0, equals));
+    if (key.empty())
+        throw InputError("--set", 0, assignment, "expected section.key=value", InputOrigin::command_line);
+    set(key, assignment.substr(equals + 1), "--set", 0, InputOrigin::command_line);
+}
+
+const ParamRegistry::Value& ParamRegistry::value(const std::string& key, ParamType type) const {
+    const ParamSpec& s = spec(key);
+    const bool readable = s.type == type || (type == ParamType::real && s.type == ParamType::integer);
+    if (!readable) throw std::logic_error("parameter " + key + " is not of the requested type");
+    return values_.at(key);
+}
+
+long long ParamRegistry::get_int(const std::string& key) const { return value(key, ParamType::integer).integer; }
+double ParamRegistry::get_real(const std::string& key) const { return value(key, ParamType::real).real; }
+bool ParamRegistry::get_bool(const std::string& key) const { return value(key, ParamType::boolean).boolean; }
+const std::string& ParamRegistry::get_text(const std::string& key) const { return value(key, ParamType::text).text; }
+
+std::string ParamRegistry::origin_of(const std::string& key) const {
+    spec(key);
+    return values_.at(key).origin;
+}
+
+std::string ParamRegistry::help_text() const {
+    std::ostringstream out;
+    std::string section = "\x01";
+    for (const ParamSpec& s : specs_) {
+        const auto dot = s.key.find('.');
+        const std::string this_section = dot == std::string::npos ? "" : s.key.substr(0, dot);
+        if (this_section != section) {
+            section = this_section;
+            out << "\n[" << (section.empty() ? "global" : section) << "]\n";
+        }
+        std::string range;
+        if (!s.choices.empty()) {
+            for (const auto& c : s.choices) range += (range.empty() ? "one of " : "|") + c;
+        } else if (s.type == ParamType::integer || s.type == ParamType::real) {
+            if (std::isfinite(s.min)) range = (s.min_exclusive ? "> " : ">= ") + format_number(s.min);
+            if (std::isfinite(s.max)) range += (range.empty() ? "" : ", ") + std::string("<= ") + format_number(s.max);
+        }
+        out << "  " << s.key << " (" << type_name(s.type) << (s.unit.empty() ? "" : ", " + s.unit)
+            << ") = " << (s.default_value.empty() ? "\"\"" : s.default_value);
+        if (!range.empty()) out << "   [" << range << "]";
+        out << "\n      " << s.help << "\n";
+    }
+    return out.str();
+}
+
+nlohmann::json ParamRegistry::to_json() const {
+    nlohmann::json out = nlohmann::json::object();
+    for (const ParamSpec& s : specs_) {
+        const Value& v = values_.at(s.key);
+        switch (s.type) {
+            case ParamType::integer: out[s.key] = v.integer; break;
+            case ParamType::real: out[s.key] = v.real; break;
+            case ParamType::boolean: out[s.key] = v.boolean; break;
+            case ParamType::text: out[s.key] = v.text; break;
+        }
+    }
+    return out;
+}
+
+}  // namespace kelle

@@ -1,0 +1,26 @@
+#include "common/memory_port.h"
+
+#include "common/units.h"
+
+namespace kelle {
+
+AccessTiming MemoryPort::serve(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+    const tlm::tlm_command command = payload.get_command();
+    if (command != tlm::TLM_READ_COMMAND && command != tlm::TLM_WRITE_COMMAND) {
+        payload.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+        return {};
+    }
+    const double arrival_ns = now_ns() + to_ns(delay);
+    const std::uint64_t bytes = payload.get_data_length();
+    const AccessTiming timing = timing_.access(arrival_ns, payload.get_address(), bytes);
+    delay += from_ns(timing.complete_ns - arrival_ns);
+
+    ++stats_.transactions;
+    (command == tlm::TLM_READ_COMMAND ? stats_.read_bytes : stats_.write_bytes) += bytes;
+    stats_.access_energy_pj += static_cast<double>(bytes) * pj_per_byte_;
+    stats_.busy_ns += timing.complete_ns - timing.start_ns;
+    payload.set_response_status(tlm::TLM_OK_RESPONSE);
+    return timing;
+}
+
+}  // namespace kelle

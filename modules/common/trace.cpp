@@ -1,0 +1,209 @@
+#include "common/trace.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "common/error.h"
+
+namespace kelle {
+
+namespace {
+
+constexpr const char* kMagic = "kelle-trace";
+constexpr std::size_t kMaxLineBytes = 1 << 20;
+
+std::vector<std::string> split(const std::string& line) {
+    std::vector<std::string> fields;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+        const std::size_t start = i;
+        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+        if (i > start) fields.push_back(line.substr(start, i - start));
+    }
+    return fields;
+}
+
+template <typename T>
+bool parse_number(const char* begin, const char* end, T& out) {
+    const auto result = std::from_chars(begin, end, out);
+    return result.ec == std::errc() && result.ptr == end;
+}
+
+template <typename T>
+bool parse_number(const std::string& text, T& out) {
+    return parse_number(text.data(), text.data() + text.size(), out);
+}
+
+}  // namespace
+
+void TraceReader::fail(const std::string& key, const std::string& message) const {
+    throw InputError(path_, line_number_, key, message);
+}
+
+TraceReader::TraceReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+    if (!in_) throw InputError(path, 0, "", "cannot open trace file");
+    read_header();
+}
+
+bool TraceReader::read_line() {
+    while (std::getline(in_, line_)) {
+        ++line_number_;
+        if (line_.size() > kMaxLineBytes) fail("", "line longer than 1 MiB");
+        for (const char c : line_) {
+            const auto u = static_cast<unsigned char>(c);
+            if ((u < 0x20 && c != '\t' && c != '\r') || u == 0x7f) fail("", "binary data, not a kelle trace");
+        }
+        const auto first = line_.find_first_not_of(" \t\r");
+        if (first == std::string::npos || line_[first] == '#') continue;
+        return true;
+    }
+    return false;
+}
+
+void TraceReader::read_header() {
+    if (!read_line()) fail("", line_number_ == 0 ? "empty file" : "no header");
+    const auto magic = split(line_);
+    if (magic.size() != 2 || magic[0] != kMagic) fail("", "not a kelle trace (expected 'kelle-trace 1' first)");
+    if (magic[1] != "1") fail("version", "unsupported trace version '" + magic[1] + "' (this reader knows 1)");
+
+    std::set<std::string> seen;
+    while (true) {
+        if (!read_line()) fail("", "truncated: header ends before 'begin'");
+        const auto fields = split(line_);
+        const std::string& key = fields[0];
+        if (key == "begin") break;
+        if (!seen.insert(key).second) fail(key, "header field given twice");
+        if (key == "model") {
+            parse_model(fields);
+            continue;
+        }
+        long long value = 0;
+        if (fields.size() != 2 || !parse_number(fields[1], value)) fail(key, "expected '" + key + " <integer>'");
+        if (key == "seed") {
+            if (value < 0) fail(key, "must be >= 0");
+            header_.seed = static_cast<std::uint64_t>(value);
+            continue;
+        }
+        if (value <= 0 || value > (1 << 30)) fail(key, "must be a positive integer, got " + fields[1]);
+        if (key == "prompt_tokens") header_.prompt_tokens = static_cast<int>(value);
+        else if (key == "decode_steps") header_.decode_steps = static_cast<int>(value);
+        else if (key == "topk") header_.topk = static_cast<int>(value);
+        else fail(key, "unknown header field");
+    }
+    for (const char* required : {"model", "prompt_tokens", "decode_steps", "topk"})
+        if (!seen.count(required)) fail(required, "missing header field before 'begin'");
+}
+
+void TraceReader::parse_model(const std::vector<std::string>& fields) {
+    std::map<std::string, std::string> values;
+    for (std::size_t i = 1; i < fields.size(); ++i) {
+        const auto equals = fields[i].find('=');
+        if (equals == std::string::npos) fail("model", "expected key=value, got '" + fields[i] + "'");
+        if (!values.emplace(fields[i].substr(0, equals), fields[i].substr(equals + 1)).second)
+            fail("model." + fields[i].substr(0, equals), "given twice");
+    }
+    ModelShape& m = header_.model;
+    const std::pair<const char*, int*> integers[] = {{"layers", &m.layers},     {"heads", &m.heads},
+                                                     {"kv_heads", &m.kv_heads}, {"head_dim", &m.head_dim},
+                                                     {"hidden", &m.hidden},     {"ffn", &m.ffn},
+                                                     {"dtype_bytes", &m.dtype_bytes}};
+    for (const auto& [name, target] : integers) {
+        const auto it = values.find(name);
+        if (it == values.end()) fail(std::string("model.") + name, "missing");
+        if (!parse_number(it->second, *target) || *target <= 0 || *target > (1 << 24))
+            fail(std::string("model.") + name, "must be a positive integer, got '" + it->second + "'");
+        values.erase(it);
+    }
+    const auto name = values.find("name");
+    if (name == values.end() || name->second.empty()) fail("model.name", "missing");
+    m.name = name->second;
+    values.erase(name);
+    const auto gated = values.find("gated_ffn");
+    if (gated == values.end() || (gated->second != "0" && gated->second != "1"))
+        fail("model.gated_ffn", "must be 0 or 1");
+    m.gated_ffn = gated->second == "1";
+    values.erase(gated);
+    if (!values.empty()) fail("model." + values.begin()->first, "unknown model field");
+    if (m.heads % m.kv_heads != 0) fail("model.kv_heads", "heads must be a multiple of kv_heads");
+    if (m.hidden != m.heads * m.head_dim) fail("model.hidden", "must equal heads x head_dim");
+}
+
+void TraceReader::parse_head_line(HeadScores& out, int layer, int head, int context) {
+    out.top.clear();
+    const char* p = line_.data();
+    const char* const end = p + line_.size();
+    auto next_field = [&](const char*& begin, const char*& stop) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) ++p;
+        begin = p;
+        while (p < end && *p != ' ' && *p != '\t' && *p != '\r') ++p;
+        stop = p;
+        return stop > begin;
+    };
+    const char *begin, *stop;
+    int got_layer = -1, got_head = -1;
+    if (!next_field(begin, stop) || !parse_number(begin, stop, got_layer) || !next_field(begin, stop) ||
+        !parse_number(begin, stop, got_head))
+        fail("head", "expected '<layer> <head> <position>:<score> ...'");
+    if (got_layer != layer || got_head != head)
+        fail("head", "expected layer " + std::to_string(layer) + " head " + std::to_string(head) + ", got layer " +
+                         std::to_string(got_layer) + " head " + std::to_string(got_head));
+    double sum = 0;
+    while (next_field(begin, stop)) {
+        const char* colon = std::find(begin, stop, ':');
+        ScoreEntry entry{};
+        if (colon == stop || !parse_number(begin, colon, entry.position))
+            fail("position", "expected <position>:<score>, got '" + std::string(begin, stop) + "'");
+        if (!parse_number(colon + 1, stop, entry.score) || !std::isfinite(entry.score) || entry.score < 0)
+            fail("score", "expected a score >= 0, got '" + std::string(colon + 1, stop) + "'");
+        if (entry.position >= static_cast<std::uint32_t>(context))
+            fail("position", "position " + std::to_string(entry.position) + " is not cached (context " +
+                                 std::to_string(context) + ")");
+        if (static_cast<int>(out.top.size()) == header_.topk)
+            fail("topk", "more than topk = " + std::to_string(header_.topk) + " entries");
+        for (const ScoreEntry& e : out.top)
+            if (e.position == entry.position) fail("position", "position " + std::to_string(entry.position) + " repeated");
+        sum += entry.score;
+        out.top.push_back(entry);
+    }
+    if (sum > 1.0 + 1e-3) fail("score", "scores of a head sum to " + std::to_string(sum) + " > 1");
+    out.residual = static_cast<float>(std::max(0.0, 1.0 - sum));
+}
+
+bool TraceReader::next(StepScores& out) {
+    if (steps_read_ == header_.decode_steps) {
+        if (read_line()) fail("", "unexpected content after the last step");
+        return false;
+    }
+    if (!read_line()) fail("step", "truncated: expected step " + std::to_string(steps_read_));
+    const auto fields = split(line_);
+    int step = -1, context = -1;
+    if (fields.size() != 4 || fields[0] != "step" || !parse_number(fields[1], step) || fields[2] != "context" ||
+        !parse_number(fields[3], context))
+        fail("step", "expected 'step <n> context <tokens>'");
+    if (step != steps_read_) fail("step", "expected step " + std::to_string(steps_read_) + ", got " + fields[1]);
+    const int expected_context = header_.prompt_tokens + step + 1;
+    if (context != expected_context)
+        fail("context", "expected " + std::to_string(expected_context) + " (prompt + step + 1), got " + fields[3]);
+
+    const ModelShape& m = header_.model;
+    out.step = step;
+    out.context_tokens = context;
+    out.heads_per_layer = m.heads;
+    out.heads.resize(static_cast<std::size_t>(m.layers) * static_cast<std::size_t>(m.heads));
+    for (int layer = 0; layer < m.layers; ++layer) {
+        for (int head = 0; head < m.heads; ++head) {
+            if (!read_line())
+                fail("head", "truncated: step " + std::to_string(step) + " ends before layer " + std::to_string(layer) +
+                                 " head " + std::to_string(head));
+            parse_head_line(out.heads[static_cast<std::size_t>(layer * m.heads + head)], layer, head, context);
+        }
+    }
+    ++steps_read_;
+    return true;
+}
+
+}  // namespace kelle

@@ -1,0 +1,81 @@
+// Decode traces, format v1 (docs/trace-format.md): the model shape, the prompt length, and for
+// every decode step, layer and query head the top-k attention scores over the cached positions.
+//
+// TraceReader streams: it holds one decode step at a time and reuses its buffers, so memory
+// does not grow with the number of steps. Every malformed input is an InputError naming the
+// file, the line and what was wrong; nothing is guessed or skipped.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace kelle {
+
+struct ModelShape {
+    std::string name;
+    int layers = 0, heads = 0, kv_heads = 0, head_dim = 0, hidden = 0, ffn = 0;
+    int dtype_bytes = 2;
+    bool gated_ffn = true;  // LLaMA: gate, up, down; OPT: up, down
+    int kv_dim() const { return kv_heads * head_dim; }
+};
+
+struct TraceHeader {
+    int version = 1;
+    ModelShape model;
+    int prompt_tokens = 0;  // positions 0..prompt_tokens-1 are cached before decode
+    int decode_steps = 0;
+    int topk = 0;           // most entries per head line
+    std::uint64_t seed = 0; // generator seed (informational)
+};
+
+struct ScoreEntry {
+    std::uint32_t position;
+    float score;
+};
+
+// One query head at one step: listed positions carry their score; `residual` (1 - their sum)
+// is spread uniformly over the unlisted cached positions.
+struct HeadScores {
+    std::vector<ScoreEntry> top;
+    float residual = 0;
+};
+
+struct StepScores {
+    int step = 0;
+    int context_tokens = 0;         // prompt_tokens + step + 1: the new token is cached too
+    std::vector<HeadScores> heads;  // layer * model.heads + head
+    int heads_per_layer = 0;
+    const HeadScores& at(int layer, int head) const {
+        return heads[static_cast<std::size_t>(layer * heads_per_layer + head)];
+    }
+};
+
+class TraceReader {
+public:
+    explicit TraceReader(const std::string& path);
+
+    const TraceHeader& header() const { return header_; }
+    const std::string& path() const { return path_; }
+
+    // Reads the next step into `out`, reusing its vectors. False after the last step (having
+    // checked that nothing but blank or comment lines follows).
+    bool next(StepScores& out);
+
+private:
+    bool read_line();  // next non-blank, non-comment line into line_; false at end of file
+    void read_header();
+    void parse_model(const std::vector<std::string>& fields);
+    void parse_head_line(HeadScores& out, int layer, int head, int context);
+    [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+
+    std::string path_;
+    std::ifstream in_;
+    std::string line_;
+    int line_number_ = 0;
+    TraceHeader header_;
+    int steps_read_ = 0;
+};
+
+}  // namespace kelle

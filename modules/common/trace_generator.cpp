@@ -1,0 +1,181 @@
+#include "common/trace_generator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "common/error.h"
+
+namespace kelle {
+
+namespace {
+
+// Shapes from the models' published configurations (Hugging Face config.json of each).
+struct Preset {
+    const char* name;
+    ModelShape shape;
+};
+
+const Preset kPresets[] = {
+    {"llama-2-7b", {"llama-2-7b", 32, 32, 32, 128, 4096, 11008, 2, true}},
+    {"llama-3.2-1b", {"llama-3.2-1b", 16, 32, 8, 64, 2048, 8192, 2, true}},
+    {"llama-3.2-3b", {"llama-3.2-3b", 28, 24, 8, 128, 3072, 8192, 2, true}},
+    {"opt-6.7b", {"opt-6.7b", 32, 32, 32, 128, 4096, 16384, 2, false}},
+    {"tiny", {"tiny", 1, 1, 1, 4, 4, 8, 2, true}},  // for hand-checked tests
+};
+
+class SplitMix64 {
+public:
+    explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
+    std::uint64_t next() {
+        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+    double between(double low, double high) { return low + (high - low) * uniform(); }
+
+private:
+    std::uint64_t state_;
+};
+
+struct HeadState {
+    SplitMix64 rng{0};
+    double sink_mass = 0, recent_mass = 0, heavy_mass = 0;
+    std::vector<std::uint32_t> heavy_positions;  // by rank: rank 0 is the heaviest
+};
+
+struct Candidate {
+    std::uint32_t position;
+    double score;
+};
+
+HeadState make_head(const GeneratorOptions& o, int layer, int head) {
+    HeadState h;
+    h.rng = SplitMix64(o.seed * 0x100000001b3ULL + static_cast<std::uint64_t>(layer) * 7919 + static_cast<std::uint64_t>(head));
+    h.sink_mass = h.rng.between(0.15, 0.40);
+    h.recent_mass = h.rng.between(0.20, 0.40);
+    h.heavy_mass = h.rng.between(0.15, 0.35);
+    // Heavy hitters start among the prompt tokens past the sinks.
+    const int first = std::min(o.sinks, o.prompt_tokens);
+    const int span = o.prompt_tokens - first;
+    for (int i = 0; i < o.heavy_hitters && span > 0; ++i)
+        h.heavy_positions.push_back(static_cast<std::uint32_t>(first + static_cast<int>(h.rng.uniform() * span)));
+    return h;
+}
+
+void add(std::vector<Candidate>& candidates, std::uint32_t position, double score) {
+    for (Candidate& c : candidates)
+        if (c.position == position) {
+            c.score += score;
+            return;
+        }
+    candidates.push_back({position, score});
+}
+
+// The structured part of one head's attention at context n; the diffuse part is added after.
+void head_scores(const GeneratorOptions& o, HeadState& h, int n, std::vector<Candidate>& candidates) {
+    candidates.clear();
+    const int sinks = std::min(o.sinks, n);
+    double total = 0;
+    for (int i = 0; i < sinks; ++i) total += 1.0 / (i + 1);
+    for (int i = 0; i < sinks; ++i)
+        add(candidates, static_cast<std::uint32_t>(i), h.sink_mass * (1.0 / (i + 1)) / total * h.rng.between(0.75, 1.25));
+
+    const int window = std::min(o.recent_window, n);
+    total = 0;
+    for (int age = 0; age < window; ++age) total += std::exp(-age / o.recent_decay_tokens);
+    for (int age = 0; age < window; ++age)
+        add(candidates, static_cast<std::uint32_t>(n - 1 - age),
+            h.recent_mass * std::exp(-age / o.recent_decay_tokens) / total * h.rng.between(0.75, 1.25));
+
+    total = 0;
+    for (std::size_t rank = 0; rank < h.heavy_positions.size(); ++rank) total += std::pow(rank + 1.0, -o.zipf_exponent);
+    for (std::size_t rank = 0; rank < h.heavy_positions.size(); ++rank)
+        add(candidates, h.heavy_positions[rank],
+            h.heavy_mass * std::pow(rank + 1.0, -o.zipf_exponent) / total * h.rng.between(0.75, 1.25));
+}
+
+// A token leaving the recency window sometimes turns into a heavy hitter, replacing the weakest.
+void turn_over(const GeneratorOptions& o, HeadState& h, int n) {
+    const int leaving = n - o.recent_window - 1;
+    if (h.heavy_positions.empty() || leaving < o.sinks || h.rng.uniform() >= o.heavy_hitter_turnover) return;
+    const auto rank = static_cast<std::size_t>(h.rng.uniform() * static_cast<double>(h.heavy_positions.size()));
+    h.heavy_positions.erase(h.heavy_positions.begin() + static_cast<std::ptrdiff_t>(rank));
+    h.heavy_positions.push_back(static_cast<std::uint32_t>(leaving));
+}
+
+void write_header(const GeneratorOptions& o, std::ostream& out) {
+    const ModelShape& m = o.model;
+    out << "kelle-trace 1\n"
+        << "# written by kelle-tracegen; score model in docs/trace-format.md\n"
+        << "model name=" << m.name << " layers=" << m.layers << " heads=" << m.heads << " kv_heads=" << m.kv_heads
+        << " head_dim=" << m.head_dim << " hidden=" << m.hidden << " ffn=" << m.ffn << " dtype_bytes=" << m.dtype_bytes
+        << " gated_ffn=" << (m.gated_ffn ? 1 : 0) << "\n"
+        << "prompt_tokens " << o.prompt_tokens << "\n"
+        << "decode_steps " << o.decode_steps << "\n"
+        << "topk " << o.topk << "\n"
+        << "seed " << o.seed << "\n"
+        << "begin\n";
+}
+
+}  // namespace
+
+ModelShape model_preset(const std::string& name) {
+    for (const Preset& p : kPresets)
+        if (name == p.name) return p.shape;
+    std::string known;
+    for (const std::string& n : model_preset_names()) known += (known.empty() ? "" : ", ") + n;
+    throw InputError("--model", 0, name, "unknown model; known: " + known, InputOrigin::command_line);
+}
+
+std::vector<std::string> model_preset_names() {
+    std::vector<std::string> names;
+    for (const Preset& p : kPresets) names.emplace_back(p.name);
+    return names;
+}
+
+void write_trace(const GeneratorOptions& o, std::ostream& out) {
+    const ModelShape& m = o.model;
+    write_header(o, out);
+    std::vector<HeadState> heads;
+    for (int layer = 0; layer < m.layers; ++layer)
+        for (int head = 0; head < m.heads; ++head) heads.push_back(make_head(o, layer, head));
+
+    std::vector<Candidate> candidates;
+    char number[32];
+    std::string line;
+    for (int step = 0; step < o.decode_steps; ++step) {
+        const int n = o.prompt_tokens + step + 1;
+        out << "step " << step << " context " << n << "\n";
+        for (int layer = 0; layer < m.layers; ++layer) {
+            for (int head = 0; head < m.heads; ++head) {
+                HeadState& h = heads[static_cast<std::size_t>(layer * m.heads + head)];
+                head_scores(o, h, n, candidates);
+                double structured = 0;
+                for (const Candidate& c : candidates) structured += c.score;
+                // Noise may push the structured mass past 1; rescale so a head's scores sum to 1.
+                const double scale = structured > 0.95 ? 0.95 / structured : 1.0;
+                const double diffuse_share = (1.0 - structured * scale) / n;
+                for (Candidate& c : candidates) c.score = c.score * scale + diffuse_share;
+                const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(o.topk), candidates.size());
+                std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k), candidates.end(),
+                                  [](const Candidate& a, const Candidate& b) {
+                                      return a.score != b.score ? a.score > b.score : a.position < b.position;
+                                  });
+                line = std::to_string(layer) + " " + std::to_string(head);
+                for (std::size_t i = 0; i < k; ++i) {
+                    // Rounded down at 6 digits so a head's listed scores never sum past 1.
+                    std::snprintf(number, sizeof number, " %u:%.6f", candidates[i].position,
+                                  std::floor(candidates[i].score * 1e6) / 1e6);
+                    line += number;
+                }
+                out << line << "\n";
+                turn_over(o, h, n);
+            }
+        }
+    }
+}
+
+}  // namespace kelle

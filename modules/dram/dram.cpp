@@ -1,0 +1,48 @@
+#include "dram/dram.h"
+
+#include "common/config.h"
+
+namespace kelle {
+
+void DramConfig::declare(ParamRegistry& registry) {
+    registry.declare(param(ParamType::real, "dram.bandwidth_gbps", "25.6", "GB/s",
+                          "channel bandwidth; LPDDR4-3200 x64 (assumption, kelle-paper.md)").positive());
+    registry.declare(param(ParamType::real, "dram.latency_ns", "100", "ns",
+                          "access latency, activate to first data incl. controller (assumption)").non_negative());
+    registry.declare(param(ParamType::real, "dram.pj_per_bit", "15", "pJ/bit",
+                          "energy per bit moved incl. interface (assumption, kelle-paper.md: 15-20)").non_negative());
+    registry.declare(param(ParamType::real, "dram.static_mw", "20", "mW",
+                          "background power of the device (assumption)").non_negative());
+}
+
+DramConfig DramConfig::from(const ParamRegistry& registry) {
+    DramConfig config;
+    config.bandwidth_gbps = registry.get_real("dram.bandwidth_gbps");
+    config.latency_ns = registry.get_real("dram.latency_ns");
+    config.pj_per_bit = registry.get_real("dram.pj_per_bit");
+    config.static_mw = registry.get_real("dram.static_mw");
+    return config;
+}
+
+namespace {
+BankGeometry channel_geometry(const DramConfig& config) {
+    // One bank standing for the whole channel: every access serialises on the port.
+    return BankGeometry{1, 4096, config.bandwidth_gbps, config.latency_ns};
+}
+}  // namespace
+
+Dram::Dram(sc_core::sc_module_name name, const DramConfig& config)
+    : sc_core::sc_module(name),
+      target_socket("target_socket"),
+      config_(config),
+      port_(channel_geometry(config), config.pj_per_bit * 8.0),
+      activity_("activity") {
+    target_socket.register_b_transport(this, &Dram::b_transport);
+}
+
+void Dram::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+    const AccessTiming timing = port_.serve(payload, delay);
+    activity_.mark(timing.start_ns, timing.complete_ns);
+}
+
+}  // namespace kelle

@@ -1,0 +1,99 @@
+// EdramController: the embedded-DRAM KV cache store, a TLM target, with its refresh.
+//
+// Geometry: `banks` banks of `row_bytes` rows, capacity_mb in all; addresses are interleaved
+// across banks row by row (row r of the address space is in bank r % banks; docs/edram.md).
+// Each bank moves `bytes_per_cycle` per cycle of `clock_mhz` after `access_cycles` of latency;
+// there is no row buffer (gain-cell eDRAM macros read a row per access).
+//
+// Refresh: the RefreshScheduler asks for a burst per (bank, interval); a burst reserves the
+// bank for rows x refresh_row_cycles and costs rows x refresh_pj_per_row. An access that
+// reaches a bank under refresh waits for it (counted as refresh stall); a burst due while an
+// access is in flight starts when the access ends.
+//
+// Retention: timing mode. Each burst adds the expected number of bit flips of the rows it
+// refreshes that have ever been written: written_bits x p_fail(interval) (RetentionModel).
+//
+// Sockets: `target_socket`. Parameters: section [edram] (EdramConfig::declare).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+#include "common/activity_trace.h"
+#include "common/memory_port.h"
+#include "edram/refresh_scheduler.h"
+#include "edram/retention_model.h"
+
+namespace kelle {
+
+class ParamRegistry;
+
+struct EdramConfig {
+    double capacity_mb = 0;
+    int banks = 0;
+    std::uint64_t row_bytes = 0;
+    double clock_mhz = 0;
+    double bytes_per_cycle = 0;
+    double access_cycles = 0;
+    double refresh_row_cycles = 0;
+    double refresh_interval_us = 0;
+    std::string refresh_policy;
+    double pj_per_byte = 0;
+    double refresh_pj_per_row = 0;
+    double static_mw_per_mb = 0;
+    double retention_safe_us = 0, retention_safe_p_fail = 0;
+    double retention_tail_us = 0, retention_tail_p_fail = 0;
+
+    std::uint64_t capacity_bytes() const;
+    std::uint64_t rows_per_bank() const;
+    double ns_per_cycle() const { return 1e3 / clock_mhz; }
+
+    static void declare(ParamRegistry& registry);
+    static EdramConfig from(const ParamRegistry& registry);  // checks the geometry adds up
+};
+
+struct EdramStats {
+    MemoryStats access;
+    std::uint64_t refresh_bursts = 0;
+    std::uint64_t rows_refreshed = 0;
+    std::uint64_t rows_skipped = 0;
+    double refresh_energy_pj = 0;
+    double refresh_stall_ns = 0;
+    double expected_bit_flips = 0;
+};
+
+class EdramController : public sc_core::sc_module, public RefreshTarget {
+public:
+    tlm_utils::simple_target_socket<EdramController> target_socket;
+
+    EdramController(sc_core::sc_module_name name, const EdramConfig& config);
+
+    void refresh_bank(int bank) override;
+
+    EdramStats stats() const;
+    const EdramConfig& config() const { return config_; }
+    double static_mw() const { return config_.static_mw_per_mb * config_.capacity_mb; }
+    void trace(sc_core::sc_trace_file* file);
+
+private:
+    void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    double refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
+    void mark_rows_written(std::uint64_t address, std::uint64_t bytes);
+
+    EdramConfig config_;
+    RetentionModel retention_;
+    MemoryPort port_;
+    RefreshScheduler scheduler_;
+    EdramStats stats_;
+    std::vector<double> refresh_end_ns_;        // per bank: end of its latest burst
+    std::vector<bool> row_written_;             // per row of the address space
+    std::vector<std::uint64_t> written_rows_;   // per bank: rows ever written
+    ActivityTrace read_activity_;
+    ActivityTrace write_activity_;
+    std::vector<std::unique_ptr<ActivityTrace>> refresh_activity_;  // per bank
+};
+
+}  // namespace kelle

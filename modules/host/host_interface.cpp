@@ -1,0 +1,64 @@
+#include "host/host_interface.h"
+
+#include "common/units.h"
+
+namespace kelle {
+
+HostInterface::HostInterface(sc_core::sc_module_name name, TraceReader& trace, Progress progress)
+    : sc_core::sc_module(name), initiator_socket("initiator_socket"), trace_(trace), progress_(std::move(progress)) {
+    SC_HAS_PROCESS(HostInterface);
+    SC_THREAD(run);
+    stats_.token_latency_ns.reserve(static_cast<std::size_t>(trace.header().decode_steps));
+}
+
+void HostInterface::trace(sc_core::sc_trace_file* file) {
+    sc_core::sc_trace(file, current_step_, "host.step");
+    sc_core::sc_trace(file, current_layer_, "host.layer");
+}
+
+void HostInterface::send(LayerCommand& command) {
+    current_layer_ = command.layer;
+    const double done_ns = issuer_.command(initiator_socket, command, now_ns());
+    sc_core::wait(from_ns(done_ns - now_ns()));
+}
+
+void HostInterface::run() {
+    // An exception leaving an SC_THREAD becomes a kernel error report and loses its type; keep
+    // it (a bad trace line is an InputError) for the platform to rethrow after sc_start.
+    try {
+        replay();
+    } catch (...) {
+        failure_ = std::current_exception();
+    }
+    stats_.end_ns = now_ns();
+    sc_core::sc_stop();
+}
+
+void HostInterface::replay() {
+    const int layers = trace_.header().model.layers;
+    LayerCommand command;
+    command.phase = LayerCommand::Phase::load_prompt;
+    for (int layer = 0; layer < layers; ++layer) {
+        command.layer = layer;
+        send(command);
+    }
+    stats_.prompt_load_ns = now_ns();
+    stats_.decode_start_ns = now_ns();
+
+    command.phase = LayerCommand::Phase::decode;
+    command.scores = &scores_;
+    while (trace_.next(scores_)) {
+        const double step_start_ns = now_ns();
+        current_step_ = scores_.step;
+        command.step = scores_.step;
+        for (int layer = 0; layer < layers; ++layer) {
+            command.layer = layer;
+            send(command);
+        }
+        stats_.token_latency_ns.push_back(now_ns() - step_start_ns);
+        ++stats_.tokens;
+        if (progress_) progress_(static_cast<int>(stats_.tokens), trace_.header().decode_steps);
+    }
+}
+
+}  // namespace kelle

@@ -1,0 +1,61 @@
+// HostInterface: replays a decode trace into the accelerator, layer by layer, over TLM.
+//
+// At start it has the prompt's KV loaded (one load_prompt LayerCommand per layer), then for
+// each decode step it reads the step's scores from the trace (streaming: one step in memory)
+// and sends one decode LayerCommand per layer, waiting out each command's annotated delay.
+// A token's latency is the simulated time from the start of its step to the end of its last
+// layer. When the trace ends it stops the simulation.
+//
+// Sockets: `initiator_socket` (to the KV cache manager). No parameters.
+#pragma once
+
+#include <exception>
+#include <functional>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
+
+#include "common/commands.h"
+#include "common/initiator.h"
+#include "common/trace.h"
+
+namespace kelle {
+
+struct HostStats {
+    std::uint64_t tokens = 0;
+    std::vector<double> token_latency_ns;  // one double per decode step
+    double prompt_load_ns = 0;
+    double decode_start_ns = 0;
+    double end_ns = 0;
+};
+
+class HostInterface : public sc_core::sc_module {
+public:
+    tlm_utils::simple_initiator_socket<HostInterface> initiator_socket;
+
+    // Called after every decode step with (steps done, steps in the trace).
+    using Progress = std::function<void(int, int)>;
+
+    HostInterface(sc_core::sc_module_name name, TraceReader& trace, Progress progress);
+
+    const HostStats& stats() const { return stats_; }
+    // The exception that ended the replay early (e.g. a malformed trace line), or null.
+    std::exception_ptr failure() const { return failure_; }
+    void trace(sc_core::sc_trace_file* file);
+
+private:
+    void run();
+    void replay();
+    void send(LayerCommand& command);
+
+    TraceReader& trace_;
+    Progress progress_;
+    StepScores scores_;
+    HostStats stats_;
+    TransactionIssuer issuer_;
+    int current_step_ = -1;   // traced; -1 while the prompt is loaded
+    int current_layer_ = -1;  // traced
+    std::exception_ptr failure_;
+};
+
+}  // namespace kelle

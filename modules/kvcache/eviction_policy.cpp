@@ -1,0 +1,98 @@
+#include "kvcache/eviction_policy.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace kelle {
+
+void HeadCache::append(std::uint32_t position, std::uint32_t slot) {
+    if (!tokens_.empty() && tokens_.back().position >= position)
+        throw std::logic_error("HeadCache: positions must arrive in increasing order");
+    tokens_.push_back(KvToken{position, slot, 0.0});
+}
+
+KvToken HeadCache::erase(std::size_t index) {
+    const KvToken token = tokens_.at(index);
+    tokens_.erase(tokens_.begin() + static_cast<std::ptrdiff_t>(index));
+    return token;
+}
+
+KvToken* HeadCache::find(std::uint32_t position) {
+    auto it = std::lower_bound(tokens_.begin(), tokens_.end(), position,
+                               [](const KvToken& t, std::uint32_t p) { return t.position < p; });
+    return (it != tokens_.end() && it->position == position) ? &*it : nullptr;
+}
+
+double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {
+    const std::size_t unlisted = static_cast<std::size_t>(context_tokens) - scores.top.size();
+    const double share = unlisted > 0 ? scores.residual / static_cast<double>(unlisted) : 0.0;
+    double listed_held = 0;
+    std::size_t listed_held_count = 0;
+    for (KvToken& token : tokens_) token.importance += share;
+    for (const ScoreEntry& entry : scores.top) {
+        if (KvToken* token = find(entry.position)) {
+            token->importance += entry.score - share;
+            listed_held += entry.score;
+            ++listed_held_count;
+        }
+    }
+    return listed_held + share * static_cast<double>(tokens_.size() - listed_held_count);
+}
+
+namespace {
+
+class FullPolicy : public EvictionPolicy {
+public:
+    const char* name() const override { return "full"; }
+    std::size_t budget_tokens() const override { return 0; }
+    std::size_t victim(const HeadCache&) const override {
+        throw std::logic_error("full policy never evicts");
+    }
+};
+
+class WindowPolicy : public EvictionPolicy {
+public:
+    explicit WindowPolicy(std::size_t budget) : budget_(budget) {}
+    const char* name() const override { return "window"; }
+    std::size_t budget_tokens() const override { return budget_; }
+    std::size_t victim(const HeadCache&) const override { return 0; }  // the oldest
+
+private:
+    std::size_t budget_;
+};
+
+class H2oPolicy : public EvictionPolicy {
+public:
+    H2oPolicy(std::size_t budget, std::size_t recent) : budget_(budget), recent_(recent) {}
+    const char* name() const override { return "h2o"; }
+    std::size_t budget_tokens() const override { return budget_; }
+    std::size_t victim(const HeadCache& head) const override {
+        const auto& tokens = head.tokens();
+        const std::size_t candidates = tokens.size() - std::min(recent_, tokens.size());
+        std::size_t best = 0;
+        for (std::size_t i = 1; i < candidates; ++i)
+            if (tokens[i].importance < tokens[best].importance) best = i;  // strict: ties keep the oldest
+        return best;
+    }
+
+private:
+    std::size_t budget_;
+    std::size_t recent_;
+};
+
+}  // namespace
+
+std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, std::size_t budget_tokens,
+                                                     std::size_t recent_tokens) {
+    if (name == "full") return std::make_unique<FullPolicy>();
+    if (budget_tokens == 0) throw std::invalid_argument("a budget of 0 tokens keeps nothing");
+    if (name == "window") return std::make_unique<WindowPolicy>(budget_tokens);
+    if (name == "h2o") {
+        if (recent_tokens >= budget_tokens)
+            throw std::invalid_argument("the recent window must be smaller than the budget");
+        return std::make_unique<H2oPolicy>(budget_tokens, recent_tokens);
+    }
+    throw std::invalid_argument("unknown eviction policy '" + name + "'");
+}
+
+}  // namespace kelle

@@ -1,0 +1,68 @@
+// KV eviction policies, free of SystemC so they are unit-tested on hand-made score sequences.
+//
+// A HeadCache is the set of tokens one (layer, KV head) keeps, in position order, each with
+// its slot in the KV store and its importance: the attention it has received so far, summed
+// over decode steps and over the query heads that share the KV head (H2O's accumulated
+// attention; with grouped-query attention the group shares one cache, so it shares one score).
+//
+// Policies (kv.policy; definitions in docs/kv-policies.md):
+//   full    keeps every token; the store spills to off-chip DRAM when it is full.
+//   window  keeps the budget_tokens most recent tokens.
+//   h2o     keeps the recent_tokens most recent tokens, and fills the rest of the budget with
+//           the tokens of highest accumulated attention (heavy hitters); ties evict the oldest.
+// StreamingLLM, AEP and AERP (Kelle's eviction and recomputation) are not built yet.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/trace.h"
+
+namespace kelle {
+
+struct KvToken {
+    std::uint32_t position = 0;
+    std::uint32_t slot = 0;
+    double importance = 0;
+};
+
+class HeadCache {
+public:
+    const std::vector<KvToken>& tokens() const { return tokens_; }
+    std::size_t size() const { return tokens_.size(); }
+
+    // Appends a token; positions arrive in increasing order.
+    void append(std::uint32_t position, std::uint32_t slot);
+    // Removes tokens()[index] and returns it.
+    KvToken erase(std::size_t index);
+
+    // Adds one query head's attention at a step over `context_tokens` cached positions:
+    // listed positions get their score, every other position residual / (unlisted count).
+    // Returns the attention mass this head put on the tokens this cache holds (1 = none lost).
+    double accumulate(const HeadScores& scores, int context_tokens);
+
+private:
+    KvToken* find(std::uint32_t position);
+
+    std::vector<KvToken> tokens_;
+};
+
+class EvictionPolicy {
+public:
+    virtual ~EvictionPolicy() = default;
+    virtual const char* name() const = 0;
+    // Most tokens one head keeps; 0 = no limit.
+    virtual std::size_t budget_tokens() const = 0;
+    // Index into head.tokens() of the token to evict; called when head holds budget_tokens().
+    virtual std::size_t victim(const HeadCache& head) const = 0;
+};
+
+// Names: full, window, h2o. Throws std::invalid_argument for an unknown name or a budget that
+// cannot hold the recent window (the platform turns it into an InputError naming the key).
+std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, std::size_t budget_tokens,
+                                                     std::size_t recent_tokens);
+
+}  // namespace kelle

@@ -1,0 +1,102 @@
+// KvCacheManager: runs one transformer layer of a decode step and owns the KV cache.
+//
+// It receives a LayerCommand from the host and, for the layer, issues in order:
+//   QKV projection GEMV (PE array, weights from DRAM)
+//   admit the new token into every KV head's cache (the eviction policy picks victims)
+//   write the new K/V slots, then read every resident K/V (KV store, spill from DRAM)
+//   attention over the resident tokens (PE array, SFU softmax)
+//   output projection and the two FFN GEMVs (PE array)
+// and then adds the step's attention scores to each resident token's importance. Phases run
+// one after the other (no overlap between them; the PE array overlaps weights and compute
+// inside a GEMV). Before touching the KV store the manager synchronises with simulated time,
+// so refresh bursts that fall inside a layer delay the accesses they collide with.
+//
+// load_prompt puts the prompt's tokens into the cache before decode: each position is admitted
+// through the policy with no attention yet (trace v1 carries no prefill scores), and the
+// resident slots are written. Prefill compute is not modelled yet.
+//
+// Sockets: `target_socket` (host), `pe_socket`, `kv_socket` (eDRAM or SRAM KV store),
+// `dram_socket` (spill). Parameters: section [kv] (KvConfig::declare).
+#pragma once
+
+#include <limits>
+#include <memory>
+#include <string>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+#include "common/commands.h"
+#include "common/initiator.h"
+#include "common/trace.h"
+#include "kvcache/eviction_policy.h"
+#include "kvcache/kv_layout.h"
+
+namespace kelle {
+
+class ParamRegistry;
+
+struct KvConfig {
+    std::string policy;
+    std::uint64_t budget_tokens = 0;
+    std::uint64_t recent_tokens = 0;
+    std::string store;  // "edram" or "sram"
+
+    static void declare(ParamRegistry& registry);
+    static KvConfig from(const ParamRegistry& registry);
+};
+
+struct KvStats {
+    std::uint64_t commands = 0;
+    std::uint64_t evictions = 0;
+    std::uint64_t recomputes = 0;  // AERP recomputation is not built yet: always 0
+    std::uint64_t resident_tokens_max = 0;  // most tokens one (layer, KV head) held
+    std::uint64_t onchip_kv_bytes_max = 0;  // largest on-chip KV footprint
+    double attention_mass_sum = 0;
+    std::uint64_t attention_mass_samples = 0;
+    double attention_mass_min = std::numeric_limits<double>::infinity();
+};
+
+class KvCacheManager : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<KvCacheManager> target_socket;
+    tlm_utils::simple_initiator_socket<KvCacheManager> pe_socket;
+    tlm_utils::simple_initiator_socket<KvCacheManager> kv_socket;
+    tlm_utils::simple_initiator_socket<KvCacheManager> dram_socket;
+
+    KvCacheManager(sc_core::sc_module_name name, const KvConfig& config, const TraceHeader& header,
+                   std::uint64_t onchip_capacity_bytes);
+
+    const KvStats& stats() const { return stats_; }
+    const KvLayout& layout() const { return layout_; }
+    void trace(sc_core::sc_trace_file* file);
+
+private:
+    void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    double load_prompt(int layer, double t_ns);
+    double decode_layer(const LayerCommand& command, double t_ns);
+
+    double gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns);
+    double attention(int layer, double t_ns);
+    void admit(int region, std::uint32_t position);
+    double write_slots(int region, std::uint64_t slot, double t_ns);
+    double transfer_region(int region, tlm::tlm_command command, double t_ns);
+    double sync(double t_ns);
+    void accumulate(int layer, const StepScores& scores);
+    void update_footprint();
+
+    KvConfig config_;
+    TraceHeader header_;
+    std::unique_ptr<EvictionPolicy> policy_;
+    KvLayout layout_;
+    std::vector<HeadCache> heads_;                        // per region
+    std::vector<std::vector<std::uint32_t>> free_slots_;  // per region
+    std::vector<std::uint32_t> fresh_slot_;               // per region: next never-used slot
+    KvStats stats_;
+    int resident_tokens_ = 0;  // all heads, traced
+    TransactionIssuer issuer_;
+    PeCommand pe_command_;
+};
+
+}  // namespace kelle

@@ -1,0 +1,99 @@
+#include "pe_array/pe_array.h"
+
+#include <algorithm>
+
+#include "common/config.h"
+#include "common/units.h"
+
+namespace kelle {
+
+void PeConfig::declare(ParamRegistry& registry) {
+    registry.declare(param(ParamType::real, "clock_mhz", "1000", "MHz",
+                          "accelerator core clock (PE array, SFU) (assumption, kelle-paper.md)").positive());
+    registry.declare(param(ParamType::integer, "pe.rows", "32", "",
+                          "systolic array rows (assumption, kelle-paper.md)").positive());
+    registry.declare(param(ParamType::integer, "pe.cols", "32", "",
+                          "systolic array columns (assumption, kelle-paper.md)").positive());
+    registry.declare(param(ParamType::integer, "pe.sfu_lanes", "32", "elements/cycle",
+                          "softmax throughput of the SFU (assumption)").positive());
+    registry.declare(param(ParamType::real, "pe.mac_pj", "0.5", "pJ",
+                          "energy of one 16-bit MAC incl. operand registers, 28 nm (assumption: Horowitz "
+                          "ISSCC 2014 45 nm fp16 mult+add ~1.5 pJ, scaled)").non_negative());
+    registry.declare(param(ParamType::real, "pe.sfu_pj_per_element", "5", "pJ",
+                          "softmax per element: exp, sum, divide (assumption)").non_negative());
+    registry.declare(param(ParamType::real, "pe.static_mw", "30", "mW",
+                          "leakage of the PE array, SFU and control, 28 nm (assumption)").non_negative());
+}
+
+PeConfig PeConfig::from(const ParamRegistry& registry) {
+    PeConfig config;
+    config.clock_mhz = registry.get_real("clock_mhz");
+    config.geometry.rows = static_cast<std::uint64_t>(registry.get_int("pe.rows"));
+    config.geometry.cols = static_cast<std::uint64_t>(registry.get_int("pe.cols"));
+    config.geometry.sfu_lanes = static_cast<std::uint64_t>(registry.get_int("pe.sfu_lanes"));
+    config.mac_pj = registry.get_real("pe.mac_pj");
+    config.sfu_pj_per_element = registry.get_real("pe.sfu_pj_per_element");
+    config.static_mw = registry.get_real("pe.static_mw");
+    return config;
+}
+
+PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& config)
+    : sc_core::sc_module(name),
+      target_socket("target_socket"),
+      dram_socket("dram_socket"),
+      buffer_socket("buffer_socket"),
+      config_(config),
+      activity_("activity") {
+    target_socket.register_b_transport(this, &PeArray::b_transport);
+}
+
+void PeArray::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+    const PeCommand* command = payload.get_extension<PeCommand>();
+    if (command == nullptr) {
+        payload.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+        return;
+    }
+    const double start_ns = now_ns() + to_ns(delay);
+    const double done_ns = execute(*command, start_ns);
+    delay += from_ns(done_ns - start_ns);
+    payload.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+double PeArray::execute(const PeCommand& command, double start_ns) {
+    const bool gemv = command.kind == PeCommand::Kind::gemv;
+    const std::uint64_t macs = gemv ? command.out_rows * command.in_cols : command.macs;
+    const std::uint64_t cycles = gemv ? gemv_cycles(config_.geometry, command.out_rows, command.in_cols)
+                                      : attention_cycles(config_.geometry, command.macs, command.sfu_elements);
+    const double compute_ns = static_cast<double>(cycles) * config_.ns_per_cycle();
+
+    const double inputs_ready_ns = buffer_access(tlm::TLM_READ_COMMAND, command.input_bytes, start_ns);
+    double core_ns = compute_ns;
+    if (gemv) {
+        const double stream_ns = stream_weights(command, inputs_ready_ns) - inputs_ready_ns;
+        stats_.weight_stream_ns += stream_ns;
+        ++(stream_ns > compute_ns ? stats_.memory_bound_gemvs : stats_.compute_bound_gemvs);
+        core_ns = std::max(core_ns, stream_ns);
+    }
+    activity_.mark(inputs_ready_ns, inputs_ready_ns + core_ns);
+    const double done_ns = buffer_access(tlm::TLM_WRITE_COMMAND, command.output_bytes, inputs_ready_ns + core_ns);
+
+    ++stats_.commands;
+    stats_.macs += macs;
+    stats_.sfu_elements += command.sfu_elements;
+    stats_.compute_ns += compute_ns;
+    stats_.compute_energy_pj += static_cast<double>(macs) * config_.mac_pj +
+                                static_cast<double>(command.sfu_elements) * config_.sfu_pj_per_element;
+    return done_ns;
+}
+
+double PeArray::buffer_access(tlm::tlm_command command, std::uint64_t bytes, double at_ns) {
+    if (bytes == 0) return at_ns;
+    return issuer_.memory(buffer_socket, command, 0, bytes, at_ns);
+}
+
+double PeArray::stream_weights(const PeCommand& command, double at_ns) {
+    if (command.weight_bytes == 0) return at_ns;
+    return issuer_.memory(dram_socket, tlm::TLM_READ_COMMAND, command.weight_address, command.weight_bytes, at_ns);
+}
+
+}  // namespace kelle

@@ -1,0 +1,75 @@
+// PeArray: the systolic MAC array with its SFU (softmax), as a TLM target of compute commands.
+//
+// A PeCommand (common/commands.h) is either a GEMV whose weights stream from DRAM, or the
+// attention of one layer over the resident KV. Timing of a command:
+//   read the input activations from the buffer SRAM,
+//   then max(weight stream from DRAM, compute cycles / clock)  -- tiles are double-buffered,
+//   then write the output activations to the buffer SRAM.
+// Cycle counts: pe_timing.h. Energy: MACs x mac_pj + softmax elements x sfu_pj_per_element.
+// The eviction unit's top-k search is not timed yet (it is part of the KV-policy work).
+//
+// Sockets: `target_socket` (commands), `dram_socket` (weights), `buffer_socket` (activations).
+// Parameters: clock_mhz and section [pe] (PeConfig::declare).
+#pragma once
+
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "common/activity_trace.h"
+#include "common/commands.h"
+#include "common/initiator.h"
+#include "pe_array/pe_timing.h"
+
+namespace kelle {
+
+class ParamRegistry;
+
+struct PeConfig {
+    double clock_mhz = 0;
+    PeGeometry geometry;
+    double mac_pj = 0;
+    double sfu_pj_per_element = 0;
+    double static_mw = 0;
+
+    double ns_per_cycle() const { return 1e3 / clock_mhz; }
+    static void declare(ParamRegistry& registry);
+    static PeConfig from(const ParamRegistry& registry);
+};
+
+struct PeStats {
+    std::uint64_t commands = 0;
+    std::uint64_t macs = 0;
+    std::uint64_t sfu_elements = 0;
+    double compute_energy_pj = 0;
+    double compute_ns = 0;           // array + SFU busy time
+    double weight_stream_ns = 0;     // DRAM time of the weights the GEMVs streamed
+    std::uint64_t memory_bound_gemvs = 0;   // GEMVs whose weight stream outlasted the compute
+    std::uint64_t compute_bound_gemvs = 0;
+};
+
+class PeArray : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<PeArray> target_socket;
+    tlm_utils::simple_initiator_socket<PeArray> dram_socket;
+    tlm_utils::simple_initiator_socket<PeArray> buffer_socket;
+
+    PeArray(sc_core::sc_module_name name, const PeConfig& config);
+
+    const PeStats& stats() const { return stats_; }
+    const PeConfig& config() const { return config_; }
+    void trace(sc_core::sc_trace_file* file) { activity_.trace(file, "pe.busy"); }
+
+private:
+    void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    double execute(const PeCommand& command, double start_ns);
+    double buffer_access(tlm::tlm_command command, std::uint64_t bytes, double at_ns);
+    double stream_weights(const PeCommand& command, double at_ns);
+
+    PeConfig config_;
+    PeStats stats_;
+    TransactionIssuer issuer_;
+    ActivityTrace activity_;
+};
+
+}  // namespace kelle

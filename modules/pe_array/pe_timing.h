@@ -1,0 +1,33 @@
+// Cycle counts of the PE array, free of SystemC so they are unit-tested by hand formulas.
+//
+// The array is pe_rows x pe_cols MACs, weight-stationary. A GEMV y = W x with W of
+// out_rows x in_cols is cut into ceil(out_rows / pe_rows) x ceil(in_cols / pe_cols) tiles and
+// the array finishes one tile per cycle at full rate; partial tiles waste the idle MACs, which
+// is the utilisation loss of small or odd shapes. Weight loading into the array is hidden by
+// double buffering behind the DRAM stream that delivers the tiles. Attention's score and
+// value-mix MACs use the array at full rate (keys and values are read from the KV store into
+// the array's buffers); softmax runs on the SFU at sfu_lanes elements per cycle, after the
+// scores and before the value mix, so its cycles add.
+#pragma once
+
+#include <cstdint>
+
+namespace kelle {
+
+struct PeGeometry {
+    std::uint64_t rows = 0;
+    std::uint64_t cols = 0;
+    std::uint64_t sfu_lanes = 0;
+};
+
+inline std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+
+inline std::uint64_t gemv_cycles(const PeGeometry& pe, std::uint64_t out_rows, std::uint64_t in_cols) {
+    return ceil_div(out_rows, pe.rows) * ceil_div(in_cols, pe.cols);
+}
+
+inline std::uint64_t attention_cycles(const PeGeometry& pe, std::uint64_t macs, std::uint64_t sfu_elements) {
+    return ceil_div(macs, pe.rows * pe.cols) + ceil_div(sfu_elements, pe.sfu_lanes);
+}
+
+}  // namespace kelle

@@ -1,0 +1,77 @@
+#include "sram/sram.h"
+
+#include "common/config.h"
+#include "common/units.h"
+
+namespace kelle {
+
+void SramConfig::declare(ParamRegistry& registry) {
+    registry.declare(param(ParamType::integer, "sram.banks", "16", "",
+                          "banks (assumption)").positive());
+    registry.declare(param(ParamType::integer, "sram.interleave_bytes", "64", "B",
+                          "bank interleaving granule, one bank word line (assumption)").positive());
+    registry.declare(param(ParamType::real, "sram.clock_mhz", "1000", "MHz",
+                          "SRAM clock, same as the PE array (assumption, kelle-paper.md)").positive());
+    registry.declare(param(ParamType::real, "sram.bytes_per_cycle", "64", "B/cycle",
+                          "bytes one bank moves per cycle (assumption)").positive());
+    registry.declare(param(ParamType::real, "sram.access_cycles", "1", "cycles",
+                          "read/write latency (assumption)").non_negative());
+    registry.declare(param(ParamType::real, "sram.pj_per_byte", "2.0", "pJ/B",
+                          "access energy of a MB-class 28 nm SRAM macro (assumption; eDRAM is 0.5x, "
+                          "kelle-paper.md)").non_negative());
+    registry.declare(param(ParamType::real, "sram.static_mw_per_mb", "10", "mW/MB",
+                          "leakage of 28 nm SRAM (assumption)").non_negative());
+    registry.declare(param(ParamType::integer, "sram.buffer_kb", "512", "KB",
+                          "PE array activation buffer (assumption)").positive());
+    registry.declare(param(ParamType::real, "sram.kv_capacity_mb", "3.2", "MB",
+                          "KV store of the SRAM baselines: the eDRAM's area at 2.5x lower density "
+                          "(equal-area rule, assumption, kelle-paper.md)").positive());
+}
+
+SramConfig SramConfig::from(const ParamRegistry& registry) {
+    SramConfig config;
+    config.banks = static_cast<int>(registry.get_int("sram.banks"));
+    config.interleave_bytes = static_cast<std::uint64_t>(registry.get_int("sram.interleave_bytes"));
+    config.clock_mhz = registry.get_real("sram.clock_mhz");
+    config.bytes_per_cycle = registry.get_real("sram.bytes_per_cycle");
+    config.access_cycles = registry.get_real("sram.access_cycles");
+    config.pj_per_byte = registry.get_real("sram.pj_per_byte");
+    config.static_mw_per_mb = registry.get_real("sram.static_mw_per_mb");
+    config.buffer_bytes = static_cast<std::uint64_t>(registry.get_int("sram.buffer_kb")) * 1024;
+    config.kv_capacity_bytes =
+        static_cast<std::uint64_t>(registry.get_real("sram.kv_capacity_mb") * kBytesPerMb);
+    return config;
+}
+
+namespace {
+BankGeometry sram_geometry(const SramConfig& config) {
+    const double ns_per_cycle = 1e3 / config.clock_mhz;
+    return BankGeometry{config.banks, config.interleave_bytes, config.bytes_per_cycle / ns_per_cycle,
+                        config.access_cycles * ns_per_cycle};
+}
+}  // namespace
+
+Sram::Sram(sc_core::sc_module_name name, const SramConfig& config, std::uint64_t capacity_bytes)
+    : sc_core::sc_module(name),
+      target_socket("target_socket"),
+      config_(config),
+      capacity_bytes_(capacity_bytes),
+      port_(sram_geometry(config), config.pj_per_byte),
+      activity_("activity") {
+    target_socket.register_b_transport(this, &Sram::b_transport);
+}
+
+double Sram::static_mw() const {
+    return config_.static_mw_per_mb * static_cast<double>(capacity_bytes_) / kBytesPerMb;
+}
+
+void Sram::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+    if (payload.get_address() + payload.get_data_length() > capacity_bytes_) {
+        payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return;
+    }
+    const AccessTiming timing = port_.serve(payload, delay);
+    activity_.mark(timing.start_ns, timing.complete_ns);
+}
+
+}  // namespace kelle

@@ -1,0 +1,181 @@
+// kelle-sim: runs one configuration of the Kelle virtual platform on one decode trace.
+//
+//   kelle-sim                       embedded default: platforms/kelle.ini, the bundled trace
+//   kelle-sim --config F --trace T --stats-json S --vcd W --set section.key=value ...
+//
+// Exit status: 0 success, 1 bad input file (config, trace) or unwritable output, 2 bad
+// command line, 3 internal model error. Every error is one line on stderr.
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <systemc>
+
+#include "common/config.h"
+#include "common/error.h"
+#include "platform.h"
+#include "summary.h"
+
+namespace po = boost::program_options;
+using namespace kelle;
+
+namespace {
+
+struct Options {
+    std::string config = KELLE_DEFAULT_CONFIG;
+    std::string trace = KELLE_DEFAULT_TRACE;
+    std::vector<std::string> sets;
+    std::string stats_json;
+    std::string vcd;
+    std::uint64_t seed = 1;
+    bool progress = false;
+    bool help = false;
+};
+
+po::options_description cli_options(Options& o) {
+    po::options_description d("kelle-sim options");
+    d.add_options()
+        ("help,h", po::bool_switch(&o.help), "list options and every parameter, then exit")
+        ("config", po::value(&o.config), "platform .ini (default: platforms/kelle.ini)")
+        ("trace", po::value(&o.trace), "decode trace (default: the bundled trace, traces/default.recipe)")
+        ("set", po::value(&o.sets)->composing(), "override a parameter: section.key=value (repeatable)")
+        ("stats-json", po::value(&o.stats_json), "write the stats JSON here (docs/stats.md)")
+        ("vcd", po::value(&o.vcd), "write a VCD waveform here (name must end in .vcd)")
+        ("seed", po::value(&o.seed), "seed of the run's random draws (none are made yet; recorded in the stats)")
+        ("progress", po::bool_switch(&o.progress), "report progress on stderr even when it is not a terminal");
+    return d;
+}
+
+Options parse_command_line(int argc, char* argv[], ParamRegistry& registry) {
+    Options options;
+    const po::options_description description = cli_options(options);
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(argc, argv).options(description).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw InputError("command line", 0, "", std::string(e.what()) + " (see kelle-sim --help)",
+                         InputOrigin::command_line);
+    }
+    if (options.help) {
+        std::cout << "kelle-sim: SystemC/TLM-2.0 virtual platform of the Kelle eDRAM LLM accelerator\n\n"
+                  << description << "\nParameters (set in the .ini or with --set section.key=value):\n"
+                  << registry.help_text();
+        std::exit(0);
+    }
+    return options;
+}
+
+// Fails before the simulation, not after it, when an output cannot be written; leaves no
+// file behind when there was none.
+void check_writable(const std::string& path, const std::string& option) {
+    if (path.empty()) return;
+    const bool existed = std::ifstream(path).good();
+    if (!std::ofstream(path, std::ios::app)) throw InputError(path, 0, option, "cannot open for writing");
+    if (!existed) std::remove(path.c_str());
+}
+
+void write_stats_atomically(const std::string& path, const std::string& text) {
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << text << '\n';
+        if (!out.flush()) throw InputError(path, 0, "--stats-json", "write failed");
+    }
+    if (std::rename(temporary.c_str(), path.c_str()) != 0)
+        throw InputError(path, 0, "--stats-json", "cannot replace the file");
+}
+
+class ProgressReporter {
+public:
+    explicit ProgressReporter(bool forced) : tty_(isatty(STDERR_FILENO) != 0), enabled_(forced || tty_) {}
+
+    HostInterface::Progress callback() {
+        if (!enabled_) return nullptr;
+        return [this](int done, int total) { report(done, total); };
+    }
+
+private:
+    void report(int done, int total) {
+        const auto now = std::chrono::steady_clock::now();
+        const double wall_s = std::chrono::duration<double>(now - start_).count();
+        if (done < total && now - last_ < std::chrono::milliseconds(500)) return;
+        last_ = now;
+        std::fprintf(stderr, "%sstep %d/%d  sim %.3f ms  %.1f tokens/s wall%s", tty_ ? "\r" : "", done, total,
+                     sc_core::sc_time_stamp().to_seconds() * 1e3, done / std::max(wall_s, 1e-9),
+                     tty_ && done < total ? "" : "\n");
+        std::fflush(stderr);
+    }
+
+    bool tty_;
+    bool enabled_;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_{};
+};
+
+int run(int argc, char* argv[]) {
+    ParamRegistry registry;
+    declare_platform_parameters(registry);
+    const Options options = parse_command_line(argc, argv, registry);
+    registry.load_ini(options.config);
+    for (const std::string& assignment : options.sets) registry.apply_assignment(assignment);
+
+    if (!options.vcd.empty() && (options.vcd.size() <= 4 || options.vcd.compare(options.vcd.size() - 4, 4, ".vcd") != 0))
+        throw InputError("command line", 0, "--vcd", "file name must end in .vcd", InputOrigin::command_line);
+    check_writable(options.stats_json, "--stats-json");
+    check_writable(options.vcd, "--vcd");
+
+    TraceReader trace(options.trace);
+    check_trace_against_config(trace.header(), options.trace, registry);
+
+    // stdout is the summary table's: SystemC's informational notes (end of simulation, VCD
+    // timescale) would interleave with it.
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    ProgressReporter progress(options.progress);
+    Platform platform("kelle", registry, trace, progress.callback());
+    sc_core::sc_trace_file* vcd = nullptr;
+    if (!options.vcd.empty()) {
+        vcd = sc_core::sc_create_vcd_trace_file(options.vcd.substr(0, options.vcd.size() - 4).c_str());
+        vcd->set_time_unit(1, sc_core::SC_PS);
+        platform.trace_signals(vcd);
+    }
+
+    const auto wall_start = std::chrono::steady_clock::now();
+    sc_core::sc_start();
+    const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
+    if (platform.host().failure()) {
+        if (!options.vcd.empty()) std::remove(options.vcd.c_str());
+        std::rethrow_exception(platform.host().failure());
+    }
+
+    nlohmann::ordered_json stats = platform.stats(wall_s);
+    stats["seed"] = options.seed;
+    if (!options.stats_json.empty()) write_stats_atomically(options.stats_json, stats.dump(2));
+    print_summary(std::cout, stats);
+    return 0;
+}
+
+}  // namespace
+
+// SystemC prints its banner before sc_main runs; a static initialiser runs earlier still.
+const bool kSystemcBannerOff = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0) == 0;
+
+int sc_main(int argc, char* argv[]) {
+    try {
+        return run(argc, argv);
+    } catch (const InputError& e) {
+        std::cerr << "kelle-sim: error: " << e.what() << '\n';
+        return e.exit_status();
+    } catch (const sc_core::sc_report& e) {
+        std::cerr << "kelle-sim: internal model error: " << e.what() << '\n';
+        return 3;
+    } catch (const std::exception& e) {
+        std::cerr << "kelle-sim: internal error: " << e.what() << '\n';
+        return 3;
+    }
+}

@@ -1,0 +1,191 @@
+#include "platform.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "common/config.h"
+#include "common/error.h"
+#include "common/units.h"
+
+namespace kelle {
+
+namespace {
+const char* const kShapeKeys[] = {"layers", "heads", "kv_heads", "head_dim", "hidden", "ffn", "dtype_bytes"};
+
+int shape_field(const ModelShape& m, const std::string& key) {
+    if (key == "layers") return m.layers;
+    if (key == "heads") return m.heads;
+    if (key == "kv_heads") return m.kv_heads;
+    if (key == "head_dim") return m.head_dim;
+    if (key == "hidden") return m.hidden;
+    if (key == "ffn") return m.ffn;
+    return m.dtype_bytes;
+}
+}  // namespace
+
+void declare_platform_parameters(ParamRegistry& registry) {
+    registry.declare(param(ParamType::text, "platform", "kelle", "",
+                          "name of the system this config describes"));
+    registry.declare(param(ParamType::text, "model.name", "", "",
+                          "if set, the trace's model name must match (empty: any)"));
+    for (const char* key : kShapeKeys)
+        registry.declare(param(ParamType::integer, std::string("model.") + key, "0", "",
+                          std::string("if > 0, the trace's ") + key + " must match (0: any)").non_negative());
+    PeConfig::declare(registry);
+    KvConfig::declare(registry);
+    EdramConfig::declare(registry);
+    SramConfig::declare(registry);
+    DramConfig::declare(registry);
+}
+
+void check_trace_against_config(const TraceHeader& header, const std::string& trace_path,
+                                const ParamRegistry& registry) {
+    const std::string& name = registry.get_text("model.name");
+    if (!name.empty() && name != header.model.name)
+        throw InputError(trace_path, 0, "model.name",
+                         "trace is for '" + header.model.name + "' but the config (" +
+                             registry.origin_of("model.name") + ") says '" + name + "'");
+    for (const char* key : kShapeKeys) {
+        const std::string full = std::string("model.") + key;
+        const long long wanted = registry.get_int(full);
+        const int actual = shape_field(header.model, key);
+        if (wanted > 0 && wanted != actual)
+            throw InputError(trace_path, 0, full,
+                             "trace has " + std::to_string(actual) + " but the config (" +
+                                 registry.origin_of(full) + ") says " + std::to_string(wanted));
+    }
+}
+
+Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, TraceReader& trace,
+                   HostInterface::Progress progress)
+    : sc_core::sc_module(name), registry_(registry), trace_(trace), name_(registry.get_text("platform")) {
+    const SramConfig sram = SramConfig::from(registry);
+    const KvConfig kv = KvConfig::from(registry);
+    dram_ = std::make_unique<Dram>("dram", DramConfig::from(registry));
+    buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes);
+    pe_ = std::make_unique<PeArray>("pe_array", PeConfig::from(registry));
+
+    std::uint64_t kv_capacity_bytes = 0;
+    if (kv.store == "edram") {
+        edram_ = std::make_unique<EdramController>("edram", EdramConfig::from(registry));
+        kv_capacity_bytes = edram_->config().capacity_bytes();
+    } else {
+        sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes);
+        kv_capacity_bytes = sram.kv_capacity_bytes;
+    }
+    kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), kv_capacity_bytes);
+    host_ = std::make_unique<HostInterface>("host", trace, std::move(progress));
+
+    host_->initiator_socket.bind(kv_->target_socket);
+    kv_->pe_socket.bind(pe_->target_socket);
+    kv_->dram_socket.bind(dram_->target_socket);
+    if (edram_) kv_->kv_socket.bind(edram_->target_socket);
+    else kv_->kv_socket.bind(sram_kv_->target_socket);
+    pe_->dram_socket.bind(dram_->target_socket);
+    pe_->buffer_socket.bind(buffer_->target_socket);
+}
+
+void Platform::trace_signals(sc_core::sc_trace_file* file) {
+    host_->trace(file);
+    kv_->trace(file);
+    pe_->trace(file);
+    dram_->trace(file);
+    buffer_->trace(file, "sram.buffer_busy");
+    if (edram_) edram_->trace(file);
+    if (sram_kv_) sram_kv_->trace(file, "sram.kv_busy");
+}
+
+double percentile(std::vector<double> values, double p) {
+    if (values.empty()) return 0.0;
+    std::sort(values.begin(), values.end());
+    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
+    return values[std::max<std::size_t>(rank, 1) - 1];
+}
+
+nlohmann::ordered_json Platform::stats(double wall_time_s) const {
+    using nlohmann::ordered_json;
+    const HostStats& host = host_->stats();
+    const PeStats& pe = pe_->stats();
+    const KvStats& kv = kv_->stats();
+    const MemoryStats& dram = dram_->stats();
+    const MemoryStats& buffer = buffer_->stats();
+    const MemoryStats sram_kv = sram_kv_ ? sram_kv_->stats() : MemoryStats{};
+    const EdramStats edram = edram_ ? edram_->stats() : EdramStats{};
+    const double sim_ns = host.end_ns;
+
+    ordered_json static_mw;
+    static_mw["pe_array"] = pe_->config().static_mw;
+    static_mw["sram_buffer"] = buffer_->static_mw();
+    static_mw["sram_kv"] = sram_kv_ ? sram_kv_->static_mw() : 0.0;
+    static_mw["edram"] = edram_ ? edram_->static_mw() : 0.0;
+    static_mw["dram"] = dram_->config().static_mw;
+    double static_total_mw = 0;
+    for (const auto& item : static_mw.items()) static_total_mw += item.value().get<double>();
+
+    ordered_json energy;
+    energy["compute"] = pe.compute_energy_pj;
+    energy["sram"] = buffer.access_energy_pj + sram_kv.access_energy_pj;
+    energy["edram_access"] = edram.access.access_energy_pj;
+    energy["edram_refresh"] = edram.refresh_energy_pj;
+    energy["dram"] = dram.access_energy_pj;
+    energy["static"] = static_total_mw * sim_ns * kPjPerMwNs;
+    double total = 0;
+    for (const auto& item : energy.items()) total += item.value().get<double>();
+    ordered_json energy_out;
+    energy_out["total"] = total;
+    for (const auto& item : energy.items()) energy_out[item.key()] = item.value();
+
+    const auto& latencies = host.token_latency_ns;
+    const double mean_ns = latencies.empty() ? 0.0
+                           : std::accumulate(latencies.begin(), latencies.end(), 0.0) / static_cast<double>(latencies.size());
+
+    ordered_json out;
+    out["schema"] = "kelle-stats/1";
+    out["platform"] = name_;
+    out["trace"] = trace_.path();
+    out["model"] = trace_.header().model.name;
+    out["prompt_tokens"] = trace_.header().prompt_tokens;
+    out["tokens"] = host.tokens;
+    out["sim_time_s"] = sim_ns * 1e-9;
+    out["wall_time_s"] = wall_time_s;
+    out["tlm_transactions"] = kv.commands + pe.commands + dram.transactions + buffer.transactions +
+                              sram_kv.transactions + edram.access.transactions;
+    out["latency_per_token_ms"] = {{"mean", mean_ns * 1e-6},
+                                   {"p50", percentile(latencies, 50) * 1e-6},
+                                   {"p99", percentile(latencies, 99) * 1e-6},
+                                   {"max", percentile(latencies, 100) * 1e-6}};
+    out["prompt_load_ms"] = host.prompt_load_ns * 1e-6;
+    out["energy_pj"] = energy_out;
+    out["static_mw"] = static_mw;
+    out["refresh"] = {{"policy", edram_ ? edram_->config().refresh_policy : "none"},
+                      {"interval_us", edram_ ? edram_->config().refresh_interval_us : 0.0},
+                      {"bursts", edram.refresh_bursts},
+                      {"rows_refreshed", edram.rows_refreshed},
+                      {"rows_skipped", edram.rows_skipped},
+                      {"stall_ns", edram.refresh_stall_ns}};
+    out["kv"] = {{"policy", registry_.get_text("kv.policy")},
+                 {"store", registry_.get_text("kv.store")},
+                 {"evictions", kv.evictions},
+                 {"recomputes", kv.recomputes},
+                 {"resident_tokens_max", kv.resident_tokens_max},
+                 {"onchip_bytes_max", kv.onchip_kv_bytes_max},
+                 {"attention_mass_retained",
+                  {{"mean", kv.attention_mass_samples ? kv.attention_mass_sum / static_cast<double>(kv.attention_mass_samples) : 1.0},
+                   {"min", kv.attention_mass_samples ? kv.attention_mass_min : 1.0}}}};
+    out["retention"] = {{"expected_bit_flips", edram.expected_bit_flips}};
+    out["traffic_bytes"] = {{"dram_read", dram.read_bytes},       {"dram_write", dram.write_bytes},
+                            {"edram_read", edram.access.read_bytes}, {"edram_write", edram.access.write_bytes},
+                            {"sram_read", buffer.read_bytes + sram_kv.read_bytes},
+                            {"sram_write", buffer.write_bytes + sram_kv.write_bytes}};
+    out["pe"] = {{"macs", pe.macs},
+                 {"sfu_elements", pe.sfu_elements},
+                 {"compute_s", pe.compute_ns * 1e-9},
+                 {"weight_stream_s", pe.weight_stream_ns * 1e-9},
+                 {"memory_bound_gemvs", pe.memory_bound_gemvs},
+                 {"compute_bound_gemvs", pe.compute_bound_gemvs}};
+    out["config"] = ordered_json::parse(registry_.to_json().dump());  // sorted keys: stable bytes
+    return out;
+}
+
+}  // namespace kelle

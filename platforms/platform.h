@@ -1,0 +1,67 @@
+// The Kelle virtual platform: every module, bound over TLM-2.0 sockets, chosen by configuration.
+//
+//   HostInterface --> KvCacheManager --pe--> PeArray --dram--> Dram <--spill-- KvCacheManager
+//                                     --kv--> EdramController (kv.store = edram, Kelle)
+//                                          or Sram "kv_store" (kv.store = sram, the baselines)
+//                     PeArray --buffer--> Sram "buffer" (activations)
+//
+// The platform declares every module's parameters in one registry, builds the modules from
+// it, and turns the modules' stats structs into the stats JSON (docs/stats.md). Modules do not
+// format output.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <systemc>
+
+#include "common/trace.h"
+#include "dram/dram.h"
+#include "edram/edram_controller.h"
+#include "host/host_interface.h"
+#include "kvcache/kv_cache_manager.h"
+#include "pe_array/pe_array.h"
+#include "sram/sram.h"
+
+namespace kelle {
+
+class ParamRegistry;
+
+// Declares every parameter of every module, plus `platform` and the optional `model.*` shape
+// check, in the order `--help` lists them.
+void declare_platform_parameters(ParamRegistry& registry);
+
+// Throws InputError when a `model.*` parameter set in the config disagrees with the trace.
+void check_trace_against_config(const TraceHeader& header, const std::string& trace_path,
+                                const ParamRegistry& registry);
+
+class Platform : public sc_core::sc_module {
+public:
+    Platform(sc_core::sc_module_name name, const ParamRegistry& registry, TraceReader& trace,
+             HostInterface::Progress progress);
+
+    void trace_signals(sc_core::sc_trace_file* file);
+
+    // Valid after the simulation has ended; wall_time_s is the only non-deterministic value.
+    nlohmann::ordered_json stats(double wall_time_s) const;
+
+    const HostInterface& host() const { return *host_; }
+
+private:
+    const ParamRegistry& registry_;
+    TraceReader& trace_;
+    std::string name_;
+    std::unique_ptr<Dram> dram_;
+    std::unique_ptr<Sram> buffer_;
+    std::unique_ptr<Sram> sram_kv_;
+    std::unique_ptr<EdramController> edram_;
+    std::unique_ptr<PeArray> pe_;
+    std::unique_ptr<KvCacheManager> kv_;
+    std::unique_ptr<HostInterface> host_;
+};
+
+// Nearest-rank percentile (p in (0, 100]) of unsorted values; 0 for none.
+double percentile(std::vector<double> values, double p);
+
+}  // namespace kelle

@@ -1,0 +1,89 @@
+// Eviction policies on hand-made score sequences; the kept sets are worked out in comments.
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "kvcache/eviction_policy.h"
+
+using namespace kelle;
+
+namespace {
+std::vector<std::uint32_t> positions(const HeadCache& head) {
+    std::vector<std::uint32_t> out;
+    for (const KvToken& t : head.tokens()) out.push_back(t.position);
+    return out;
+}
+
+// Admits `position` the way the KV cache manager does: evict first when the budget is full.
+void admit(HeadCache& head, const EvictionPolicy& policy, std::uint32_t position) {
+    if (policy.budget_tokens() != 0 && head.size() >= policy.budget_tokens()) head.erase(policy.victim(head));
+    head.append(position, position);
+}
+
+HeadScores scores(std::vector<ScoreEntry> top, float residual) { return HeadScores{std::move(top), residual}; }
+}  // namespace
+
+TEST_CASE("accumulate gives listed scores and spreads the residual", "[kv]") {
+    HeadCache head;
+    for (std::uint32_t p = 0; p < 4; ++p) head.append(p, p);
+    // context 4, listed {1: 0.5, 3: 0.3}, residual 0.2 over the 2 unlisted positions -> 0.1 each.
+    const double mass = head.accumulate(scores({{1, 0.5f}, {3, 0.3f}}, 0.2f), 4);
+    CHECK(head.tokens()[0].importance == Approx(0.1));
+    CHECK(head.tokens()[1].importance == Approx(0.5));
+    CHECK(head.tokens()[2].importance == Approx(0.1));
+    CHECK(head.tokens()[3].importance == Approx(0.3));
+    CHECK(mass == Approx(1.0));
+}
+
+TEST_CASE("attention mass counts only what the cache holds", "[kv]") {
+    HeadCache head;
+    head.append(2, 0);
+    head.append(3, 1);
+    // context 4 (positions 0..3), listed {0: 0.6, 3: 0.2}, residual 0.2 over 2 unlisted (1, 2):
+    // held = 3's 0.2 + 2's share 0.1 = 0.3.
+    CHECK(head.accumulate(scores({{0, 0.6f}, {3, 0.2f}}, 0.2f), 4) == Approx(0.3));
+}
+
+TEST_CASE("full keeps every token", "[kv]") {
+    auto policy = make_eviction_policy("full", 0, 0);
+    HeadCache head;
+    for (std::uint32_t p = 0; p < 10; ++p) admit(head, *policy, p);
+    CHECK(head.size() == 10);
+}
+
+TEST_CASE("window keeps the most recent budget tokens", "[kv]") {
+    auto policy = make_eviction_policy("window", 3, 0);
+    HeadCache head;
+    for (std::uint32_t p = 0; p < 6; ++p) admit(head, *policy, p);
+    // Budget 3 after positions 0..5: {3, 4, 5}.
+    CHECK(positions(head) == std::vector<std::uint32_t>{3, 4, 5});
+}
+
+TEST_CASE("h2o keeps heavy hitters and the recent window", "[kv]") {
+    auto policy = make_eviction_policy("h2o", 3, 1);
+    HeadCache head;
+    for (std::uint32_t p = 0; p < 3; ++p) admit(head, *policy, p);
+    // Step with context 3: position 0 is a heavy hitter (0.7), 1 gets 0.1, 2 gets 0.2.
+    head.accumulate(scores({{0, 0.7f}, {1, 0.1f}, {2, 0.2f}}, 0.0f), 3);
+    // Admitting 3: candidates exclude the newest 1 (position 2); lowest of {0: 0.7, 1: 0.1} is 1.
+    admit(head, *policy, 3);
+    CHECK(positions(head) == std::vector<std::uint32_t>{0, 2, 3});
+    // Context 4: 0 gets 0.1 (total 0.8), 2 gets 0.05 (0.25), 3 gets 0.85; 1 is gone.
+    head.accumulate(scores({{0, 0.1f}, {2, 0.05f}, {3, 0.85f}}, 0.0f), 4);
+    // Admitting 4: the recent window protects 3; lowest of {0: 0.8, 2: 0.25} is 2.
+    admit(head, *policy, 4);
+    CHECK(positions(head) == std::vector<std::uint32_t>{0, 3, 4});
+}
+
+TEST_CASE("h2o evicts the oldest among equal scores", "[kv]") {
+    auto policy = make_eviction_policy("h2o", 3, 1);
+    HeadCache head;
+    for (std::uint32_t p = 0; p < 5; ++p) admit(head, *policy, p);
+    // No scores: all importances 0, so the oldest non-recent token goes each time -> {2, 3, 4}.
+    CHECK(positions(head) == std::vector<std::uint32_t>{2, 3, 4});
+}
+
+TEST_CASE("bad policy settings are refused", "[kv]") {
+    CHECK_THROWS_AS(make_eviction_policy("aerp", 10, 1), std::invalid_argument);
+    CHECK_THROWS_AS(make_eviction_policy("h2o", 4, 4), std::invalid_argument);
+    CHECK_THROWS_AS(make_eviction_policy("window", 0, 0), std::invalid_argument);
+}

@@ -1,0 +1,27 @@
+// PE array cycle counts against the tile formula of pe_timing.h, worked by hand.
+#include <catch2/catch.hpp>
+
+#include "pe_array/pe_timing.h"
+
+using namespace kelle;
+
+TEST_CASE("GEMV on whole tiles takes MACs / (rows x cols) cycles", "[pe]") {
+    const PeGeometry pe{32, 32, 32};
+    // 4096 x 4096: 128 x 128 tiles = 16384 cycles = 4096*4096 / 1024.
+    CHECK(gemv_cycles(pe, 4096, 4096) == 16384);
+}
+
+TEST_CASE("GEMV with partial tiles pays for the idle MACs", "[pe]") {
+    const PeGeometry pe{32, 32, 32};
+    // 33 x 10: ceil(33/32) = 2 row tiles x ceil(10/32) = 1 col tile = 2 cycles,
+    // although 330 MACs would fit in one cycle of 1024 MACs.
+    CHECK(gemv_cycles(pe, 33, 10) == 2);
+    // 1 x 1 still occupies one cycle.
+    CHECK(gemv_cycles(pe, 1, 1) == 1);
+}
+
+TEST_CASE("attention adds array cycles and SFU cycles", "[pe]") {
+    const PeGeometry pe{4, 4, 8};
+    // 100 MACs on 16 MACs/cycle = ceil(6.25) = 7; 20 softmax elements on 8 lanes = 3.
+    CHECK(attention_cycles(pe, 100, 20) == 10);
+}

@@ -1,0 +1,57 @@
+// Runs kelle-sim / kelle-tracegen as a child process, as a user would, and captures the exit
+// status, stdout and stderr. SystemC elaborates once per process, so whole-platform tests run
+// the real binary rather than building the hierarchy in the test process.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace kelle_test {
+
+struct RunResult {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+inline std::string tmp_path(const std::string& name) { return std::string(KELLE_TEST_TMP) + "/" + name; }
+
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+inline RunResult run(const std::string& command_line) {
+    static int counter = 0;
+    const std::string stem = tmp_path("run" + std::to_string(getpid()) + "_" + std::to_string(++counter));
+    const std::string command = command_line + " > " + stem + ".out 2> " + stem + ".err < /dev/null";
+    const int raw = std::system(command.c_str());
+    RunResult result;
+    result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    result.out = slurp(stem + ".out");
+    result.err = slurp(stem + ".err");
+    return result;
+}
+
+inline RunResult sim(const std::string& arguments) { return run(std::string(KELLE_SIM) + " " + arguments); }
+
+inline std::string make_trace(const std::string& name, const std::string& generator_arguments) {
+    const std::string path = tmp_path(name);
+    const RunResult r = run(std::string(KELLE_TRACEGEN) + " " + generator_arguments + " --output " + path);
+    if (r.status != 0) throw std::runtime_error("kelle-tracegen failed: " + r.err);
+    return path;
+}
+
+inline nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(slurp(path)); }
+
+inline std::string source_path(const std::string& relative) { return std::string(KELLE_SOURCE_DIR) + "/" + relative; }
+
+}  // namespace kelle_test

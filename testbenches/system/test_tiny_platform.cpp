@@ -1,0 +1,90 @@
+// The whole platform on a configuration small enough to compute on paper.
+//
+// Model `tiny`: 1 layer, 1 head, 1 KV head, head_dim 4, hidden d = 4, gated FFN 8, 2-byte
+// values. Prompt 2 tokens, 3 decode steps, so the context n is 3, 4, 5. Config: tiny.ini
+// (1 ns cycles everywhere; eDRAM 16 B/ns per bank + 2 ns; buffer SRAM 8 B/ns + 1 ns;
+// DRAM 1 B/ns + 10 ns; PE 2x2 MACs, 1 SFU lane). Sizes:
+//   KV slot = 2 (K, V) x 4 x 2 B = 16 B. Weights: W_QKV (4 + 2x4) x 4 x 2 B = 96 B,
+//   W_O 4x4x2 = 32 B, FFN in (2x8) x 4 x 2 = 128 B, FFN out 4 x 8 x 2 = 64 B.
+//
+// Prompt load at t = 0: 2 slots = 32 B into eDRAM bank 0: 32/16 + 2 = 4 ns.
+// One decode step with context n, starting at S (all phases back to back):
+//   QKV GEMV   buffer read 8 B: 8/8+1 = 2;  max(DRAM 96+10 = 106, compute 6x2 tiles = 12) = 106;
+//              buffer write 12x2 = 24 B: 3+1 = 4                                  -> 112
+//   KV write   16 B: 1 + 2                                                          -> 3
+//   KV read    16n B: n + 2                                                         -> n + 2
+//   attention  buffer 2; array ceil(2 x n x 4 / 4) = 2n and SFU n cycles; buffer 2 -> 3n + 4
+//   W_O        2 + max(32+10, 4) + 2                                                 -> 46
+//   FFN in     2 + max(128+10, 16) + (32 B: 4+1)                                     -> 145
+//   FFN out    (16 B: 2+1) + max(64+10, 8) + 2                                       -> 79
+//   total = 112 + 3 + (n+2) + (3n+4) + 46 + 145 + 79 = 391 + 4n: 403, 407, 411 ns.
+// Decode runs from 4 ns to 4 + 1221 = 1225 ns.
+//
+// Refresh, interval 200 ns, 2 banks: bank 0 due at 100, 300, ..., bank 1 at 200, 400, ...;
+// due times below 1225: 100, 200, ..., 1200 = 12 bursts of 4 rows. The eDRAM is busy only
+// in [0,4], [116,124], [519,527] and [926,936], so no burst collides with an access.
+#include <catch2/catch.hpp>
+
+#include "edram/retention_model.h"
+#include "system/run_tool.h"
+
+using namespace kelle_test;
+
+namespace {
+nlohmann::json run_tiny() {
+    const std::string trace = make_trace("tiny.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");
+    const std::string stats = tmp_path("tiny.json");
+    const RunResult r = sim("--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace +
+                            " --stats-json " + stats);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    return read_json(stats);
+}
+}  // namespace
+
+TEST_CASE("tiny platform: latency per token matches the hand timeline", "[system]") {
+    const nlohmann::json s = run_tiny();
+    CHECK(s["tokens"] == 3);
+    CHECK(s["sim_time_s"].get<double>() == Approx(1225e-9).epsilon(1e-9));
+    CHECK(s["prompt_load_ms"].get<double>() == Approx(4e-6).epsilon(1e-9));
+    CHECK(s["latency_per_token_ms"]["mean"].get<double>() == Approx(407e-6).epsilon(1e-9));
+    CHECK(s["latency_per_token_ms"]["p50"].get<double>() == Approx(407e-6).epsilon(1e-9));
+    CHECK(s["latency_per_token_ms"]["p99"].get<double>() == Approx(411e-6).epsilon(1e-9));
+    CHECK(s["refresh"]["stall_ns"].get<double>() == 0.0);
+}
+
+TEST_CASE("tiny platform: energy by component matches the hand count", "[system]") {
+    const nlohmann::json s = run_tiny();
+    const auto& e = s["energy_pj"];
+    // Refresh: 12 bursts x 4 rows x 100 pJ.
+    CHECK(s["refresh"]["bursts"] == 12);
+    CHECK(s["refresh"]["rows_refreshed"] == 48);
+    CHECK(e["edram_refresh"].get<double>() == Approx(4800));
+    // eDRAM bytes: prompt 32 + writes 3 x 16 + reads 16 x (3 + 4 + 5) = 272, at 1 pJ/B.
+    CHECK(e["edram_access"].get<double>() == Approx(272));
+    // DRAM: weights 96 + 32 + 128 + 64 = 320 B per step x 3 steps x 8 pJ/B.
+    CHECK(e["dram"].get<double>() == Approx(7680));
+    // Buffer SRAM per step: 8+24 (QKV) + 8+8 (attention) + 8+8 (W_O) + 8+32 (FFN in) + 16+8 (FFN out)
+    // = 128 B, x 3 steps, at 1 pJ/B.
+    CHECK(e["sram"].get<double>() == Approx(384));
+    // MACs: GEMVs 48 + 16 + 64 + 32 = 160 per step, attention 8n = 24 + 32 + 40;
+    // (480 + 96) x 1 pJ + SFU (3 + 4 + 5) x 10 pJ.
+    CHECK(e["compute"].get<double>() == Approx(696));
+    // Static: only the PE array leaks, 1 mW x 1225 ns.
+    CHECK(e["static"].get<double>() == Approx(1225));
+    CHECK(e["total"].get<double>() == Approx(4800 + 272 + 7680 + 384 + 696 + 1225));
+}
+
+TEST_CASE("tiny platform: counts of transactions, tokens and expected flips", "[system]") {
+    const nlohmann::json s = run_tiny();
+    // Per step: 1 layer command, 5 PE commands, 4 DRAM weight reads, 10 buffer accesses,
+    // 2 eDRAM accesses = 22; prompt: 1 command + 1 eDRAM write.
+    CHECK(s["tlm_transactions"] == 3 * 22 + 2);
+    CHECK(s["kv"]["evictions"] == 0);
+    CHECK(s["kv"]["resident_tokens_max"] == 5);
+    // Only row 0 (bank 0) was ever written; bank 0 has 6 bursts, each adding
+    // 1024 x 8 bits x p_fail(0.2 us) with the default retention anchors.
+    const kelle::RetentionModel retention(45, 1e-9, 700, 1e-5);
+    CHECK(s["retention"]["expected_bit_flips"].get<double>() ==
+          Approx(6 * 8192 * retention.p_fail(0.2)).epsilon(1e-9));
+}
