@@ -1,0 +1,118 @@
+// The parameter registry: typed defaults, INI and --set precedence, errors with file/line/key.
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "common/config.h"
+
+using namespace kelle;
+
+namespace {
+ParamRegistry registry() {
+    ParamRegistry r;
+    r.declare(param(ParamType::real, "edram.refresh_interval_us", "45", "us", "interval").positive());
+    r.declare(param(ParamType::integer, "edram.banks", "16", "", "banks").positive());
+    r.declare(param(ParamType::boolean, "edram.functional", "false", "", "functional mode"));
+    r.declare(param(ParamType::text, "kv.policy", "h2o", "", "policy").one_of({"full", "h2o"}));
+    r.declare(param(ParamType::real, "p", "0.5", "", "probability").non_negative().at_most(1));
+    return r;
+}
+
+std::string ini(const std::string& name, const std::string& text) {
+    const std::string path = std::string(KELLE_TEST_TMP) + "/" + name;
+    std::ofstream(path, std::ios::trunc) << text;
+    return path;
+}
+
+std::string load_error(const std::string& name, const std::string& text) {
+    ParamRegistry r = registry();
+    try {
+        r.load_ini(ini(name, text));
+    } catch (const InputError& e) {
+        CHECK(e.exit_status() == 1);
+        return e.what();
+    }
+    return "";
+}
+}  // namespace
+
+TEST_CASE("defaults read back typed", "[config]") {
+    const ParamRegistry r = registry();
+    CHECK(r.get_real("edram.refresh_interval_us") == 45.0);
+    CHECK(r.get_int("edram.banks") == 16);
+    CHECK(r.get_real("edram.banks") == 16.0);
+    CHECK_FALSE(r.get_bool("edram.functional"));
+    CHECK(r.get_text("kv.policy") == "h2o");
+    CHECK(r.origin_of("edram.banks") == "default");
+}
+
+TEST_CASE("the file overrides defaults and --set overrides the file", "[config]") {
+    ParamRegistry r = registry();
+    const std::string path = ini("precedence.ini",
+                                 "p = 0.25   ; a global key\n"
+                                 "[edram]\n"
+                                 "refresh_interval_us = 90  ; trailing comment\n"
+                                 "functional = yes\n"
+                                 "[kv]\n"
+                                 "policy = full # another comment\n");
+    r.load_ini(path);
+    CHECK(r.get_real("p") == 0.25);
+    CHECK(r.get_real("edram.refresh_interval_us") == 90.0);
+    CHECK(r.get_bool("edram.functional"));
+    CHECK(r.get_text("kv.policy") == "full");
+    CHECK(r.origin_of("edram.refresh_interval_us") == path + ":3");
+    r.apply_assignment("edram.refresh_interval_us=180");
+    CHECK(r.get_real("edram.refresh_interval_us") == 180.0);
+    CHECK(r.origin_of("edram.refresh_interval_us") == "--set");
+}
+
+TEST_CASE("file errors name the file, the line and the key", "[config]") {
+    CHECK_THAT(load_error("e1.ini", "[edram]\nrefresh_intervall_us = 3\n"),
+               Catch::Contains("e1.ini:2: edram.refresh_intervall_us: unknown parameter; did you mean edram.refresh_interval_us?"));
+    CHECK_THAT(load_error("e2.ini", "\n[edram]\nbanks = 4.5\n"), Catch::Contains("e2.ini:3: edram.banks: expected an integer"));
+    CHECK_THAT(load_error("e3.ini", "[edram]\nrefresh_interval_us = 0\n"), Catch::Contains("e3.ini:2: edram.refresh_interval_us: must be > 0"));
+    CHECK_THAT(load_error("e4.ini", "p = 1.5\n"), Catch::Contains("e4.ini:1: p: must be <= 1"));
+    CHECK_THAT(load_error("e5.ini", "[kv]\npolicy = lru\n"), Catch::Contains("e5.ini:2: kv.policy: must be one of: full, h2o"));
+    CHECK_THAT(load_error("e6.ini", "[edram]\nbanks\n"), Catch::Contains("e6.ini:2: banks: expected key = value"));
+    CHECK_THAT(load_error("e7.ini", "[edram\n"), Catch::Contains("e7.ini:1"));
+    CHECK_THAT(load_error("e8.ini", "[edram]\nbanks = 4\nbanks = 8\n"), Catch::Contains("e8.ini:3: edram.banks: set twice"));
+    CHECK_THAT(load_error("e9.ini", "[edram]\nfunctional = maybe\n"), Catch::Contains("e9.ini:2: edram.functional"));
+    CHECK_THAT(load_error("e10.ini", "[edram]\nbanks =\n"), Catch::Contains("e10.ini:2: edram.banks: empty value"));
+    CHECK_THAT(load_error("e11.ini", std::string("p = 0.1\n\x01\x02\n", 10)), Catch::Contains("e11.ini:2"));
+    CHECK_THAT(load_error("e12.ini", "[edram]\nrefresh_interval_us = 1e999\n"), Catch::Contains("e12.ini:2"));
+}
+
+TEST_CASE("a missing file is an error naming it", "[config]") {
+    ParamRegistry r = registry();
+    CHECK_THROWS_WITH(r.load_ini("/nonexistent/x.ini"), Catch::Contains("/nonexistent/x.ini"));
+}
+
+TEST_CASE("command-line errors exit with status 2", "[config]") {
+    ParamRegistry r = registry();
+    for (const char* bad : {"edram.banks", "=3", "edram.bank=3", "edram.banks=-1"}) {
+        try {
+            r.apply_assignment(bad);
+            FAIL("accepted " << bad);
+        } catch (const InputError& e) {
+            CHECK(e.exit_status() == 2);
+        }
+    }
+}
+
+TEST_CASE("json and help list every parameter with its value", "[config]") {
+    ParamRegistry r = registry();
+    r.apply_assignment("edram.banks=8");
+    const nlohmann::json j = r.to_json();
+    CHECK(j["edram.banks"] == 8);
+    CHECK(j["edram.refresh_interval_us"] == 45.0);
+    CHECK(j["edram.functional"] == false);
+    CHECK(j["kv.policy"] == "h2o");
+    const std::string help = r.help_text();
+    for (const auto& spec : r.specs()) CHECK_THAT(help, Catch::Contains(spec.key));
+    CHECK_THAT(help, Catch::Contains("edram.refresh_interval_us (real, us) = 45"));
+}
+
+TEST_CASE("declaring a key twice or a bad default is a programming error", "[config]") {
+    ParamRegistry r = registry();
+    CHECK_THROWS_AS(r.declare(param(ParamType::integer, "edram.banks", "1", "", "again")), std::logic_error);
+    CHECK_THROWS_AS(r.declare(param(ParamType::integer, "x", "one", "", "bad")), std::logic_error);
+}
