@@ -226,27 +226,41 @@ std::string ParamRegistry::origin_of(const std::string& key) const {
     return values_.at(key).origin;
 }
 
+namespace {
+std::string section_of(const std::string& key) {
+    const auto dot = key.find('.');
+    return dot == std::string::npos ? "global" : key.substr(0, dot);
+}
+
+std::string range_of(const ParamSpec& s) {
+    std::string range;
+    if (!s.choices.empty()) {
+        for (const auto& c : s.choices) range += (range.empty() ? "one of " : "|") + c;
+    } else if (s.type == ParamType::integer || s.type == ParamType::real) {
+        if (std::isfinite(s.min)) range = (s.min_exclusive ? "> " : ">= ") + format_number(s.min);
+        if (std::isfinite(s.max)) range += (range.empty() ? "" : ", ") + std::string("<= ") + format_number(s.max);
+    }
+    return range;
+}
+}  // namespace
+
 std::string ParamRegistry::help_text() const {
+    // Sections in the order they were first declared, each listing all of its keys.
+    std::vector<std::string> sections;
+    for (const ParamSpec& s : specs_)
+        if (std::find(sections.begin(), sections.end(), section_of(s.key)) == sections.end())
+            sections.push_back(section_of(s.key));
     std::ostringstream out;
-    std::string section = "\x01";
-    for (const ParamSpec& s : specs_) {
-        const auto dot = s.key.find('.');
-        const std::string this_section = dot == std::string::npos ? "" : s.key.substr(0, dot);
-        if (this_section != section) {
-            section = this_section;
-            out << "\n[" << (section.empty() ? "global" : section) << "]\n";
+    for (const std::string& section : sections) {
+        out << "\n[" << section << "]\n";
+        for (const ParamSpec& s : specs_) {
+            if (section_of(s.key) != section) continue;
+            const std::string range = range_of(s);
+            out << "  " << s.key << " (" << type_name(s.type) << (s.unit.empty() ? "" : ", " + s.unit)
+                << ") = " << (s.default_value.empty() ? "\"\"" : s.default_value);
+            if (!range.empty()) out << "   [" << range << "]";
+            out << "\n      " << s.help << "\n";
         }
-        std::string range;
-        if (!s.choices.empty()) {
-            for (const auto& c : s.choices) range += (range.empty() ? "one of " : "|") + c;
-        } else if (s.type == ParamType::integer || s.type == ParamType::real) {
-            if (std::isfinite(s.min)) range = (s.min_exclusive ? "> " : ">= ") + format_number(s.min);
-            if (std::isfinite(s.max)) range += (range.empty() ? "" : ", ") + std::string("<= ") + format_number(s.max);
-        }
-        out << "  " << s.key << " (" << type_name(s.type) << (s.unit.empty() ? "" : ", " + s.unit)
-            << ") = " << (s.default_value.empty() ? "\"\"" : s.default_value);
-        if (!range.empty()) out << "   [" << range << "]";
-        out << "\n      " << s.help << "\n";
     }
     return out.str();
 }

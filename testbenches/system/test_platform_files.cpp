@@ -1,0 +1,78 @@
+// The shipped platforms and their documentation: every platform runs, every hardware number
+// carries a source, and docs/config.md lists every parameter the program declares.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <regex>
+#include <sstream>
+
+#include "system/run_tool.h"
+
+using namespace kelle_test;
+
+namespace {
+const char* const kPlatforms[] = {"kelle", "original_edram", "original_sram"};
+
+std::vector<std::string> declared_keys() {
+    const RunResult help = sim("--help");
+    REQUIRE(help.status == 0);
+    std::vector<std::string> keys;
+    const std::regex entry(R"(\n  (\S+) \()");
+    for (auto it = std::sregex_iterator(help.out.begin(), help.out.end(), entry); it != std::sregex_iterator(); ++it)
+        keys.push_back((*it)[1]);
+    return keys;
+}
+}  // namespace
+
+TEST_CASE("every numeric value in a shipped platform names its source", "[platforms]") {
+    const std::regex numeric(R"(^\s*\w+\s*=\s*[-+0-9.eE]+\s*(.*)$)");
+    for (const char* name : kPlatforms) {
+        std::istringstream in(slurp(source_path(std::string("platforms/") + name + ".ini")));
+        int number = 0;
+        for (std::string line; std::getline(in, line);) {
+            ++number;
+            std::smatch m;
+            if (!std::regex_match(line, m, numeric)) continue;
+            const std::string comment = m[1];
+            INFO(name << ".ini:" << number << ": " << line);
+            CHECK((comment.find("[assumption]") != std::string::npos || comment.find("[paper]") != std::string::npos));
+        }
+    }
+}
+
+TEST_CASE("docs/config.md lists every declared parameter", "[platforms][docs]") {
+    const std::string doc = slurp(source_path("docs/config.md"));
+    const auto keys = declared_keys();
+    CHECK(keys.size() > 40);
+    for (const std::string& key : keys) {
+        INFO(key);
+        CHECK(doc.find("`" + key + "`") != std::string::npos);
+    }
+}
+
+TEST_CASE("every shipped platform runs on the default trace", "[platforms]") {
+    for (const char* name : kPlatforms) {
+        const std::string stats = tmp_path(std::string(name) + "_platform.json");
+        const RunResult r = sim("--config " + source_path(std::string("platforms/") + name + ".ini") +
+                                " --stats-json " + stats);
+        INFO(name << ": " << r.err);
+        REQUIRE(r.status == 0);
+        const nlohmann::json s = read_json(stats);
+        CHECK(s["platform"] == name);
+        // By construction: an SRAM KV store has no refresh; an eDRAM one refreshes every bank.
+        if (s["kv"]["store"] == "sram") {
+            CHECK(s["energy_pj"]["edram_refresh"].get<double>() == 0.0);
+            CHECK(s["refresh"]["bursts"] == 0);
+        } else {
+            CHECK(s["refresh"]["bursts"].get<long long>() > 0);
+        }
+    }
+}
+
+TEST_CASE("progress option reports steps on stderr without touching stdout's table", "[platforms]") {
+    const std::string trace = make_trace("progress.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 1");
+    const RunResult r = sim("--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace + " --progress");
+    REQUIRE(r.status == 0);
+    CHECK(r.err.find("step 3/3") != std::string::npos);
+    CHECK(r.out.find("step 3/3") == std::string::npos);
+    CHECK(r.out.find("latency per token") != std::string::npos);
+}
