@@ -93,13 +93,12 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
     : sc_core::sc_module(name),
       target_socket("target_socket"),
       config_(config),
-      retention_(config.retention_safe_us, config.retention_safe_p_fail, config.retention_tail_us,
-                 config.retention_tail_p_fail),
+      write_p_fail_(RetentionModel(config.retention_safe_us, config.retention_safe_p_fail, config.retention_tail_us,
+                                   config.retention_tail_p_fail)
+                        .p_fail(config.refresh_interval_us)),
       port_(edram_geometry(config), config.pj_per_byte),
       scheduler_("refresh_scheduler", *this, config.banks, config.refresh_interval_us),
       refresh_end_ns_(static_cast<std::size_t>(config.banks), 0.0),
-      row_written_(config.capacity_bytes() / config.row_bytes, false),
-      written_rows_(static_cast<std::size_t>(config.banks), 0),
       read_activity_("read_activity"),
       write_activity_("write_activity") {
     target_socket.register_b_transport(this, &EdramController::b_transport);
@@ -123,15 +122,6 @@ double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t addres
     return stall;
 }
 
-void EdramController::mark_rows_written(std::uint64_t address, std::uint64_t bytes) {
-    const std::uint64_t last_row = (address + bytes - 1) / config_.row_bytes;
-    for (std::uint64_t row = address / config_.row_bytes; row <= last_row; ++row) {
-        if (row_written_[row]) continue;
-        row_written_[row] = true;
-        ++written_rows_[row % static_cast<std::uint64_t>(config_.banks)];
-    }
-}
-
 void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
     const std::uint64_t address = payload.get_address();
     const std::uint64_t bytes = payload.get_data_length();
@@ -144,7 +134,7 @@ void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc
     const AccessTiming timing = port_.serve(payload, delay);
     if (payload.is_response_error()) return;
     if (payload.is_write()) {
-        mark_rows_written(address, bytes);
+        stats_.expected_bit_flips += static_cast<double>(bytes * 8) * write_p_fail_;
         write_activity_.mark(timing.start_ns, timing.complete_ns);
     } else {
         read_activity_.mark(timing.start_ns, timing.complete_ns);
@@ -161,8 +151,6 @@ void EdramController::refresh_bank(int bank) {
     ++stats_.refresh_bursts;
     stats_.rows_refreshed += rows;
     stats_.refresh_energy_pj += static_cast<double>(rows) * config_.refresh_pj_per_row;
-    const double written_bits = static_cast<double>(written_rows_[bank] * config_.row_bytes * 8);
-    stats_.expected_bit_flips += written_bits * retention_.p_fail(config_.refresh_interval_us);
 }
 
 EdramStats EdramController::stats() const {

@@ -10,8 +10,11 @@
 // reaches a bank under refresh waits for it (counted as refresh stall); a burst due while an
 // access is in flight starts when the access ends.
 //
-// Retention: timing mode. Each burst adds the expected number of bit flips of the rows it
-// refreshes that have ever been written: written_bits x p_fail(interval) (RetentionModel).
+// Retention: timing mode. A cell whose retention time is shorter than the longest gap between
+// refreshes loses the value written into it, and a refresh restores the flipped value, not the
+// original: so every bit written may be lost with p_fail(refresh interval) (RetentionModel),
+// once per write. Expected flips = bits written x p_fail(interval). Data that dies before one
+// interval has passed is counted all the same (lifetime-aware accounting is not built yet).
 //
 // Sockets: `target_socket`. Parameters: section [edram] (EdramConfig::declare).
 #pragma once
@@ -81,16 +84,13 @@ public:
 private:
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
     double refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
-    void mark_rows_written(std::uint64_t address, std::uint64_t bytes);
 
     EdramConfig config_;
-    RetentionModel retention_;
+    double write_p_fail_;  // p_fail(refresh interval): chance a written bit is lost
     MemoryPort port_;
     RefreshScheduler scheduler_;
     EdramStats stats_;
     std::vector<double> refresh_end_ns_;        // per bank: end of its latest burst
-    std::vector<bool> row_written_;             // per row of the address space
-    std::vector<std::uint64_t> written_rows_;   // per bank: rows ever written
     ActivityTrace read_activity_;
     ActivityTrace write_activity_;
     std::vector<std::unique_ptr<ActivityTrace>> refresh_activity_;  // per bank
