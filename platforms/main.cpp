@@ -5,6 +5,7 @@
 //
 // Exit status: 0 success, 1 bad input file (config, trace) or unwritable output, 2 bad
 // command line, 3 internal model error. Every error is one line on stderr.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -155,6 +156,9 @@ int run(int argc, char* argv[]) {
 
     nlohmann::ordered_json stats = platform.stats(wall_s);
     stats["seed"] = options.seed;
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    stats["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
     if (!options.stats_json.empty()) write_stats_atomically(options.stats_json, stats.dump(2));
     print_summary(std::cout, stats);
     return 0;
