@@ -163,6 +163,7 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
                       {"bursts", edram.refresh_bursts},
                       {"rows_refreshed", edram.rows_refreshed},
                       {"rows_skipped", edram.rows_skipped},
+                      {"rows_refreshed_per_bank", edram.rows_refreshed_per_bank},
                       {"stall_ns", edram.refresh_stall_ns}};
     out["kv"] = {{"policy", registry_.get_text("kv.policy")},
                  {"store", registry_.get_text("kv.store")},

@@ -2,8 +2,8 @@
 //
 // Memory traffic uses plain TLM_READ/TLM_WRITE payloads (address, length). Work that is not a
 // memory access travels as a payload with one of these extensions attached and command
-// TLM_IGNORE_COMMAND: the host hands a layer of a decode step to the KV cache manager, and the
-// KV cache manager hands a compute job to the PE array.
+// TLM_IGNORE_COMMAND: the host hands a layer of a decode step to the KV cache manager, the
+// KV cache manager hands a compute job to the PE array and liveness hints to the KV store.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +48,15 @@ struct PeCommand : CommandExtension<PeCommand> {
     // activation vectors read from / written to the on-chip buffer
     std::uint64_t input_bytes = 0;
     std::uint64_t output_bytes = 0;
+};
+
+// KV cache manager -> KV store: a slot starts or stops holding a token. Takes no time; a store
+// that refreshes (eDRAM) uses it to skip rows with nothing live, one that does not (SRAM)
+// accepts and ignores it.
+struct LivenessHint : CommandExtension<LivenessHint> {
+    std::uint64_t address = 0;
+    std::uint64_t bytes = 0;
+    bool live = true;
 };
 
 }  // namespace kelle

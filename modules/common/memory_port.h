@@ -26,6 +26,9 @@ public:
     // Rejects commands other than read/write with TLM_COMMAND_ERROR_RESPONSE.
     AccessTiming serve(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
 
+    // Counts a zero-time control transaction (a liveness hint) that moves no data.
+    void count_control() { ++stats_.transactions; }
+
     BankedTiming& timing() { return timing_; }
     const MemoryStats& stats() const { return stats_; }
 

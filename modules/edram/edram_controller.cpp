@@ -27,7 +27,8 @@ void EdramConfig::declare(ParamRegistry& registry) {
     registry.declare(param(ParamType::real, "edram.refresh_interval_us", "45", "us",
                           "refresh interval; 45 us is RANA's (ISCA 2018) worst-case retention (assumption)").positive());
     registry.declare(param(ParamType::text, "edram.refresh_policy", "periodic", "",
-                          "refresh policy; only `periodic` is built (lifetime-aware and 2DRP are not yet)").one_of({"periodic"}));
+                          "periodic: every row; lifetime: only rows holding live KV data (2DRP is not built yet)")
+                         .one_of({"periodic", "lifetime"}));
     registry.declare(param(ParamType::real, "edram.pj_per_byte", "1.0", "pJ/B",
                           "access energy, 0.5x the SRAM's (assumption, kelle-paper.md)").non_negative());
     registry.declare(param(ParamType::real, "edram.refresh_pj_per_row", "4096", "pJ",
@@ -98,10 +99,13 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
                         .p_fail(config.refresh_interval_us)),
       port_(edram_geometry(config), config.pj_per_byte),
       scheduler_("refresh_scheduler", *this, config.banks, config.refresh_interval_us),
+      liveness_(config.capacity_bytes() / config.row_bytes, config.row_bytes, config.banks),
+      skip_dead_rows_(config.refresh_policy == "lifetime"),
       refresh_end_ns_(static_cast<std::size_t>(config.banks), 0.0),
       read_activity_("read_activity"),
       write_activity_("write_activity") {
     target_socket.register_b_transport(this, &EdramController::b_transport);
+    stats_.rows_refreshed_per_bank.assign(static_cast<std::size_t>(config.banks), 0);
     for (int bank = 0; bank < config.banks; ++bank)
         refresh_activity_.push_back(
             std::make_unique<ActivityTrace>(("refresh_activity_" + std::to_string(bank)).c_str()));
@@ -122,7 +126,18 @@ double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t addres
     return stall;
 }
 
+void EdramController::apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload) {
+    if (hint.bytes == 0 || hint.address + hint.bytes > config_.capacity_bytes()) {
+        payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return;
+    }
+    liveness_.mark(hint.address, hint.bytes, hint.live);
+    port_.count_control();
+    payload.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
 void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+    if (const LivenessHint* hint = payload.get_extension<LivenessHint>()) return apply_hint(*hint, payload);
     const std::uint64_t address = payload.get_address();
     const std::uint64_t bytes = payload.get_data_length();
     if (bytes == 0 || address + bytes > config_.capacity_bytes()) {
@@ -142,7 +157,9 @@ void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc
 }
 
 void EdramController::refresh_bank(int bank) {
-    const std::uint64_t rows = config_.rows_per_bank();
+    const std::uint64_t rows = skip_dead_rows_ ? liveness_.live_rows(bank) : config_.rows_per_bank();
+    stats_.rows_skipped += config_.rows_per_bank() - rows;
+    if (rows == 0) return;  // lifetime: nothing live in this bank, no burst
     const double duration_ns = static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle();
     const double start_ns = port_.timing().reserve(bank, now_ns(), duration_ns);
     refresh_end_ns_[bank] = start_ns + duration_ns;
@@ -150,6 +167,7 @@ void EdramController::refresh_bank(int bank) {
 
     ++stats_.refresh_bursts;
     stats_.rows_refreshed += rows;
+    stats_.rows_refreshed_per_bank[static_cast<std::size_t>(bank)] += rows;
     stats_.refresh_energy_pj += static_cast<double>(rows) * config_.refresh_pj_per_row;
 }
 

@@ -8,7 +8,13 @@
 // Refresh: the RefreshScheduler asks for a burst per (bank, interval); a burst reserves the
 // bank for rows x refresh_row_cycles and costs rows x refresh_pj_per_row. An access that
 // reaches a bank under refresh waits for it (counted as refresh stall); a burst due while an
-// access is in flight starts when the access ends.
+// access is in flight starts when the access ends. Policies (edram.refresh_policy):
+//   periodic  every row of the bank, live or not (the conventional baseline);
+//   lifetime  only the rows that hold live data (Kelle's lifetime-aware control, as in RANA):
+//             the KV cache manager's LivenessHints say which slots hold tokens; the others are
+//             counted as rows_skipped. Data reaching the end of its life before its retention
+//             deadline is not a case decode produces (a token lives for many decode steps,
+//             each far longer than the interval), so no refresh is skipped on that ground.
 //
 // Retention: timing mode. A cell whose retention time is shorter than the longest gap between
 // refreshes loses the value written into it, and a refresh restores the flipped value, not the
@@ -26,9 +32,11 @@
 #include <vector>
 
 #include "common/activity_trace.h"
+#include "common/commands.h"
 #include "common/memory_port.h"
 #include "edram/refresh_scheduler.h"
 #include "edram/retention_model.h"
+#include "edram/row_liveness.h"
 
 namespace kelle {
 
@@ -66,6 +74,7 @@ struct EdramStats {
     double refresh_energy_pj = 0;
     double refresh_stall_ns = 0;
     double expected_bit_flips = 0;
+    std::vector<std::uint64_t> rows_refreshed_per_bank;
 };
 
 class EdramController : public sc_core::sc_module, public RefreshTarget {
@@ -83,6 +92,7 @@ public:
 
 private:
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    void apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload);
     double refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
 
     EdramConfig config_;
@@ -90,6 +100,8 @@ private:
     MemoryPort port_;
     RefreshScheduler scheduler_;
     EdramStats stats_;
+    RowLiveness liveness_;
+    bool skip_dead_rows_;
     std::vector<double> refresh_end_ns_;        // per bank: end of its latest burst
     ActivityTrace read_activity_;
     ActivityTrace write_activity_;

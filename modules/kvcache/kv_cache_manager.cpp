@@ -85,11 +85,22 @@ double KvCacheManager::sync(double t_ns) {
     return std::max(t_ns, now_ns());
 }
 
-void KvCacheManager::admit(int region, std::uint32_t position) {
+void KvCacheManager::hint_liveness(int region, std::uint32_t slot, bool live, double t_ns) {
+    const SlotLocation where = layout_.locate(region, slot);
+    if (!where.onchip) return;  // DRAM refreshes itself: no hint
+    hint_.address = where.address;
+    hint_.bytes = layout_.slot_bytes();
+    hint_.live = live;
+    issuer_.command(kv_socket, hint_, t_ns);
+}
+
+void KvCacheManager::admit(int region, std::uint32_t position, double t_ns) {
     HeadCache& head = heads_[static_cast<std::size_t>(region)];
     auto& free = free_slots_[static_cast<std::size_t>(region)];
     if (policy_->budget_tokens() != 0 && head.size() >= policy_->budget_tokens()) {
-        free.push_back(head.erase(policy_->victim(head)).slot);
+        const KvToken victim = head.erase(policy_->victim(head));
+        hint_liveness(region, victim.slot, false, t_ns);
+        free.push_back(victim.slot);
         ++stats_.evictions;
         --resident_tokens_;
     }
@@ -101,6 +112,7 @@ void KvCacheManager::admit(int region, std::uint32_t position) {
         slot = fresh_slot_[static_cast<std::size_t>(region)]++;
     }
     head.append(position, slot);
+    hint_liveness(region, slot, true, t_ns);
     ++resident_tokens_;
     stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
 }
@@ -139,7 +151,7 @@ double KvCacheManager::load_prompt(int layer, double t_ns) {
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
         const int region = layout_.region(layer, kv_head);
         for (int position = 0; position < header_.prompt_tokens; ++position)
-            admit(region, static_cast<std::uint32_t>(position));
+            admit(region, static_cast<std::uint32_t>(position), t_ns);
         done_ns = std::max(done_ns, transfer_region(region, tlm::TLM_WRITE_COMMAND, t_ns));
     }
     update_footprint();
@@ -198,7 +210,7 @@ double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
     double written_ns = t_ns;
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
         const int region = layout_.region(layer, kv_head);
-        admit(region, position);
+        admit(region, position, t_ns);
         written_ns = std::max(written_ns, write_slots(region, heads_[static_cast<std::size_t>(region)].tokens().back().slot, t_ns));
     }
     t_ns = sync(written_ns);

@@ -6,7 +6,9 @@
 //   write the new K/V slots, then read every resident K/V (KV store, spill from DRAM)
 //   attention over the resident tokens (PE array, SFU softmax)
 //   output projection and the two FFN GEMVs (PE array)
-// and then adds the step's attention scores to each resident token's importance. Phases run
+// and then adds the step's attention scores to each resident token's importance. Whenever an
+// on-chip slot starts or stops holding a token it tells the KV store (LivenessHint), so a
+// lifetime-aware eDRAM refreshes only rows with live data. Phases run
 // one after the other (no overlap between them; the PE array overlaps weights and compute
 // inside a GEMV). Before touching the KV store the manager synchronises with simulated time,
 // so refresh bursts that fall inside a layer delay the accesses they collide with.
@@ -79,7 +81,8 @@ private:
 
     double gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns);
     double attention(int layer, double t_ns);
-    void admit(int region, std::uint32_t position);
+    void admit(int region, std::uint32_t position, double t_ns);
+    void hint_liveness(int region, std::uint32_t slot, bool live, double t_ns);
     double write_slots(int region, std::uint64_t slot, double t_ns);
     double transfer_region(int region, tlm::tlm_command command, double t_ns);
     double sync(double t_ns);
@@ -97,6 +100,7 @@ private:
     int resident_tokens_ = 0;  // all heads, traced
     TransactionIssuer issuer_;
     PeCommand pe_command_;
+    LivenessHint hint_;
 };
 
 }  // namespace kelle

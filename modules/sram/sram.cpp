@@ -1,5 +1,6 @@
 #include "sram/sram.h"
 
+#include "common/commands.h"
 #include "common/config.h"
 #include "common/units.h"
 
@@ -66,6 +67,11 @@ double Sram::static_mw() const {
 }
 
 void Sram::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+    if (payload.get_extension<LivenessHint>() != nullptr) {  // SRAM does not refresh: nothing to skip
+        port_.count_control();
+        payload.set_response_status(tlm::TLM_OK_RESPONSE);
+        return;
+    }
     if (payload.get_address() + payload.get_data_length() > capacity_bytes_) {
         payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;

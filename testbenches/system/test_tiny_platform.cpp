@@ -78,8 +78,9 @@ TEST_CASE("tiny platform: energy by component matches the hand count", "[system]
 TEST_CASE("tiny platform: counts of transactions, tokens and expected flips", "[system]") {
     const nlohmann::json s = run_tiny();
     // Per step: 1 layer command, 5 PE commands, 4 DRAM weight reads, 10 buffer accesses,
-    // 2 eDRAM accesses = 22; prompt: 1 command + 1 eDRAM write.
-    CHECK(s["tlm_transactions"] == 3 * 22 + 2);
+    // 2 eDRAM accesses and 1 liveness hint for the new slot = 23; prompt: 1 command,
+    // 1 eDRAM write and 2 hints.
+    CHECK(s["tlm_transactions"] == 3 * 23 + 4);
     CHECK(s["kv"]["evictions"] == 0);
     CHECK(s["kv"]["resident_tokens_max"] == 5);
     // Every bit written may be lost with p_fail(interval): 80 B written (prompt 32 + 3 x 16)
@@ -87,4 +88,22 @@ TEST_CASE("tiny platform: counts of transactions, tokens and expected flips", "[
     const kelle::RetentionModel retention(45, 1e-9, 700, 1e-5);
     CHECK(s["retention"]["expected_bit_flips"].get<double>() ==
           Approx(640 * retention.p_fail(0.2)).epsilon(1e-9));
+}
+
+TEST_CASE("tiny platform: lifetime refresh skips the rows and the bank with no live data", "[system][lifetime]") {
+    const std::string trace = make_trace("tiny.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");
+    const std::string stats = tmp_path("tiny_lifetime.json");
+    const RunResult r = sim("--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace +
+                            " --stats-json " + stats + " --set edram.refresh_policy=lifetime");
+    REQUIRE(r.status == 0);
+    const nlohmann::json s = read_json(stats);
+    // All 5 slots (80 B) sit in row 0, bank 0. Bank 0's 6 due bursts refresh that one row;
+    // bank 1 holds nothing and is never refreshed. Of the 12 due bursts x 4 rows, 48 - 6 are
+    // skipped. The timeline is unchanged: the bursts never collided with an access.
+    CHECK(s["refresh"]["rows_refreshed_per_bank"][0] == 6);
+    CHECK(s["refresh"]["rows_refreshed_per_bank"][1] == 0);
+    CHECK(s["refresh"]["bursts"] == 6);
+    CHECK(s["refresh"]["rows_skipped"] == 42);
+    CHECK(s["energy_pj"]["edram_refresh"].get<double>() == Approx(600));
+    CHECK(s["sim_time_s"].get<double>() == Approx(1225e-9).epsilon(1e-9));
 }

@@ -1,0 +1,35 @@
+// RowLiveness: live-row counts per bank, worked out by hand.
+#include <catch2/catch.hpp>
+
+#include "edram/row_liveness.h"
+
+using kelle::RowLiveness;
+
+TEST_CASE("a slot makes its row live and its release makes it dead again", "[liveness]") {
+    RowLiveness rows(8, 100, 2);  // rows 0..7, bank = row % 2
+    rows.mark(10, 20, true);      // row 0 -> bank 0
+    CHECK(rows.live_rows(0) == 1);
+    CHECK(rows.live_rows(1) == 0);
+    rows.mark(40, 20, true);      // row 0 again: still one live row
+    CHECK(rows.live_rows(0) == 1);
+    rows.mark(10, 20, false);
+    CHECK(rows.row_live(0));      // 20 bytes still live
+    rows.mark(40, 20, false);
+    CHECK_FALSE(rows.row_live(0));
+    CHECK(rows.live_rows(0) == 0);
+}
+
+TEST_CASE("a range across rows counts in each row's bank", "[liveness]") {
+    RowLiveness rows(8, 100, 2);
+    rows.mark(150, 300, true);  // rows 1 (50 B), 2, 3, 4 (50 B): banks 1, 0, 1, 0
+    CHECK(rows.live_rows(0) == 2);
+    CHECK(rows.live_rows(1) == 2);
+    rows.mark(150, 50, false);  // row 1's share
+    CHECK(rows.live_rows(1) == 1);
+}
+
+TEST_CASE("releasing what was not live is a model error", "[liveness]") {
+    RowLiveness rows(8, 100, 2);
+    CHECK_THROWS_AS(rows.mark(0, 10, false), std::logic_error);
+    CHECK_THROWS_AS(rows.mark(790, 20, true), std::logic_error);
+}
