@@ -66,15 +66,19 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes);
     pe_ = std::make_unique<PeArray>("pe_array", PeConfig::from(registry));
 
-    std::uint64_t kv_capacity_bytes = 0;
+    // The KV store and the plan of its areas, which the KV cache manager places data by.
+    KvAreaPlan plan;
+    double important_share = 0;
     if (kv.store == "edram") {
-        edram_ = std::make_unique<EdramController>("edram", EdramConfig::from(registry));
-        kv_capacity_bytes = edram_->config().capacity_bytes();
+        const EdramConfig edram = EdramConfig::from(registry);
+        plan = EdramController::area_plan(edram);
+        important_share = edram.important_share;
+        edram_ = std::make_unique<EdramController>("edram", edram, plan);
     } else {
+        plan = plain_area_plan(sram.kv_capacity_bytes, sram.interleave_bytes);
         sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes);
-        kv_capacity_bytes = sram.kv_capacity_bytes;
     }
-    kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), kv_capacity_bytes);
+    kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), plan, important_share);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress));
 
     host_->initiator_socket.bind(kv_->target_socket);
@@ -95,6 +99,22 @@ void Platform::trace_signals(sc_core::sc_trace_file* file) {
     if (edram_) edram_->trace(file);
     if (sram_kv_) sram_kv_->trace(file, "sram.kv_busy");
 }
+
+namespace {
+nlohmann::ordered_json group_stats(const std::vector<RefreshGroupStats>& groups) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const RefreshGroupStats& g : groups)
+        out.push_back({{"name", g.name},
+                       {"interval_us", g.interval_us},
+                       {"rows", g.rows},
+                       {"bursts", g.bursts},
+                       {"rows_refreshed", g.rows_refreshed},
+                       {"rows_skipped", g.rows_skipped},
+                       {"energy_pj", g.refresh_energy_pj},
+                       {"expected_bit_flips", g.expected_bit_flips}});
+    return out;
+}
+}  // namespace
 
 double percentile(std::vector<double> values, double p) {
     if (values.empty()) return 0.0;
@@ -164,11 +184,13 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
                       {"rows_refreshed", edram.rows_refreshed},
                       {"rows_skipped", edram.rows_skipped},
                       {"rows_refreshed_per_bank", edram.rows_refreshed_per_bank},
+                      {"groups", group_stats(edram.groups)},
                       {"stall_ns", edram.refresh_stall_ns}};
     out["kv"] = {{"policy", registry_.get_text("kv.policy")},
                  {"store", registry_.get_text("kv.store")},
                  {"evictions", kv.evictions},
                  {"recomputes", kv.recomputes},
+                 {"class_moves", kv.class_moves},
                  {"resident_tokens_max", kv.resident_tokens_max},
                  {"onchip_bytes_max", kv.onchip_kv_bytes_max},
                  {"attention_mass_retained",

@@ -27,8 +27,24 @@ void EdramConfig::declare(ParamRegistry& registry) {
     registry.declare(param(ParamType::real, "edram.refresh_interval_us", "45", "us",
                           "refresh interval; 45 us is RANA's (ISCA 2018) worst-case retention (assumption)").positive());
     registry.declare(param(ParamType::text, "edram.refresh_policy", "periodic", "",
-                          "periodic: every row; lifetime: only rows holding live KV data (2DRP is not built yet)")
-                         .one_of({"periodic", "lifetime"}));
+                          "periodic: every row; lifetime: only rows holding live KV data; 2drp: per (importance, "
+                          "bit plane) intervals with lifetime skipping (docs/edram.md)")
+                         .one_of({"periodic", "lifetime", "2drp"}));
+    registry.declare(param(ParamType::real, "edram.2drp.important_share", "0.5", "",
+                          "2drp: share of rows, and of each head's KV slots, for important tokens (assumption)")
+                         .positive().at_most(1));
+    registry.declare(param(ParamType::real, "edram.2drp.important_msb_us", "45", "us",
+                          "2drp: interval of important tokens' high bytes, the safe interval (assumption, kelle-paper.md)")
+                         .positive());
+    registry.declare(param(ParamType::real, "edram.2drp.important_lsb_us", "90", "us",
+                          "2drp: interval of important tokens' low bytes, 2x safe (assumption, kelle-paper.md)")
+                         .positive());
+    registry.declare(param(ParamType::real, "edram.2drp.unimportant_msb_us", "180", "us",
+                          "2drp: interval of unimportant tokens' high bytes, 4x safe (assumption, kelle-paper.md)")
+                         .positive());
+    registry.declare(param(ParamType::real, "edram.2drp.unimportant_lsb_us", "360", "us",
+                          "2drp: interval of unimportant tokens' low bytes, 8x safe (assumption, kelle-paper.md)")
+                         .positive());
     registry.declare(param(ParamType::real, "edram.pj_per_byte", "1.0", "pJ/B",
                           "access energy, 0.5x the SRAM's (assumption, kelle-paper.md)").non_negative());
     registry.declare(param(ParamType::real, "edram.refresh_pj_per_row", "4096", "pJ",
@@ -56,6 +72,11 @@ EdramConfig EdramConfig::from(const ParamRegistry& registry) {
     c.refresh_row_cycles = registry.get_real("edram.refresh_row_cycles");
     c.refresh_interval_us = registry.get_real("edram.refresh_interval_us");
     c.refresh_policy = registry.get_text("edram.refresh_policy");
+    c.important_share = registry.get_real("edram.2drp.important_share");
+    c.interval_2drp_us[0][0] = registry.get_real("edram.2drp.important_msb_us");
+    c.interval_2drp_us[0][1] = registry.get_real("edram.2drp.important_lsb_us");
+    c.interval_2drp_us[1][0] = registry.get_real("edram.2drp.unimportant_msb_us");
+    c.interval_2drp_us[1][1] = registry.get_real("edram.2drp.unimportant_lsb_us");
     c.pj_per_byte = registry.get_real("edram.pj_per_byte");
     c.refresh_pj_per_row = registry.get_real("edram.refresh_pj_per_row");
     c.static_mw_per_mb = registry.get_real("edram.static_mw_per_mb");
@@ -90,22 +111,57 @@ BankGeometry edram_geometry(const EdramConfig& c) {
 }
 }  // namespace
 
-EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig& config)
+KvAreaPlan EdramController::area_plan(const EdramConfig& c) {
+    return c.refresh_policy == "2drp"
+               ? two_dimensional_area_plan(c.capacity_bytes(), c.row_bytes, c.banks, c.important_share)
+               : plain_area_plan(c.capacity_bytes(), c.row_bytes);
+}
+
+double EdramController::group_interval_us(const KvArea& area) const {
+    if (config_.refresh_policy != "2drp" || area.importance_class < 0) return config_.refresh_interval_us;
+    return config_.interval_2drp_us[area.importance_class][area.plane];
+}
+
+namespace {
+std::vector<int> groups_by_row(const KvAreaPlan& plan) {
+    std::vector<int> group_of_row;
+    for (std::size_t g = 0; g < plan.areas.size(); ++g) group_of_row.insert(group_of_row.end(), plan.areas[g].rows, static_cast<int>(g));
+    return group_of_row;
+}
+}  // namespace
+
+EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig& config, const KvAreaPlan& plan)
     : sc_core::sc_module(name),
       target_socket("target_socket"),
       config_(config),
-      write_p_fail_(RetentionModel(config.retention_safe_us, config.retention_safe_p_fail, config.retention_tail_us,
-                                   config.retention_tail_p_fail)
-                        .p_fail(config.refresh_interval_us)),
+      plan_(plan),
+      retention_(config.retention_safe_us, config.retention_safe_p_fail, config.retention_tail_us,
+                 config.retention_tail_p_fail),
+      group_of_row_(groups_by_row(plan)),
       port_(edram_geometry(config), config.pj_per_byte),
-      scheduler_("refresh_scheduler", *this, config.banks, config.refresh_interval_us),
-      liveness_(config.capacity_bytes() / config.row_bytes, config.row_bytes, config.banks),
-      skip_dead_rows_(config.refresh_policy == "lifetime"),
+      scheduler_("refresh_scheduler", *this, config.banks, [&] {
+          std::vector<double> intervals;
+          for (const KvArea& area : plan.areas) intervals.push_back(group_interval_us(area));
+          return intervals;
+      }()),
+      liveness_(group_of_row_, config.row_bytes, config.banks, static_cast<int>(plan.areas.size())),
+      skip_dead_rows_(config.refresh_policy != "periodic"),
       refresh_end_ns_(static_cast<std::size_t>(config.banks), 0.0),
       read_activity_("read_activity"),
-      write_activity_("write_activity") {
+      write_activity_("write_activity"),
+      stall_activity_("stall_activity") {
     target_socket.register_b_transport(this, &EdramController::b_transport);
     stats_.rows_refreshed_per_bank.assign(static_cast<std::size_t>(config.banks), 0);
+    for (const KvArea& area : plan.areas) {
+        const double interval_us = group_interval_us(area);
+        write_p_fail_.push_back(retention_.p_fail(interval_us));
+        RefreshGroupStats group;
+        group.name = area.name;
+        group.interval_us = interval_us;
+        group.rows = area.rows;
+        stats_.groups.push_back(group);
+        group_activity_.push_back(std::make_unique<ActivityTrace>(("group_activity_" + area.name).c_str()));
+    }
     for (int bank = 0; bank < config.banks; ++bank)
         refresh_activity_.push_back(
             std::make_unique<ActivityTrace>(("refresh_activity_" + std::to_string(bank)).c_str()));
@@ -116,6 +172,9 @@ void EdramController::trace(sc_core::sc_trace_file* file) {
     write_activity_.trace(file, "edram.write");
     for (int bank = 0; bank < config_.banks; ++bank)
         refresh_activity_[bank]->trace(file, "edram.refresh_bank" + std::to_string(bank));
+    for (std::size_t g = 0; g < plan_.areas.size(); ++g)
+        group_activity_[g]->trace(file, "edram.refresh_group_" + plan_.areas[g].name);
+    stall_activity_.trace(file, "edram.refresh_stall");
 }
 
 double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes) {
@@ -145,30 +204,46 @@ void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc
         return;
     }
     const double arrival_ns = now_ns() + to_ns(delay);
-    stats_.refresh_stall_ns += std::max(0.0, refresh_stall_ns(arrival_ns, address, bytes));
+    const double stall_ns = std::max(0.0, refresh_stall_ns(arrival_ns, address, bytes));
+    stats_.refresh_stall_ns += stall_ns;
+    stall_activity_.mark(arrival_ns, arrival_ns + stall_ns);
     const AccessTiming timing = port_.serve(payload, delay);
     if (payload.is_response_error()) return;
     if (payload.is_write()) {
-        stats_.expected_bit_flips += static_cast<double>(bytes * 8) * write_p_fail_;
+        const auto group = static_cast<std::size_t>(group_of_row_[address / config_.row_bytes]);
+        if (group_of_row_[(address + bytes - 1) / config_.row_bytes] != group_of_row_[address / config_.row_bytes])
+            SC_REPORT_ERROR(name(), "a write spans two refresh groups: the KV layout and the area plan disagree");
+        const double flips = static_cast<double>(bytes * 8) * write_p_fail_[group];
+        stats_.expected_bit_flips += flips;
+        stats_.groups[group].expected_bit_flips += flips;
         write_activity_.mark(timing.start_ns, timing.complete_ns);
     } else {
         read_activity_.mark(timing.start_ns, timing.complete_ns);
     }
 }
 
-void EdramController::refresh_bank(int bank) {
-    const std::uint64_t rows = skip_dead_rows_ ? liveness_.live_rows(bank) : config_.rows_per_bank();
-    stats_.rows_skipped += config_.rows_per_bank() - rows;
-    if (rows == 0) return;  // lifetime: nothing live in this bank, no burst
+void EdramController::refresh_bank(int group, int bank) {
+    RefreshGroupStats& g = stats_.groups[static_cast<std::size_t>(group)];
+    const std::uint64_t group_rows = g.rows / static_cast<std::uint64_t>(config_.banks);
+    const std::uint64_t rows = skip_dead_rows_ ? liveness_.live_rows(group, bank) : group_rows;
+    g.rows_skipped += group_rows - rows;
+    stats_.rows_skipped += group_rows - rows;
+    if (rows == 0) return;  // nothing live in this group of the bank: no burst
+
     const double duration_ns = static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle();
     const double start_ns = port_.timing().reserve(bank, now_ns(), duration_ns);
     refresh_end_ns_[bank] = start_ns + duration_ns;
     refresh_activity_[bank]->mark(start_ns, start_ns + duration_ns);
+    group_activity_[static_cast<std::size_t>(group)]->mark(start_ns, start_ns + duration_ns);
 
+    const double energy_pj = static_cast<double>(rows) * config_.refresh_pj_per_row;
+    ++g.bursts;
+    g.rows_refreshed += rows;
+    g.refresh_energy_pj += energy_pj;
     ++stats_.refresh_bursts;
     stats_.rows_refreshed += rows;
     stats_.rows_refreshed_per_bank[static_cast<std::size_t>(bank)] += rows;
-    stats_.refresh_energy_pj += static_cast<double>(rows) * config_.refresh_pj_per_row;
+    stats_.refresh_energy_pj += energy_pj;
 }
 
 EdramStats EdramController::stats() const {

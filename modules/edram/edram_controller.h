@@ -15,11 +15,15 @@
 //             counted as rows_skipped. Data reaching the end of its life before its retention
 //             deadline is not a case decode produces (a token lives for many decode steps,
 //             each far longer than the interval), so no refresh is skipped on that ground.
+//   2drp      Kelle's two-dimensional policy: the store is cut into (importance class, bit
+//             plane) areas (common/kv_areas.h), each a refresh group with its own interval
+//             (edram.2drp.*_us), combined with lifetime skipping.
+// Every area of the plan is a refresh group; stats are kept per group.
 //
 // Retention: timing mode. A cell whose retention time is shorter than the longest gap between
 // refreshes loses the value written into it, and a refresh restores the flipped value, not the
-// original: so every bit written may be lost with p_fail(refresh interval) (RetentionModel),
-// once per write. Expected flips = bits written x p_fail(interval). Data that dies before one
+// original: so every bit written may be lost with p_fail(its group's interval) (RetentionModel),
+// once per write. Expected flips = bits written x p_fail(interval), per group. Data that dies before one
 // interval has passed is counted all the same (lifetime-aware accounting is not built yet).
 //
 // Sockets: `target_socket`. Parameters: section [edram] (EdramConfig::declare).
@@ -33,6 +37,7 @@
 
 #include "common/activity_trace.h"
 #include "common/commands.h"
+#include "common/kv_areas.h"
 #include "common/memory_port.h"
 #include "edram/refresh_scheduler.h"
 #include "edram/retention_model.h"
@@ -52,6 +57,8 @@ struct EdramConfig {
     double refresh_row_cycles = 0;
     double refresh_interval_us = 0;
     std::string refresh_policy;
+    double important_share = 0;  // 2DRP: share of rows (and of each head's slots) in the important class
+    double interval_2drp_us[2][2] = {};  // [class: important, unimportant][plane: MSB, LSB]
     double pj_per_byte = 0;
     double refresh_pj_per_row = 0;
     double static_mw_per_mb = 0;
@@ -66,6 +73,17 @@ struct EdramConfig {
     static EdramConfig from(const ParamRegistry& registry);  // checks the geometry adds up
 };
 
+struct RefreshGroupStats {
+    std::string name;
+    double interval_us = 0;
+    std::uint64_t rows = 0;
+    std::uint64_t bursts = 0;
+    std::uint64_t rows_refreshed = 0;
+    std::uint64_t rows_skipped = 0;
+    double refresh_energy_pj = 0;
+    double expected_bit_flips = 0;
+};
+
 struct EdramStats {
     MemoryStats access;
     std::uint64_t refresh_bursts = 0;
@@ -75,17 +93,23 @@ struct EdramStats {
     double refresh_stall_ns = 0;
     double expected_bit_flips = 0;
     std::vector<std::uint64_t> rows_refreshed_per_bank;
+    std::vector<RefreshGroupStats> groups;
 };
 
 class EdramController : public sc_core::sc_module, public RefreshTarget {
 public:
     tlm_utils::simple_target_socket<EdramController> target_socket;
 
-    EdramController(sc_core::sc_module_name name, const EdramConfig& config);
+    // plan: the refresh groups, one per area (the platform makes it; common/kv_areas.h).
+    EdramController(sc_core::sc_module_name name, const EdramConfig& config, const KvAreaPlan& plan);
 
-    void refresh_bank(int bank) override;
+    // The area plan this policy needs: two-dimensional for 2drp, plain otherwise.
+    static KvAreaPlan area_plan(const EdramConfig& config);
+
+    void refresh_bank(int group, int bank) override;
 
     EdramStats stats() const;
+    double group_interval_us(const KvArea& area) const;
     const EdramConfig& config() const { return config_; }
     double static_mw() const { return config_.static_mw_per_mb * config_.capacity_mb; }
     void trace(sc_core::sc_trace_file* file);
@@ -96,7 +120,10 @@ private:
     double refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
 
     EdramConfig config_;
-    double write_p_fail_;  // p_fail(refresh interval): chance a written bit is lost
+    KvAreaPlan plan_;
+    RetentionModel retention_;
+    std::vector<int> group_of_row_;
+    std::vector<double> write_p_fail_;  // per group: p_fail(its interval), the chance a written bit is lost
     MemoryPort port_;
     RefreshScheduler scheduler_;
     EdramStats stats_;
@@ -106,6 +133,8 @@ private:
     ActivityTrace read_activity_;
     ActivityTrace write_activity_;
     std::vector<std::unique_ptr<ActivityTrace>> refresh_activity_;  // per bank
+    std::vector<std::unique_ptr<ActivityTrace>> group_activity_;    // per refresh group
+    ActivityTrace stall_activity_;
 };
 
 }  // namespace kelle

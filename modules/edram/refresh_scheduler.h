@@ -1,18 +1,18 @@
-// RefreshScheduler: decides when each eDRAM bank is refreshed and asks the controller to do it.
+// RefreshScheduler: decides when each (refresh group, bank) is refreshed and asks the
+// controller to do it.
 //
-// Policy `periodic` (the conventional baseline): every row of every bank once per
-// `interval_us`, issued as one burst per (bank, interval) rather than per row. Bursts are
-// staggered so bank b is due at interval x (b + 1) / banks + k x interval; the due times stay on
-// this grid even when a burst has to wait for an access in flight, so the number of bursts in
-// a run is exactly the number of due times it spans. One SC_METHOD walks the due times; no
-// process per bank or row.
-//
-// Kelle's lifetime-aware and 2DRP policies are not built yet: edram.refresh_policy accepts
-// only `periodic` until they are.
+// A refresh group is a set of whole rows refreshed at one interval (one group holding every
+// row for periodic and lifetime refresh; one per (importance class, bit plane) for 2DRP). Each
+// group g refreshes bank b in one burst at interval_g x (b + 1) / banks + k x interval_g:
+// bursts per (group, bank, interval), not per row, staggered across banks. The due times stay on
+// this grid even when a burst has to wait for an access in flight, so the number of bursts in a
+// run is exactly the number of due times it spans. One SC_METHOD walks the due times of all
+// groups in time order (ties: lower group first); no process per bank or row.
 #pragma once
 
 #include <cstdint>
 #include <systemc>
+#include <vector>
 
 namespace kelle {
 
@@ -20,26 +20,26 @@ namespace kelle {
 class RefreshTarget {
 public:
     virtual ~RefreshTarget() = default;
-    virtual void refresh_bank(int bank) = 0;
+    virtual void refresh_bank(int group, int bank) = 0;
 };
 
 class RefreshScheduler : public sc_core::sc_module {
 public:
     RefreshScheduler(sc_core::sc_module_name name, RefreshTarget& target, int banks,
-                     double interval_us);
+                     std::vector<double> group_intervals_us);
 
-    // Due time of the n-th burst (0-based, all banks interleaved) and the bank it refreshes.
-    double due_ns(std::uint64_t n) const;
+    // Due time of a group's n-th burst (0-based, its banks interleaved) and the bank it refreshes.
+    double due_ns(int group, std::uint64_t n) const;
     int bank_of(std::uint64_t n) const { return static_cast<int>(n % static_cast<std::uint64_t>(banks_)); }
-    std::uint64_t bursts_issued() const { return next_; }
 
 private:
     void issue_due_bursts();
+    int earliest_group() const;
 
     RefreshTarget& target_;
     int banks_;
-    double interval_ns_;
-    std::uint64_t next_ = 0;  // index of the next burst to issue
+    std::vector<double> interval_ns_;  // per group
+    std::vector<std::uint64_t> next_;  // per group: index of its next burst
 };
 
 }  // namespace kelle

@@ -5,11 +5,12 @@
 
 namespace kelle {
 
-RowLiveness::RowLiveness(std::uint64_t rows, std::uint64_t row_bytes, int banks)
-    : row_bytes_(row_bytes),
+RowLiveness::RowLiveness(std::vector<int> group_of_row, std::uint64_t row_bytes, int banks, int groups)
+    : group_of_row_(std::move(group_of_row)),
+      row_bytes_(row_bytes),
       banks_(static_cast<std::uint64_t>(banks)),
-      live_bytes_(rows, 0),
-      live_rows_per_bank_(static_cast<std::size_t>(banks), 0) {}
+      live_bytes_(group_of_row_.size(), 0),
+      live_rows_(static_cast<std::size_t>(groups) * static_cast<std::size_t>(banks), 0) {}
 
 void RowLiveness::mark(std::uint64_t address, std::uint64_t bytes, bool live) {
     const std::uint64_t end = address + bytes;
@@ -17,7 +18,8 @@ void RowLiveness::mark(std::uint64_t address, std::uint64_t bytes, bool live) {
     for (std::uint64_t row = address / row_bytes_; row * row_bytes_ < end; ++row) {
         const auto in_row = static_cast<std::uint32_t>(std::min(end, (row + 1) * row_bytes_) - std::max(address, row * row_bytes_));
         std::uint32_t& count = live_bytes_[row];
-        std::uint64_t& bank_rows = live_rows_per_bank_[row % banks_];
+        std::uint64_t& bank_rows =
+            live_rows_[static_cast<std::size_t>(group_of_row_[row]) * banks_ + row % banks_];
         if (live) {
             if (count == 0) ++bank_rows;
             count += in_row;

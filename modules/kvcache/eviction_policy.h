@@ -32,6 +32,8 @@ struct KvToken {
 class HeadCache {
 public:
     const std::vector<KvToken>& tokens() const { return tokens_; }
+    // For moving tokens between slots: callers may change `slot`, never position or order.
+    std::vector<KvToken>& tokens_for_placement() { return tokens_; }
     std::size_t size() const { return tokens_.size(); }
 
     // Appends a token; positions arrive in increasing order.

@@ -42,7 +42,7 @@ std::uint64_t region_slots_for(const EvictionPolicy& policy, const TraceHeader& 
 }  // namespace
 
 KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& config, const TraceHeader& header,
-                               std::uint64_t onchip_capacity_bytes)
+                               const KvAreaPlan& plan, double important_share)
     : sc_core::sc_module(name),
       target_socket("target_socket"),
       pe_socket("pe_socket"),
@@ -51,11 +51,13 @@ KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& con
       config_(config),
       header_(header),
       policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens)),
-      layout_(header.model, region_slots_for(*policy_, header), onchip_capacity_bytes) {
+      layout_(header.model, region_slots_for(*policy_, header), plan,
+              static_cast<std::uint64_t>(important_share * static_cast<double>(region_slots_for(*policy_, header)))) {
     const std::size_t regions = static_cast<std::size_t>(header.model.layers) * static_cast<std::size_t>(header.model.kv_heads);
     heads_.resize(regions);
     free_slots_.resize(regions);
-    fresh_slot_.assign(regions, 0);
+    const auto first_of = [this](int c) { return static_cast<std::uint32_t>(layout_.first_slot(c)); };
+    fresh_slot_.assign(regions, {first_of(0), first_of(1)});
     target_socket.register_b_transport(this, &KvCacheManager::b_transport);
 }
 
@@ -86,31 +88,47 @@ double KvCacheManager::sync(double t_ns) {
 }
 
 void KvCacheManager::hint_liveness(int region, std::uint32_t slot, bool live, double t_ns) {
-    const SlotLocation where = layout_.locate(region, slot);
-    if (!where.onchip) return;  // DRAM refreshes itself: no hint
-    hint_.address = where.address;
-    hint_.bytes = layout_.slot_bytes();
-    hint_.live = live;
-    issuer_.command(kv_socket, hint_, t_ns);
+    Extent pieces[2];
+    const int count = layout_.pieces(region, slot, pieces);
+    for (int i = 0; i < count; ++i) {
+        if (!pieces[i].onchip) continue;  // DRAM refreshes itself: no hint
+        hint_.address = pieces[i].address;
+        hint_.bytes = pieces[i].bytes;
+        hint_.live = live;
+        issuer_.command(kv_socket, hint_, t_ns);
+    }
+}
+
+std::uint32_t KvCacheManager::take_slot(int region, int preferred_class) {
+    const auto r = static_cast<std::size_t>(region);
+    for (const int c : {preferred_class, 1 - preferred_class}) {
+        if (c >= layout_.classes()) continue;
+        auto& free = free_slots_[r][static_cast<std::size_t>(c)];
+        if (!free.empty()) {
+            const std::uint32_t slot = free.back();
+            free.pop_back();
+            return slot;
+        }
+        std::uint32_t& fresh = fresh_slot_[r][static_cast<std::size_t>(c)];
+        if (fresh < layout_.first_slot(c) + layout_.class_slots(c)) return fresh++;
+    }
+    throw std::logic_error("KV region has no free slot: the budget and the region size disagree");
+}
+
+void KvCacheManager::release_slot(int region, std::uint32_t slot, double t_ns) {
+    hint_liveness(region, slot, false, t_ns);
+    free_slots_[static_cast<std::size_t>(region)][static_cast<std::size_t>(layout_.class_of(slot))].push_back(slot);
 }
 
 void KvCacheManager::admit(int region, std::uint32_t position, double t_ns) {
     HeadCache& head = heads_[static_cast<std::size_t>(region)];
-    auto& free = free_slots_[static_cast<std::size_t>(region)];
     if (policy_->budget_tokens() != 0 && head.size() >= policy_->budget_tokens()) {
-        const KvToken victim = head.erase(policy_->victim(head));
-        hint_liveness(region, victim.slot, false, t_ns);
-        free.push_back(victim.slot);
+        release_slot(region, head.erase(policy_->victim(head)).slot, t_ns);
         ++stats_.evictions;
         --resident_tokens_;
     }
-    std::uint32_t slot;
-    if (!free.empty()) {
-        slot = free.back();
-        free.pop_back();
-    } else {
-        slot = fresh_slot_[static_cast<std::size_t>(region)]++;
-    }
+    // A new token has no attention yet: with two classes it starts unimportant.
+    const std::uint32_t slot = take_slot(region, layout_.classes() - 1);
     head.append(position, slot);
     hint_liveness(region, slot, true, t_ns);
     ++resident_tokens_;
@@ -126,23 +144,78 @@ void KvCacheManager::update_footprint() {
 }
 
 double KvCacheManager::transfer_region(int region, tlm::tlm_command command, double t_ns) {
-    std::uint64_t onchip = 0, spilled = 0;
+    std::uint64_t onchip[2] = {0, 0}, spilled[2] = {0, 0};
     for (const KvToken& token : heads_[static_cast<std::size_t>(region)].tokens())
-        ++(layout_.slot_onchip(region, token.slot) ? onchip : spilled);
+        ++(layout_.slot_onchip(region, token.slot) ? onchip : spilled)[layout_.class_of(token.slot)];
     double done_ns = t_ns;
-    if (onchip > 0)
-        done_ns = std::max(done_ns, issuer_.memory(kv_socket, command, layout_.onchip_base(region).address,
-                                                   onchip * layout_.slot_bytes(), t_ns));
-    if (spilled > 0)
-        done_ns = std::max(done_ns, issuer_.memory(dram_socket, command, layout_.spill_base(region).address,
-                                                   spilled * layout_.slot_bytes(), t_ns));
+    for (int c = 0; c < layout_.classes(); ++c) {
+        for (int plane = 0; plane < layout_.planes() && onchip[c] > 0; ++plane) {
+            const Extent burst = layout_.onchip_burst(region, c, plane, onchip[c]);
+            done_ns = std::max(done_ns, issuer_.memory(kv_socket, command, burst.address, burst.bytes, t_ns));
+        }
+        if (spilled[c] > 0) {
+            const Extent burst = layout_.spill_burst(region, c, spilled[c]);
+            done_ns = std::max(done_ns, issuer_.memory(dram_socket, command, burst.address, burst.bytes, t_ns));
+        }
+    }
     return done_ns;
 }
 
-double KvCacheManager::write_slots(int region, std::uint64_t slot, double t_ns) {
-    const SlotLocation where = layout_.locate(region, slot);
-    return where.onchip ? issuer_.memory(kv_socket, tlm::TLM_WRITE_COMMAND, where.address, layout_.slot_bytes(), t_ns)
-                        : issuer_.memory(dram_socket, tlm::TLM_WRITE_COMMAND, where.address, layout_.slot_bytes(), t_ns);
+double KvCacheManager::access_slot(int region, std::uint64_t slot, tlm::tlm_command command, double t_ns) {
+    Extent pieces[2];
+    const int count = layout_.pieces(region, slot, pieces);
+    double done_ns = t_ns;
+    for (int i = 0; i < count; ++i) {
+        auto& socket = pieces[i].onchip ? kv_socket : dram_socket;
+        done_ns = std::max(done_ns, issuer_.memory(socket, command, pieces[i].address, pieces[i].bytes, t_ns));
+    }
+    return done_ns;
+}
+
+double KvCacheManager::move_token(int region, std::uint32_t from_slot, std::uint32_t to_slot, double t_ns) {
+    ++stats_.class_moves;
+    const double read_ns = access_slot(region, from_slot, tlm::TLM_READ_COMMAND, t_ns);
+    return access_slot(region, to_slot, tlm::TLM_WRITE_COMMAND, read_ns);
+}
+
+double KvCacheManager::reclassify(int region, double t_ns) {
+    HeadCache& head = heads_[static_cast<std::size_t>(region)];
+    const std::size_t important = std::min<std::size_t>(layout_.class_slots(0), head.size());
+    auto& tokens = head.tokens_for_placement();
+    // The `important` tokens of highest accumulated attention (older first on ties) belong in class 0.
+    order_.resize(tokens.size());
+    for (std::size_t i = 0; i < tokens.size(); ++i) order_[i] = i;
+    std::partial_sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(important), order_.end(),
+                      [&](std::size_t a, std::size_t b) {
+                          return tokens[a].importance != tokens[b].importance ? tokens[a].importance > tokens[b].importance
+                                                                              : tokens[a].position < tokens[b].position;
+                      });
+    want_important_.assign(tokens.size(), false);
+    for (std::size_t i = 0; i < important; ++i) want_important_[order_[i]] = true;
+    promote_.clear();
+    demote_.clear();
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const bool is_important = layout_.class_of(tokens[i].slot) == 0;
+        if (want_important_[i] && !is_important) promote_.push_back(i);
+        if (!want_important_[i] && is_important) demote_.push_back(i);
+    }
+    double done_ns = t_ns;
+    for (std::size_t k = 0; k < promote_.size(); ++k) {
+        KvToken& up = tokens[promote_[k]];
+        if (k < demote_.size()) {  // swap places with a token leaving the class
+            KvToken& down = tokens[demote_[k]];
+            done_ns = std::max(done_ns, move_token(region, up.slot, down.slot, t_ns));
+            done_ns = std::max(done_ns, move_token(region, down.slot, up.slot, t_ns));
+            std::swap(up.slot, down.slot);
+        } else {  // a free important slot
+            const std::uint32_t slot = take_slot(region, 0);
+            hint_liveness(region, slot, true, t_ns);
+            done_ns = std::max(done_ns, move_token(region, up.slot, slot, t_ns));
+            release_slot(region, up.slot, t_ns);
+            up.slot = slot;
+        }
+    }
+    return done_ns;
 }
 
 double KvCacheManager::load_prompt(int layer, double t_ns) {
@@ -211,7 +284,8 @@ double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
         const int region = layout_.region(layer, kv_head);
         admit(region, position, t_ns);
-        written_ns = std::max(written_ns, write_slots(region, heads_[static_cast<std::size_t>(region)].tokens().back().slot, t_ns));
+        const std::uint32_t slot = heads_[static_cast<std::size_t>(region)].tokens().back().slot;
+        written_ns = std::max(written_ns, access_slot(region, slot, tlm::TLM_WRITE_COMMAND, t_ns));
     }
     t_ns = sync(written_ns);
     double read_ns = t_ns;
@@ -223,6 +297,13 @@ double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
     t_ns = gemv(layout_.ffn_in(layer), "ffn_in", t_ns);
     t_ns = gemv(layout_.ffn_out(layer), "ffn_out", t_ns);
     accumulate(layer, *command.scores);
+    if (layout_.classes() == 2) {  // 2DRP: tokens whose importance class changed move rows
+        t_ns = sync(t_ns);
+        double moved_ns = t_ns;
+        for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
+            moved_ns = std::max(moved_ns, reclassify(layout_.region(layer, kv_head), t_ns));
+        t_ns = moved_ns;
+    }
     if (layer == header_.model.layers - 1) update_footprint();
     return t_ns;
 }

@@ -6,7 +6,10 @@
 //   write the new K/V slots, then read every resident K/V (KV store, spill from DRAM)
 //   attention over the resident tokens (PE array, SFU softmax)
 //   output projection and the two FFN GEMVs (PE array)
-// and then adds the step's attention scores to each resident token's importance. Whenever an
+// and then adds the step's attention scores to each resident token's importance. With two
+// importance classes (2DRP) it then puts the region's most-attended tokens (important_share of
+// its slots) in the important class, moving each token whose class changed (a read and a
+// write of its slot, counted in kv.class_moves); new tokens start unimportant. Whenever an
 // on-chip slot starts or stops holding a token it tells the KV store (LivenessHint), so a
 // lifetime-aware eDRAM refreshes only rows with live data. Phases run
 // one after the other (no overlap between them; the PE array overlaps weights and compute
@@ -21,6 +24,7 @@
 // `dram_socket` (spill). Parameters: section [kv] (KvConfig::declare).
 #pragma once
 
+#include <array>
 #include <limits>
 #include <memory>
 #include <string>
@@ -53,6 +57,7 @@ struct KvStats {
     std::uint64_t commands = 0;
     std::uint64_t evictions = 0;
     std::uint64_t recomputes = 0;  // AERP recomputation is not built yet: always 0
+    std::uint64_t class_moves = 0; // 2DRP: token copies moved between importance-class areas
     std::uint64_t resident_tokens_max = 0;  // most tokens one (layer, KV head) held
     std::uint64_t onchip_kv_bytes_max = 0;  // largest on-chip KV footprint
     double attention_mass_sum = 0;
@@ -67,8 +72,10 @@ public:
     tlm_utils::simple_initiator_socket<KvCacheManager> kv_socket;
     tlm_utils::simple_initiator_socket<KvCacheManager> dram_socket;
 
+    // plan: how the on-chip store is cut into (importance class, bit plane) areas;
+    // important_share: the part of each region's slots in the important class (2DRP only).
     KvCacheManager(sc_core::sc_module_name name, const KvConfig& config, const TraceHeader& header,
-                   std::uint64_t onchip_capacity_bytes);
+                   const KvAreaPlan& plan, double important_share);
 
     const KvStats& stats() const { return stats_; }
     const KvLayout& layout() const { return layout_; }
@@ -83,7 +90,11 @@ private:
     double attention(int layer, double t_ns);
     void admit(int region, std::uint32_t position, double t_ns);
     void hint_liveness(int region, std::uint32_t slot, bool live, double t_ns);
-    double write_slots(int region, std::uint64_t slot, double t_ns);
+    std::uint32_t take_slot(int region, int preferred_class);
+    void release_slot(int region, std::uint32_t slot, double t_ns);
+    double access_slot(int region, std::uint64_t slot, tlm::tlm_command command, double t_ns);
+    double move_token(int region, std::uint32_t from_slot, std::uint32_t to_slot, double t_ns);
+    double reclassify(int region, double t_ns);
     double transfer_region(int region, tlm::tlm_command command, double t_ns);
     double sync(double t_ns);
     void accumulate(int layer, const StepScores& scores);
@@ -94,8 +105,10 @@ private:
     std::unique_ptr<EvictionPolicy> policy_;
     KvLayout layout_;
     std::vector<HeadCache> heads_;                        // per region
-    std::vector<std::vector<std::uint32_t>> free_slots_;  // per region
-    std::vector<std::uint32_t> fresh_slot_;               // per region: next never-used slot
+    std::vector<std::array<std::vector<std::uint32_t>, 2>> free_slots_;  // per region and class
+    std::vector<std::array<std::uint32_t, 2>> fresh_slot_;  // per region and class: next never-used slot
+    std::vector<std::size_t> order_, promote_, demote_;      // reclassify's buffers, reused
+    std::vector<bool> want_important_;
     KvStats stats_;
     int resident_tokens_ = 0;  // all heads, traced
     TransactionIssuer issuer_;

@@ -9,29 +9,63 @@ std::uint64_t u64(int v) { return static_cast<std::uint64_t>(v); }
 std::uint64_t ffn_in_rows(const ModelShape& m) { return (m.gated_ffn ? 2 : 1) * u64(m.ffn); }
 }  // namespace
 
-KvLayout::KvLayout(const ModelShape& model, std::uint64_t region_slots, std::uint64_t onchip_bytes)
+KvLayout::KvLayout(const ModelShape& model, std::uint64_t region_slots, const KvAreaPlan& plan,
+                   std::uint64_t important_slots)
     : model_(model),
+      plan_(plan),
       kv_heads_(model.kv_heads),
       slot_bytes_(2 * u64(model.head_dim) * u64(model.dtype_bytes)),
       region_slots_(region_slots),
-      onchip_slots_(onchip_bytes / slot_bytes_) {
+      important_slots_(plan.classes == 2 ? std::min(important_slots, region_slots) : region_slots) {
     const std::uint64_t d = u64(model.hidden);
     layer_weight_elements_ = (d + 2 * u64(model.kv_dim())) * d + d * d + ffn_in_rows(model) * d + d * u64(model.ffn);
     const std::uint64_t weights_bytes = layer_weight_elements_ * u64(model.dtype_bytes) * u64(model.layers);
     spill_base_address_ = (weights_bytes + 4095) / 4096 * 4096;
 }
 
-SlotLocation KvLayout::locate_linear(std::uint64_t linear) const {
-    if (linear < onchip_slots_) return {true, linear * slot_bytes_};
-    return {false, spill_base_address_ + (linear - onchip_slots_) * slot_bytes_};
+std::uint64_t KvLayout::class_slots(int importance_class) const {
+    return importance_class == 0 ? important_slots_ : region_slots_ - important_slots_;
 }
 
-SlotLocation KvLayout::locate(int region, std::uint64_t slot) const {
-    return locate_linear(first_linear(region) + slot);
+std::uint64_t KvLayout::entry(int region, std::uint64_t slot) const {
+    const int c = class_of(slot);
+    return u64(region) * class_slots(c) + (slot - first_slot(c));
 }
 
-SlotLocation KvLayout::spill_base(int region) const {
-    return locate_linear(std::max(first_linear(region), onchip_slots_));
+std::uint64_t KvLayout::area_entries(int importance_class) const {
+    return plan_.bytes(plan_.area(importance_class, 0)) / plane_bytes();
+}
+
+std::uint64_t KvLayout::spill_address(int importance_class, std::uint64_t entry) const {
+    // Class 1 spills above every entry class 0 could have: the two never overlap.
+    const std::uint64_t class_offset = importance_class == 0 ? 0 : u64(model_.layers * kv_heads_) * class_slots(0);
+    return spill_base_address_ + (class_offset + entry) * slot_bytes_;
+}
+
+bool KvLayout::slot_onchip(int region, std::uint64_t slot) const {
+    return entry(region, slot) < area_entries(class_of(slot));
+}
+
+int KvLayout::pieces(int region, std::uint64_t slot, Extent out[2]) const {
+    const int c = class_of(slot);
+    const std::uint64_t e = entry(region, slot);
+    if (e >= area_entries(c)) {
+        out[0] = {false, spill_address(c, e), slot_bytes_};
+        return 1;
+    }
+    for (int plane = 0; plane < plan_.planes; ++plane)
+        out[plane] = {true, plan_.base_address(plan_.area(c, plane)) + e * plane_bytes(), plane_bytes()};
+    return plan_.planes;
+}
+
+Extent KvLayout::onchip_burst(int region, int importance_class, int plane, std::uint64_t count) const {
+    const std::uint64_t first = u64(region) * class_slots(importance_class);
+    return {true, plan_.base_address(plan_.area(importance_class, plane)) + first * plane_bytes(), count * plane_bytes()};
+}
+
+Extent KvLayout::spill_burst(int region, int importance_class, std::uint64_t count) const {
+    const std::uint64_t first = std::max(u64(region) * class_slots(importance_class), area_entries(importance_class));
+    return {false, spill_address(importance_class, first), count * slot_bytes_};
 }
 
 KvLayout::Matrix KvLayout::matrix(int layer, std::uint64_t offset_elements, std::uint64_t out_rows,

@@ -2,10 +2,14 @@
 //
 // KV: a slot holds K and V of one token for one KV head (2 x head_dim x dtype bytes). Each
 // (layer, KV head) owns a region of `region_slots` slots (the policy's budget, or every
-// position of the trace when the policy keeps all). Regions are laid out one after the other
-// in a linear slot space; the first `onchip_slots` of it are in the on-chip KV store (eDRAM or
-// SRAM), the rest spill to DRAM above the weights. A region's resident slots are read as one
-// burst per memory, as if compacted: slot order inside a region does not change traffic.
+// position of the trace when the policy keeps all). With two importance classes (2DRP) the
+// first `important_slots` slots of every region are the important class, the rest the
+// unimportant one. The on-chip store is cut into areas by a KvAreaPlan (common/kv_areas.h):
+// one per (class, bit plane). A slot's entry in its class is region x class_slots + index;
+// entries beyond what the class's area holds spill, whole, to DRAM above the weights. With
+// two planes a slot is two pieces: its MSB half in the class's MSB area and its LSB half in
+// the LSB area. A region's resident slots of one class are moved as one burst per area (and
+// one for DRAM), as if compacted: slot order inside a region does not change traffic.
 //
 // Weights (DRAM, per layer, in order): W_QKV (hidden + 2 kv_dim) x hidden, W_O hidden x hidden,
 // FFN in (2 ffn x hidden when gated: gate and up; ffn x hidden otherwise), FFN out hidden x ffn.
@@ -13,29 +17,40 @@
 
 #include <cstdint>
 
+#include "common/kv_areas.h"
 #include "common/trace.h"
 
 namespace kelle {
 
-struct SlotLocation {
+struct Extent {
     bool onchip = true;
     std::uint64_t address = 0;
+    std::uint64_t bytes = 0;
 };
 
 class KvLayout {
 public:
-    KvLayout(const ModelShape& model, std::uint64_t region_slots, std::uint64_t onchip_bytes);
+    // important_slots is used only when the plan has two classes.
+    KvLayout(const ModelShape& model, std::uint64_t region_slots, const KvAreaPlan& plan,
+             std::uint64_t important_slots = 0);
 
     std::uint64_t slot_bytes() const { return slot_bytes_; }
+    std::uint64_t plane_bytes() const { return slot_bytes_ / static_cast<std::uint64_t>(plan_.planes); }
     std::uint64_t region_slots() const { return region_slots_; }
-    std::uint64_t onchip_slots() const { return onchip_slots_; }
+    int classes() const { return plan_.classes; }
+    int planes() const { return plan_.planes; }
     int region(int layer, int kv_head) const { return layer * kv_heads_ + kv_head; }
 
-    SlotLocation locate(int region, std::uint64_t slot) const;
-    // First slot of the region in on-chip store and in DRAM, for the compacted bursts.
-    SlotLocation onchip_base(int region) const { return locate_linear(first_linear(region)); }
-    SlotLocation spill_base(int region) const;
-    bool slot_onchip(int region, std::uint64_t slot) const { return first_linear(region) + slot < onchip_slots_; }
+    int class_of(std::uint64_t slot) const { return plan_.classes == 2 && slot >= important_slots_ ? 1 : 0; }
+    std::uint64_t class_slots(int importance_class) const;
+    std::uint64_t first_slot(int importance_class) const { return importance_class == 0 ? 0 : important_slots_; }
+
+    bool slot_onchip(int region, std::uint64_t slot) const;
+    // The pieces of a slot: one per plane on chip, or the whole slot in DRAM. Returns the count.
+    int pieces(int region, std::uint64_t slot, Extent out[2]) const;
+    // Compacted bursts of `count` slots of a region's class: in one on-chip plane, or in DRAM.
+    Extent onchip_burst(int region, int importance_class, int plane, std::uint64_t count) const;
+    Extent spill_burst(int region, int importance_class, std::uint64_t count) const;
 
     // GEMV weight blocks of one layer.
     struct Matrix { std::uint64_t out_rows, in_cols, address, bytes; };
@@ -45,15 +60,17 @@ public:
     Matrix ffn_out(int layer) const;
 
 private:
-    std::uint64_t first_linear(int region) const { return static_cast<std::uint64_t>(region) * region_slots_; }
-    SlotLocation locate_linear(std::uint64_t linear) const;
+    std::uint64_t entry(int region, std::uint64_t slot) const;
+    std::uint64_t area_entries(int importance_class) const;
+    std::uint64_t spill_address(int importance_class, std::uint64_t entry) const;
     Matrix matrix(int layer, std::uint64_t offset_elements, std::uint64_t out_rows, std::uint64_t in_cols) const;
 
     ModelShape model_;
+    KvAreaPlan plan_;
     int kv_heads_;
     std::uint64_t slot_bytes_;
     std::uint64_t region_slots_;
-    std::uint64_t onchip_slots_;
+    std::uint64_t important_slots_;
     std::uint64_t layer_weight_elements_;
     std::uint64_t spill_base_address_;
 };
