@@ -1,0 +1,84 @@
+// Refresh policies against the model's equations: 2DRP energy per group, expected flips
+// against the retention distribution, and lifetime skipping.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "system/run_tool.h"
+
+using namespace kelle_test;
+
+namespace {
+nlohmann::json run_json(const std::string& name, const std::string& arguments) {
+    const std::string stats = tmp_path(name + ".json");
+    const RunResult r = sim(arguments + " --stats-json " + stats);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    return read_json(stats);
+}
+
+std::string tiny(const std::string& extra) {
+    const std::string trace = make_trace("policies_tiny.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");
+    return "--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace + " " + extra;
+}
+}  // namespace
+
+TEST_CASE("2DRP refresh energy is the sum over groups of rows / interval x E_row", "[refresh][2drp]") {
+    // The default run fills the whole eDRAM (256 tokens x 16 layers x 8 KV heads x 256 B = 8 MB),
+    // so every row of every group is live after the prompt is loaded: group g refreshes
+    // rows_g x sim_time / interval_g rows, less the due times a run's end cuts (< one interval
+    // per bank) and the few bursts before the prompt was written: 1% covers both.
+    const nlohmann::json s = run_json("2drp_default", "--set edram.refresh_policy=2drp");
+    const double sim_us = s["sim_time_s"].get<double>() * 1e6;
+    const double e_row_pj = s["config"]["edram.refresh_pj_per_row"].get<double>();
+    double expected_pj = 0, reported_pj = 0;
+    for (const auto& g : s["refresh"]["groups"]) {
+        const double rows = g["rows"].get<double>();
+        const double interval_us = g["interval_us"].get<double>();
+        INFO(g["name"]);
+        CHECK(g["energy_pj"].get<double>() == Approx(rows * sim_us / interval_us * e_row_pj).epsilon(0.01));
+        expected_pj += rows * sim_us / interval_us * e_row_pj;
+        reported_pj += g["energy_pj"].get<double>();
+    }
+    CHECK(s["energy_pj"]["edram_refresh"].get<double>() == Approx(reported_pj).epsilon(1e-12));
+    CHECK(s["energy_pj"]["edram_refresh"].get<double>() == Approx(expected_pj).epsilon(0.01));
+    // The four default groups are equal in size at 45, 90, 180 and 360 us: against periodic at
+    // 45 us, energy is 1/4 x (1 + 1/2 + 1/4 + 1/8) = 0.46875 of it.
+    const nlohmann::json periodic = run_json("periodic_default", "--set edram.refresh_policy=periodic");
+    CHECK(s["energy_pj"]["edram_refresh"].get<double>() / periodic["energy_pj"]["edram_refresh"].get<double>() ==
+          Approx(0.46875).epsilon(0.01));
+}
+
+TEST_CASE("expected flips follow the retention distribution at three intervals", "[refresh][retention]") {
+    // The tiny run writes 80 B = 640 bits. The log-normal passes through its anchors, so
+    // p_fail(45 us) = 1e-9 and p_fail(700 us) = 1e-5; at their geometric mean, 177.482 us,
+    // ln t is halfway, so z is halfway between Phi^-1(1e-9) = -5.997807 and
+    // Phi^-1(1e-5) = -4.264891: z = -5.131349, Phi(z) = 1.43837e-7 (normal table).
+    const std::pair<double, double> cases[] = {{45.0, 1e-9}, {177.48239, 1.43837e-7}, {700.0, 1e-5}};
+    for (const auto& [interval_us, p_fail] : cases) {
+        const nlohmann::json s =
+            run_json("flips", tiny("--set edram.refresh_interval_us=" + std::to_string(interval_us)));
+        INFO(interval_us);
+        CHECK(s["retention"]["expected_bit_flips"].get<double>() == Approx(640 * p_fail).epsilon(1e-4));
+    }
+}
+
+TEST_CASE("2DRP puts each plane of a token in its class's group", "[refresh][2drp]") {
+    // tiny.ini: 8 rows of 1 KB over 2 banks. 2DRP plan: per plane 4 rows, important share 0.5
+    // -> 2 rows (1 per bank) per (class, plane) group. Budget: full, 5 slots per region, so
+    // floor(0.5 x 5) = 2 important slots. Tokens start unimportant, so the prompt's 2 tokens
+    // and the first decode token go to the unimportant planes (8 B each per token): 24 B in
+    // unimportant_msb and 24 B in unimportant_lsb written at first; after step 0 the two most
+    // attended move to the important planes.
+    const nlohmann::json s = run_json("2drp_tiny", tiny("--set edram.refresh_policy=2drp"));
+    const auto& groups = s["refresh"]["groups"];
+    REQUIRE(groups.size() == 4);
+    for (const auto& g : groups) CHECK(g["rows"] == 2);
+    // Intervals 45, 90, 180, 360 us: longer than the 1.2 us run, so no burst is due.
+    CHECK(s["refresh"]["bursts"] == 0);
+    CHECK(s["kv"]["class_moves"].get<int>() >= 2);
+    // Flips: every byte written into group g carries p_fail(interval_g); the MSB and LSB halves
+    // of a token are written together, so the LSB group of a class sees the same bytes as its
+    // MSB group at a longer interval: more expected flips.
+    CHECK(groups[1]["expected_bit_flips"].get<double>() > groups[0]["expected_bit_flips"].get<double>());
+    CHECK(groups[3]["expected_bit_flips"].get<double>() > groups[2]["expected_bit_flips"].get<double>());
+}
