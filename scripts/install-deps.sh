@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev                      # stats JSON
   catch2                                  # unit tests (v2)
   gtkwave                                 # vcd2fst: the tests check the VCD loads
+  python3 python3-matplotlib              # scripts/sweep-refresh: CSV and PNG plots
 )
 
 missing=()
