@@ -46,7 +46,7 @@ po::options_description cli_options(Options& o) {
         ("set", po::value(&o.sets)->composing(), "override a parameter: section.key=value (repeatable)")
         ("stats-json", po::value(&o.stats_json), "write the stats JSON here (docs/stats.md)")
         ("vcd", po::value(&o.vcd), "write a VCD waveform here (name must end in .vcd)")
-        ("seed", po::value(&o.seed), "seed of the run's random draws (none are made yet; recorded in the stats)")
+        ("seed", po::value(&o.seed), "seed of the functional mode's retention bit flips (edram.functional)")
         ("progress", po::bool_switch(&o.progress), "report progress on stderr even when it is not a terminal");
     return d;
 }
@@ -137,7 +137,7 @@ int run(int argc, char* argv[]) {
     // timescale) would interleave with it.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     ProgressReporter progress(options.progress);
-    Platform platform("kelle", registry, trace, progress.callback());
+    Platform platform("kelle", registry, trace, options.seed, progress.callback());
     sc_core::sc_trace_file* vcd = nullptr;
     if (!options.vcd.empty()) {
         vcd = sc_core::sc_create_vcd_trace_file(options.vcd.substr(0, options.vcd.size() - 4).c_str());

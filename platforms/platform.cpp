@@ -58,7 +58,7 @@ void check_trace_against_config(const TraceHeader& header, const std::string& tr
 }
 
 Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, TraceReader& trace,
-                   HostInterface::Progress progress)
+                   std::uint64_t seed, HostInterface::Progress progress)
     : sc_core::sc_module(name), registry_(registry), trace_(trace), name_(registry.get_text("platform")) {
     const SramConfig sram = SramConfig::from(registry);
     const KvConfig kv = KvConfig::from(registry);
@@ -69,16 +69,22 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     // The KV store and the plan of its areas, which the KV cache manager places data by.
     KvAreaPlan plan;
     double important_share = 0;
+    bool functional = false;
     if (kv.store == "edram") {
-        const EdramConfig edram = EdramConfig::from(registry);
+        EdramConfig edram = EdramConfig::from(registry);
+        edram.seed = seed;
+        functional = edram.functional;
         plan = EdramController::area_plan(edram);
         important_share = edram.important_share;
         edram_ = std::make_unique<EdramController>("edram", edram, plan);
     } else {
+        if (registry.get_bool("edram.functional"))
+            throw InputError(registry.origin_of("edram.functional"), 0, "edram.functional",
+                             "functional mode models eDRAM retention: it needs kv.store = edram");
         plan = plain_area_plan(sram.kv_capacity_bytes, sram.interleave_bytes);
         sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes);
     }
-    kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), plan, important_share);
+    kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), plan, important_share, functional);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress));
 
     host_->initiator_socket.bind(kv_->target_socket);
@@ -111,7 +117,8 @@ nlohmann::ordered_json group_stats(const std::vector<RefreshGroupStats>& groups)
                        {"rows_refreshed", g.rows_refreshed},
                        {"rows_skipped", g.rows_skipped},
                        {"energy_pj", g.refresh_energy_pj},
-                       {"expected_bit_flips", g.expected_bit_flips}});
+                       {"expected_bit_flips", g.expected_bit_flips},
+                       {"actual_bit_flips", g.actual_bit_flips}});
     return out;
 }
 }  // namespace
@@ -196,7 +203,12 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
                  {"attention_mass_retained",
                   {{"mean", kv.attention_mass_samples ? kv.attention_mass_sum / static_cast<double>(kv.attention_mass_samples) : 1.0},
                    {"min", kv.attention_mass_samples ? kv.attention_mass_min : 1.0}}}};
-    out["retention"] = {{"expected_bit_flips", edram.expected_bit_flips}};
+    out["retention"] = {{"expected_bit_flips", edram.expected_bit_flips},
+                        {"functional", edram_ && edram_->config().functional},
+                        {"actual_bit_flips", edram.actual_bit_flips},
+                        {"values_checked", kv.values_checked},
+                        {"corrupted_values", kv.corrupted_values},
+                        {"value_rel_error", kv.value_rel_error()}};
     out["traffic_bytes"] = {{"dram_read", dram.read_bytes},       {"dram_write", dram.write_bytes},
                             {"edram_read", edram.access.read_bytes}, {"edram_write", edram.access.write_bytes},
                             {"sram_read", buffer.read_bytes + sram_kv.read_bytes},

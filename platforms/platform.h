@@ -39,7 +39,7 @@ void check_trace_against_config(const TraceHeader& header, const std::string& tr
 class Platform : public sc_core::sc_module {
 public:
     Platform(sc_core::sc_module_name name, const ParamRegistry& registry, TraceReader& trace,
-             HostInterface::Progress progress);
+             std::uint64_t seed, HostInterface::Progress progress);
 
     void trace_signals(sc_core::sc_trace_file* file);
 

@@ -22,7 +22,7 @@ public:
     template <typename Socket>
     double memory(Socket& socket, tlm::tlm_command command, std::uint64_t address,
                   std::uint64_t bytes, double at_ns) {
-        if (scratch_.size() < bytes) scratch_.resize(bytes);
+        data(bytes);
         payload_.set_command(command);
         payload_.set_address(address);
         payload_.set_data_ptr(scratch_.data());
@@ -43,6 +43,13 @@ public:
         const double done_ns = send(socket, at_ns);
         payload_.clear_extension(&extension);
         return done_ns;
+    }
+
+    // The data array of the next memory transaction (at least `bytes` long): fill it before a
+    // write, read it after a read. Functional models use it; timing-only ones ignore it.
+    unsigned char* data(std::uint64_t bytes) {
+        if (scratch_.size() < bytes) scratch_.resize(bytes);
+        return scratch_.data();
     }
 
 private:

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "common/random.h"
 
 namespace kelle {
 
@@ -22,22 +23,6 @@ const Preset kPresets[] = {
     {"llama-3.2-3b", {"llama-3.2-3b", 28, 24, 8, 128, 3072, 8192, 2, true}},
     {"opt-6.7b", {"opt-6.7b", 32, 32, 32, 128, 4096, 16384, 2, false}},
     {"tiny", {"tiny", 1, 1, 1, 4, 4, 8, 2, true}},  // for hand-checked tests
-};
-
-class SplitMix64 {
-public:
-    explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-    std::uint64_t next() {
-        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-    double between(double low, double high) { return low + (high - low) * uniform(); }
-
-private:
-    std::uint64_t state_;
 };
 
 struct HeadState {

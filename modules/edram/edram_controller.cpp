@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "common/config.h"
 #include "common/error.h"
@@ -30,6 +31,8 @@ void EdramConfig::declare(ParamRegistry& registry) {
                           "periodic: every row; lifetime: only rows holding live KV data; 2drp: per (importance, "
                           "bit plane) intervals with lifetime skipping (docs/edram.md)")
                          .one_of({"periodic", "lifetime", "2drp"}));
+    registry.declare(param(ParamType::boolean, "edram.functional", "false", "",
+                          "functional mode: store real bytes and flip real bits (seeded by --seed)"));
     registry.declare(param(ParamType::real, "edram.2drp.important_share", "0.5", "",
                           "2drp: share of rows, and of each head's KV slots, for important tokens (assumption)")
                          .positive().at_most(1));
@@ -72,6 +75,7 @@ EdramConfig EdramConfig::from(const ParamRegistry& registry) {
     c.refresh_row_cycles = registry.get_real("edram.refresh_row_cycles");
     c.refresh_interval_us = registry.get_real("edram.refresh_interval_us");
     c.refresh_policy = registry.get_text("edram.refresh_policy");
+    c.functional = registry.get_bool("edram.functional");
     c.important_share = registry.get_real("edram.2drp.important_share");
     c.interval_2drp_us[0][0] = registry.get_real("edram.2drp.important_msb_us");
     c.interval_2drp_us[0][1] = registry.get_real("edram.2drp.important_lsb_us");
@@ -149,7 +153,9 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
       refresh_end_ns_(static_cast<std::size_t>(config.banks), 0.0),
       read_activity_("read_activity"),
       write_activity_("write_activity"),
-      stall_activity_("stall_activity") {
+      stall_activity_("stall_activity"),
+      flip_rng_(config.seed) {
+    if (config.functional) memory_.assign(config.capacity_bytes(), 0);
     target_socket.register_b_transport(this, &EdramController::b_transport);
     stats_.rows_refreshed_per_bank.assign(static_cast<std::size_t>(config.banks), 0);
     for (const KvArea& area : plan.areas) {
@@ -216,9 +222,30 @@ void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc
         const double flips = static_cast<double>(bytes * 8) * write_p_fail_[group];
         stats_.expected_bit_flips += flips;
         stats_.groups[group].expected_bit_flips += flips;
+        if (config_.functional) store(payload, group);
         write_activity_.mark(timing.start_ns, timing.complete_ns);
     } else {
+        if (config_.functional) std::memcpy(payload.get_data_ptr(), &memory_[address], bytes);
         read_activity_.mark(timing.start_ns, timing.complete_ns);
+    }
+}
+
+void EdramController::store(const tlm::tlm_generic_payload& payload, std::size_t group) {
+    unsigned char* cells = &memory_[payload.get_address()];
+    const std::uint64_t bits = std::uint64_t{payload.get_data_length()} * 8;
+    std::memcpy(cells, payload.get_data_ptr(), payload.get_data_length());
+    // Each written bit is lost with p = p_fail(interval): draw the gaps between lost bits
+    // (geometric), not a coin per bit, so a write of N bits costs O(flips), not O(N).
+    const double p = write_p_fail_[group];
+    if (p <= 0) return;
+    const double log_keep = std::log1p(-p);
+    // In doubles: at p ~ 1e-21 a gap exceeds any integer type, and only "past the end" matters.
+    auto gap = [&] { return std::floor(std::log1p(-flip_rng_.uniform()) / log_keep); };
+    for (double bit = gap(); bit < static_cast<double>(bits); bit += 1 + gap()) {
+        const auto index = static_cast<std::uint64_t>(bit);
+        cells[index / 8] ^= static_cast<unsigned char>(1u << (index % 8));
+        ++stats_.actual_bit_flips;
+        ++stats_.groups[group].actual_bit_flips;
     }
 }
 

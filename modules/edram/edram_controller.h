@@ -20,10 +20,14 @@
 //             (edram.2drp.*_us), combined with lifetime skipping.
 // Every area of the plan is a refresh group; stats are kept per group.
 //
-// Retention: timing mode. A cell whose retention time is shorter than the longest gap between
+// Retention. A cell whose retention time is shorter than the longest gap between
 // refreshes loses the value written into it, and a refresh restores the flipped value, not the
 // original: so every bit written may be lost with p_fail(its group's interval) (RetentionModel),
-// once per write. Expected flips = bits written x p_fail(interval), per group. Data that dies before one
+// once per write. Expected flips = bits written x p_fail(interval), per group. In functional
+// mode (edram.functional) the controller also stores the bytes written and flips each written
+// bit with that probability (seeded by --seed), so reads return the corrupted values; flips are
+// drawn when the data is written, which is when they are decided: a read comes decode steps
+// later, far past one interval. Data that dies before one
 // interval has passed is counted all the same (lifetime-aware accounting is not built yet).
 //
 // Sockets: `target_socket`. Parameters: section [edram] (EdramConfig::declare).
@@ -39,6 +43,7 @@
 #include "common/commands.h"
 #include "common/kv_areas.h"
 #include "common/memory_port.h"
+#include "common/random.h"
 #include "edram/refresh_scheduler.h"
 #include "edram/retention_model.h"
 #include "edram/row_liveness.h"
@@ -59,6 +64,8 @@ struct EdramConfig {
     std::string refresh_policy;
     double important_share = 0;  // 2DRP: share of rows (and of each head's slots) in the important class
     double interval_2drp_us[2][2] = {};  // [class: important, unimportant][plane: MSB, LSB]
+    bool functional = false;
+    std::uint64_t seed = 1;  // of the functional mode's bit flips (the run's --seed)
     double pj_per_byte = 0;
     double refresh_pj_per_row = 0;
     double static_mw_per_mb = 0;
@@ -82,6 +89,7 @@ struct RefreshGroupStats {
     std::uint64_t rows_skipped = 0;
     double refresh_energy_pj = 0;
     double expected_bit_flips = 0;
+    std::uint64_t actual_bit_flips = 0;  // functional mode
 };
 
 struct EdramStats {
@@ -92,6 +100,7 @@ struct EdramStats {
     double refresh_energy_pj = 0;
     double refresh_stall_ns = 0;
     double expected_bit_flips = 0;
+    std::uint64_t actual_bit_flips = 0;  // functional mode: bits flipped in stored data
     std::vector<std::uint64_t> rows_refreshed_per_bank;
     std::vector<RefreshGroupStats> groups;
 };
@@ -117,6 +126,7 @@ public:
 private:
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
     void apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload);
+    void store(const tlm::tlm_generic_payload& payload, std::size_t group);
     double refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
 
     EdramConfig config_;
@@ -135,6 +145,8 @@ private:
     std::vector<std::unique_ptr<ActivityTrace>> refresh_activity_;  // per bank
     std::vector<std::unique_ptr<ActivityTrace>> group_activity_;    // per refresh group
     ActivityTrace stall_activity_;
+    std::vector<unsigned char> memory_;  // functional mode: the array's contents
+    SplitMix64 flip_rng_;
 };
 
 }  // namespace kelle

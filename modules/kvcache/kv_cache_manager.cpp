@@ -1,11 +1,14 @@
 #include "kvcache/kv_cache_manager.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/fp16.h"
 #include "common/units.h"
+#include "kvcache/kv_values.h"
 
 namespace kelle {
 
@@ -42,7 +45,7 @@ std::uint64_t region_slots_for(const EvictionPolicy& policy, const TraceHeader& 
 }  // namespace
 
 KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& config, const TraceHeader& header,
-                               const KvAreaPlan& plan, double important_share)
+                               const KvAreaPlan& plan, double important_share, bool functional)
     : sc_core::sc_module(name),
       target_socket("target_socket"),
       pe_socket("pe_socket"),
@@ -50,6 +53,7 @@ KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& con
       dram_socket("dram_socket"),
       config_(config),
       header_(header),
+      functional_(functional),
       policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens)),
       layout_(header.model, region_slots_for(*policy_, header), plan,
               static_cast<std::uint64_t>(important_share * static_cast<double>(region_slots_for(*policy_, header)))) {
@@ -58,6 +62,7 @@ KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& con
     free_slots_.resize(regions);
     const auto first_of = [this](int c) { return static_cast<std::uint32_t>(layout_.first_slot(c)); };
     fresh_slot_.assign(regions, {first_of(0), first_of(1)});
+    for (auto* buffer : {&values_a_, &values_b_, &reference_}) buffer->resize(static_cast<std::size_t>(values_per_slot()));
     target_socket.register_b_transport(this, &KvCacheManager::b_transport);
 }
 
@@ -161,21 +166,75 @@ double KvCacheManager::transfer_region(int region, tlm::tlm_command command, dou
     return done_ns;
 }
 
-double KvCacheManager::access_slot(int region, std::uint64_t slot, tlm::tlm_command command, double t_ns) {
+void KvCacheManager::pristine_values(int region, std::uint32_t position, std::uint16_t* values) const {
+    const int layer = region / header_.model.kv_heads, kv_head = region % header_.model.kv_heads;
+    for (int e = 0; e < values_per_slot(); ++e) values[e] = pristine_kv_value(layer, kv_head, position, e);
+}
+
+double KvCacheManager::write_slot(int region, std::uint32_t slot, const std::uint16_t* values, double t_ns) {
     Extent pieces[2];
     const int count = layout_.pieces(region, slot, pieces);
     double done_ns = t_ns;
     for (int i = 0; i < count; ++i) {
+        if (functional_)
+            encode_piece(values, values_per_slot(), pieces[i].onchip ? layout_.planes() : 1, i,
+                         issuer_.data(pieces[i].bytes));
         auto& socket = pieces[i].onchip ? kv_socket : dram_socket;
-        done_ns = std::max(done_ns, issuer_.memory(socket, command, pieces[i].address, pieces[i].bytes, t_ns));
+        done_ns = std::max(done_ns, issuer_.memory(socket, tlm::TLM_WRITE_COMMAND, pieces[i].address, pieces[i].bytes, t_ns));
     }
     return done_ns;
 }
 
-double KvCacheManager::move_token(int region, std::uint32_t from_slot, std::uint32_t to_slot, double t_ns) {
-    ++stats_.class_moves;
-    const double read_ns = access_slot(region, from_slot, tlm::TLM_READ_COMMAND, t_ns);
-    return access_slot(region, to_slot, tlm::TLM_WRITE_COMMAND, read_ns);
+double KvCacheManager::read_slot(int region, const KvToken& token, std::uint16_t* values, double t_ns) {
+    Extent pieces[2];
+    const int count = layout_.pieces(region, token.slot, pieces);
+    double done_ns = t_ns;
+    for (int i = 0; i < count; ++i) {
+        auto& socket = pieces[i].onchip ? kv_socket : dram_socket;
+        done_ns = std::max(done_ns, issuer_.memory(socket, tlm::TLM_READ_COMMAND, pieces[i].address, pieces[i].bytes, t_ns));
+        if (functional_) piece_bytes_[i].assign(issuer_.data(pieces[i].bytes), issuer_.data(pieces[i].bytes) + pieces[i].bytes);
+    }
+    if (!functional_) return done_ns;
+    if (!pieces[0].onchip) {  // off-chip DRAM stores no bytes and loses none: the values are intact
+        pristine_values(region, token.position, values);
+        return done_ns;
+    }
+    const unsigned char* const bytes[2] = {piece_bytes_[0].data(), piece_bytes_[1].data()};
+    decode_pieces(bytes, layout_.planes(), values_per_slot(), values);
+    return done_ns;
+}
+
+void KvCacheManager::check_values(int region, std::uint32_t position, const std::uint16_t* values) {
+    pristine_values(region, position, reference_.data());
+    for (int e = 0; e < values_per_slot(); ++e) {
+        const double want = half_to_float(reference_[e]);
+        const double got = half_to_float(values[e]);
+        // A flip into the exponent can make inf or NaN: count it as the largest finite error.
+        const double error = std::isfinite(got) ? got - want : 65504.0;
+        stats_.values_checked++;
+        stats_.corrupted_values += values[e] != reference_[e] ? 1 : 0;
+        stats_.value_error_sq += error * error;
+        stats_.value_reference_sq += want * want;
+    }
+}
+
+double KvCacheManager::read_region_checked(int region, double t_ns) {
+    double done_ns = t_ns;
+    for (const KvToken& token : heads_[static_cast<std::size_t>(region)].tokens()) {
+        done_ns = std::max(done_ns, read_slot(region, token, values_a_.data(), t_ns));
+        check_values(region, token.position, values_a_.data());
+    }
+    return done_ns;
+}
+
+double KvCacheManager::write_region(int region, double t_ns) {
+    if (!functional_) return transfer_region(region, tlm::TLM_WRITE_COMMAND, t_ns);
+    double done_ns = t_ns;
+    for (const KvToken& token : heads_[static_cast<std::size_t>(region)].tokens()) {
+        pristine_values(region, token.position, values_a_.data());
+        done_ns = std::max(done_ns, write_slot(region, token.slot, values_a_.data(), t_ns));
+    }
+    return done_ns;
 }
 
 double KvCacheManager::reclassify(int region, double t_ns) {
@@ -202,17 +261,22 @@ double KvCacheManager::reclassify(int region, double t_ns) {
     double done_ns = t_ns;
     for (std::size_t k = 0; k < promote_.size(); ++k) {
         KvToken& up = tokens[promote_[k]];
-        if (k < demote_.size()) {  // swap places with a token leaving the class
+        if (k < demote_.size()) {  // swap places with a token leaving the class: read both, write both
             KvToken& down = tokens[demote_[k]];
-            done_ns = std::max(done_ns, move_token(region, up.slot, down.slot, t_ns));
-            done_ns = std::max(done_ns, move_token(region, down.slot, up.slot, t_ns));
+            const double read_ns = std::max(read_slot(region, up, values_a_.data(), t_ns),
+                                            read_slot(region, down, values_b_.data(), t_ns));
+            done_ns = std::max({done_ns, write_slot(region, down.slot, values_a_.data(), read_ns),
+                                write_slot(region, up.slot, values_b_.data(), read_ns)});
             std::swap(up.slot, down.slot);
+            stats_.class_moves += 2;
         } else {  // a free important slot
             const std::uint32_t slot = take_slot(region, 0);
             hint_liveness(region, slot, true, t_ns);
-            done_ns = std::max(done_ns, move_token(region, up.slot, slot, t_ns));
+            const double read_ns = read_slot(region, up, values_a_.data(), t_ns);
+            done_ns = std::max(done_ns, write_slot(region, slot, values_a_.data(), read_ns));
             release_slot(region, up.slot, t_ns);
             up.slot = slot;
+            ++stats_.class_moves;
         }
     }
     return done_ns;
@@ -225,7 +289,7 @@ double KvCacheManager::load_prompt(int layer, double t_ns) {
         const int region = layout_.region(layer, kv_head);
         for (int position = 0; position < header_.prompt_tokens; ++position)
             admit(region, static_cast<std::uint32_t>(position), t_ns);
-        done_ns = std::max(done_ns, transfer_region(region, tlm::TLM_WRITE_COMMAND, t_ns));
+        done_ns = std::max(done_ns, write_region(region, t_ns));
     }
     update_footprint();
     return done_ns;
@@ -284,13 +348,15 @@ double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
         const int region = layout_.region(layer, kv_head);
         admit(region, position, t_ns);
-        const std::uint32_t slot = heads_[static_cast<std::size_t>(region)].tokens().back().slot;
-        written_ns = std::max(written_ns, access_slot(region, slot, tlm::TLM_WRITE_COMMAND, t_ns));
+        const KvToken& token = heads_[static_cast<std::size_t>(region)].tokens().back();
+        pristine_values(region, token.position, values_a_.data());
+        written_ns = std::max(written_ns, write_slot(region, token.slot, values_a_.data(), t_ns));
     }
     t_ns = sync(written_ns);
     double read_ns = t_ns;
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
-        read_ns = std::max(read_ns, transfer_region(layout_.region(layer, kv_head), tlm::TLM_READ_COMMAND, t_ns));
+        read_ns = std::max(read_ns, functional_ ? read_region_checked(layout_.region(layer, kv_head), t_ns)
+                                                : transfer_region(layout_.region(layer, kv_head), tlm::TLM_READ_COMMAND, t_ns));
 
     t_ns = attention(layer, read_ns);
     t_ns = gemv(layout_.out_proj(layer), "out_proj", t_ns);

@@ -20,11 +20,17 @@
 // through the policy with no attention yet (trace v1 carries no prefill scores), and the
 // resident slots are written. Prefill compute is not modelled yet.
 //
+// Functional mode (edram.functional): the manager writes real K/V values (kv_values.h), slot
+// by slot at their exact addresses rather than in compacted bursts, reads each resident slot
+// back the same way, and compares every value with its pristine one (stats: values_checked,
+// corrupted_values, value_rel_error). Spilled slots are in DRAM, which loses nothing.
+//
 // Sockets: `target_socket` (host), `pe_socket`, `kv_socket` (eDRAM or SRAM KV store),
 // `dram_socket` (spill). Parameters: section [kv] (KvConfig::declare).
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <limits>
 #include <memory>
 #include <string>
@@ -63,6 +69,13 @@ struct KvStats {
     double attention_mass_sum = 0;
     std::uint64_t attention_mass_samples = 0;
     double attention_mass_min = std::numeric_limits<double>::infinity();
+    // Functional mode: K/V values read back and compared with what was written.
+    std::uint64_t values_checked = 0;
+    std::uint64_t corrupted_values = 0;
+    double value_error_sq = 0;
+    double value_reference_sq = 0;
+    // RMS error of the values read relative to their RMS: 0 = every value intact.
+    double value_rel_error() const { return value_reference_sq > 0 ? std::sqrt(value_error_sq / value_reference_sq) : 0.0; }
 };
 
 class KvCacheManager : public sc_core::sc_module {
@@ -74,8 +87,10 @@ public:
 
     // plan: how the on-chip store is cut into (importance class, bit plane) areas;
     // important_share: the part of each region's slots in the important class (2DRP only).
+    // functional: write real K/V values (kv_values.h) and check every value read back against
+    // its pristine value (retention flips in a functional eDRAM corrupt them).
     KvCacheManager(sc_core::sc_module_name name, const KvConfig& config, const TraceHeader& header,
-                   const KvAreaPlan& plan, double important_share);
+                   const KvAreaPlan& plan, double important_share, bool functional);
 
     const KvStats& stats() const { return stats_; }
     const KvLayout& layout() const { return layout_; }
@@ -92,8 +107,13 @@ private:
     void hint_liveness(int region, std::uint32_t slot, bool live, double t_ns);
     std::uint32_t take_slot(int region, int preferred_class);
     void release_slot(int region, std::uint32_t slot, double t_ns);
-    double access_slot(int region, std::uint64_t slot, tlm::tlm_command command, double t_ns);
-    double move_token(int region, std::uint32_t from_slot, std::uint32_t to_slot, double t_ns);
+    int values_per_slot() const { return 2 * header_.model.head_dim; }
+    void pristine_values(int region, std::uint32_t position, std::uint16_t* values) const;
+    double write_slot(int region, std::uint32_t slot, const std::uint16_t* values, double t_ns);
+    double read_slot(int region, const KvToken& token, std::uint16_t* values, double t_ns);
+    void check_values(int region, std::uint32_t position, const std::uint16_t* values);
+    double read_region_checked(int region, double t_ns);
+    double write_region(int region, double t_ns);
     double reclassify(int region, double t_ns);
     double transfer_region(int region, tlm::tlm_command command, double t_ns);
     double sync(double t_ns);
@@ -102,6 +122,7 @@ private:
 
     KvConfig config_;
     TraceHeader header_;
+    bool functional_;
     std::unique_ptr<EvictionPolicy> policy_;
     KvLayout layout_;
     std::vector<HeadCache> heads_;                        // per region
@@ -109,6 +130,8 @@ private:
     std::vector<std::array<std::uint32_t, 2>> fresh_slot_;  // per region and class: next never-used slot
     std::vector<std::size_t> order_, promote_, demote_;      // reclassify's buffers, reused
     std::vector<bool> want_important_;
+    std::vector<std::uint16_t> values_a_, values_b_, reference_;  // one slot's values, reused
+    std::vector<unsigned char> piece_bytes_[2];
     KvStats stats_;
     int resident_tokens_ = 0;  // all heads, traced
     TransactionIssuer issuer_;

@@ -1,0 +1,57 @@
+// Functional mode: real bytes in the eDRAM, real bit flips, values checked on every read.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "system/run_tool.h"
+
+using namespace kelle_test;
+
+namespace {
+nlohmann::json run_tiny(const std::string& name, const std::string& extra) {
+    const std::string trace = make_trace("functional_tiny.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");
+    const std::string stats = tmp_path(name + ".json");
+    const RunResult r = sim("--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace +
+                            " --stats-json " + stats + " --set edram.functional=true " + extra);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    return read_json(stats);
+}
+}  // namespace
+
+TEST_CASE("functional mode reads every resident value back, intact at a safe interval", "[functional]") {
+    // Each step reads all resident tokens: 3 + 4 + 5 tokens x (2 x head_dim = 8) values = 96.
+    // At 0.2 us, p_fail is ~1e-21 per bit: no flip in 640 written bits.
+    const nlohmann::json s = run_tiny("functional_safe", "");
+    CHECK(s["retention"]["values_checked"] == 96);
+    CHECK(s["retention"]["actual_bit_flips"] == 0);
+    CHECK(s["retention"]["corrupted_values"] == 0);
+    CHECK(s["retention"]["value_rel_error"].get<double>() == 0.0);
+}
+
+TEST_CASE("functional flips follow the expected count and corrupt what is read", "[functional]") {
+    // At 1 s, p_fail = Phi((ln 1e6 - mu) / sigma) ~ 0.63 per written bit: of the 640 bits
+    // written, the actual flips are binomial around the expected count (sd ~ 12); 6 sd is a
+    // bound that a broken generator (no flips, or flips on every bit) fails.
+    const nlohmann::json s = run_tiny("functional_leaky", "--set edram.refresh_interval_us=1000000");
+    const double expected = s["retention"]["expected_bit_flips"].get<double>();
+    const double actual = s["retention"]["actual_bit_flips"].get<double>();
+    const double sd = std::sqrt(expected * (1 - expected / 640));
+    CHECK(expected == Approx(640 * 0.626).epsilon(0.02));
+    CHECK(std::abs(actual - expected) < 6 * sd);
+    CHECK(s["retention"]["corrupted_values"].get<int>() > 0);
+    CHECK(s["retention"]["value_rel_error"].get<double>() > 0.0);
+}
+
+TEST_CASE("functional flips are fixed by the seed", "[functional]") {
+    const auto flips = [](const std::string& name, const std::string& seed) {
+        return run_tiny(name, "--set edram.refresh_interval_us=1000000 --seed " + seed)["retention"]["actual_bit_flips"];
+    };
+    CHECK(flips("seed_a", "11") == flips("seed_b", "11"));
+    CHECK(flips("seed_c", "11") != flips("seed_d", "12"));
+}
+
+TEST_CASE("functional mode needs an eDRAM KV store", "[functional][bad-input]") {
+    const RunResult r = sim("--set kv.store=sram --set edram.functional=true");
+    CHECK(r.status == 1);
+    CHECK(r.err.find("edram.functional") != std::string::npos);
+}
