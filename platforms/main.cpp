@@ -4,7 +4,8 @@
 //   kelle-sim --config F --trace T --stats-json S --vcd W --set section.key=value ...
 //
 // Exit status: 0 success, 1 bad input file (config, trace) or unwritable output, 2 bad
-// command line, 3 internal model error. Every error is one line on stderr.
+// command line, 3 internal model error, 4 the retention monitor saw a live row pass its
+// deadline. Every error is one line on stderr.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -149,6 +150,11 @@ int run(int argc, char* argv[]) {
     sc_core::sc_start();
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
+    if (!platform.retention_violation().empty()) {
+        if (!options.vcd.empty()) std::remove(options.vcd.c_str());
+        std::cerr << "kelle-sim: " << platform.retention_violation() << '\n';
+        return 4;
+    }
     if (platform.host().failure()) {
         if (!options.vcd.empty()) std::remove(options.vcd.c_str());
         std::rethrow_exception(platform.host().failure());

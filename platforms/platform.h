@@ -47,6 +47,8 @@ public:
     nlohmann::ordered_json stats(double wall_time_s) const;
 
     const HostInterface& host() const { return *host_; }
+    // The eDRAM retention monitor's verdict: empty unless a live row passed its deadline.
+    std::string retention_violation() const { return edram_ ? edram_->retention_violation() : std::string(); }
 
 private:
     const ParamRegistry& registry_;

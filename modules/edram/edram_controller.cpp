@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include "common/config.h"
@@ -31,6 +32,11 @@ void EdramConfig::declare(ParamRegistry& registry) {
                           "periodic: every row; lifetime: only rows holding live KV data; 2drp: per (importance, "
                           "bit plane) intervals with lifetime skipping (docs/edram.md)")
                          .one_of({"periodic", "lifetime", "2drp"}));
+    registry.declare(param(ParamType::real, "edram.retention_min_us", "0", "us",
+                          "screened minimum retention: no cell fails sooner; a live row of a group refreshed "
+                          "at or below it that goes longer unrefreshed stops the run (0: no guarantee, no "
+                          "monitor) (assumption)")
+                         .non_negative());
     registry.declare(param(ParamType::boolean, "edram.functional", "false", "",
                           "functional mode: store real bytes and flip real bits (seeded by --seed)"));
     registry.declare(param(ParamType::real, "edram.2drp.important_share", "0.5", "",
@@ -76,6 +82,7 @@ EdramConfig EdramConfig::from(const ParamRegistry& registry) {
     c.refresh_interval_us = registry.get_real("edram.refresh_interval_us");
     c.refresh_policy = registry.get_text("edram.refresh_policy");
     c.functional = registry.get_bool("edram.functional");
+    c.retention_min_us = registry.get_real("edram.retention_min_us");
     c.important_share = registry.get_real("edram.2drp.important_share");
     c.interval_2drp_us[0][0] = registry.get_real("edram.2drp.important_msb_us");
     c.interval_2drp_us[0][1] = registry.get_real("edram.2drp.important_lsb_us");
@@ -140,7 +147,7 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
       config_(config),
       plan_(plan),
       retention_(config.retention_safe_us, config.retention_safe_p_fail, config.retention_tail_us,
-                 config.retention_tail_p_fail),
+                 config.retention_tail_p_fail, config.retention_min_us),
       group_of_row_(groups_by_row(plan)),
       port_(edram_geometry(config), config.pj_per_byte),
       scheduler_("refresh_scheduler", *this, config.banks, [&] {
@@ -154,7 +161,8 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
       read_activity_("read_activity"),
       write_activity_("write_activity"),
       stall_activity_("stall_activity"),
-      flip_rng_(config.seed) {
+      flip_rng_(config.seed),
+      last_refresh_ns_(plan.areas.size() * static_cast<std::size_t>(config.banks), 0.0) {
     if (config.functional) memory_.assign(config.capacity_bytes(), 0);
     target_socket.register_b_transport(this, &EdramController::b_transport);
     stats_.rows_refreshed_per_bank.assign(static_cast<std::size_t>(config.banks), 0);
@@ -249,16 +257,41 @@ void EdramController::store(const tlm::tlm_generic_payload& payload, std::size_t
     }
 }
 
+void EdramController::check_deadline(int group, int bank, double last_ns, double refreshed_ns) {
+    const double deadline_us = config_.retention_min_us;
+    const double interval_us = stats_.groups[static_cast<std::size_t>(group)].interval_us;
+    // Only groups promised to lose nothing (interval within the screened retention) are held to it.
+    if (deadline_us <= 0 || interval_us > deadline_us || !violation_.empty()) return;
+    const double gap_us = (refreshed_ns - last_ns) * 1e-3;
+    if (gap_us <= deadline_us) return;
+    char message[200];
+    std::snprintf(message, sizeof message,
+                  "retention monitor: a live row of group %s in bank %d went %.3f us without refresh "
+                  "(edram.retention_min_us = %.3f), at %.3f us of simulated time",
+                  stats_.groups[static_cast<std::size_t>(group)].name.c_str(), bank, gap_us, deadline_us,
+                  refreshed_ns * 1e-3);
+    violation_ = message;  // the run goes on to its end (stopping threads mid-transaction is unsafe); it then fails
+}
+
 void EdramController::refresh_bank(int group, int bank) {
     RefreshGroupStats& g = stats_.groups[static_cast<std::size_t>(group)];
     const std::uint64_t group_rows = g.rows / static_cast<std::uint64_t>(config_.banks);
     const std::uint64_t rows = skip_dead_rows_ ? liveness_.live_rows(group, bank) : group_rows;
     g.rows_skipped += group_rows - rows;
     stats_.rows_skipped += group_rows - rows;
-    if (rows == 0) return;  // nothing live in this group of the bank: no burst
+    double& last_ns = last_refresh_ns_[static_cast<std::size_t>(group) * static_cast<std::size_t>(config_.banks) +
+                                       static_cast<std::size_t>(bank)];
+    if (rows == 0) {  // nothing live in this group of the bank: no burst, and no deadline running
+        last_ns = now_ns();
+        return;
+    }
 
     const double duration_ns = static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle();
     const double start_ns = port_.timing().reserve(bank, now_ns(), duration_ns);
+    // Every row of a burst keeps its offset inside it from one burst to the next, so a row's
+    // gap between refreshes is the gap between burst starts.
+    check_deadline(group, bank, last_ns, start_ns);
+    last_ns = start_ns;
     refresh_end_ns_[bank] = start_ns + duration_ns;
     refresh_activity_[bank]->mark(start_ns, start_ns + duration_ns);
     group_activity_[static_cast<std::size_t>(group)]->mark(start_ns, start_ns + duration_ns);

@@ -19,6 +19,10 @@
 //             plane) areas (common/kv_areas.h), each a refresh group with its own interval
 //             (edram.2drp.*_us), combined with lifetime skipping.
 // Every area of the plan is a refresh group; stats are kept per group.
+// Retention monitor: with edram.retention_min_us > 0 (a screened minimum retention), a group
+// refreshed at or below it promises no loss; if a burst of such a group, delayed behind
+// accesses, reaches a live row later than that after its previous burst, the violation is
+// recorded and kelle-sim fails at the end of the run (exit status 4, no stats written).
 //
 // Retention. A cell whose retention time is shorter than the longest gap between
 // refreshes loses the value written into it, and a refresh restores the flipped value, not the
@@ -65,6 +69,7 @@ struct EdramConfig {
     double important_share = 0;  // 2DRP: share of rows (and of each head's slots) in the important class
     double interval_2drp_us[2][2] = {};  // [class: important, unimportant][plane: MSB, LSB]
     bool functional = false;
+    double retention_min_us = 0;
     std::uint64_t seed = 1;  // of the functional mode's bit flips (the run's --seed)
     double pj_per_byte = 0;
     double refresh_pj_per_row = 0;
@@ -118,6 +123,8 @@ public:
     void refresh_bank(int group, int bank) override;
 
     EdramStats stats() const;
+    // Non-empty when the retention monitor saw a violation: the first one, where and when.
+    const std::string& retention_violation() const { return violation_; }
     double group_interval_us(const KvArea& area) const;
     const EdramConfig& config() const { return config_; }
     double static_mw() const { return config_.static_mw_per_mb * config_.capacity_mb; }
@@ -127,6 +134,7 @@ private:
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
     void apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload);
     void store(const tlm::tlm_generic_payload& payload, std::size_t group);
+    void check_deadline(int group, int bank, double last_ns, double refreshed_ns);
     double refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
 
     EdramConfig config_;
@@ -147,6 +155,8 @@ private:
     ActivityTrace stall_activity_;
     std::vector<unsigned char> memory_;  // functional mode: the array's contents
     SplitMix64 flip_rng_;
+    std::vector<double> last_refresh_ns_;  // per (group, bank): start of its last burst
+    std::string violation_;
 };
 
 }  // namespace kelle

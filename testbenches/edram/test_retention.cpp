@@ -28,3 +28,11 @@ TEST_CASE("failure probability rises with time since refresh", "[retention]") {
     // The median retention is exp(mu): half the cells have failed there.
     CHECK(model.p_fail(std::exp(model.mu_ln_us())) == Approx(0.5));
 }
+
+TEST_CASE("a screened minimum retention truncates the distribution", "[retention]") {
+    // Truncated at 45 us: p(t <= 45) = 0, and p(700) = (1e-5 - 1e-9) / (1 - 1e-9).
+    const RetentionModel model(45.0, 1e-9, 700.0, 1e-5, 45.0);
+    CHECK(model.p_fail(30.0) == 0.0);
+    CHECK(model.p_fail(45.0) == 0.0);
+    CHECK(model.p_fail(700.0) == Approx((1e-5 - 1e-9) / (1 - 1e-9)).epsilon(1e-6));
+}
