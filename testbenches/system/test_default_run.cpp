@@ -57,7 +57,8 @@ TEST_CASE("default VCD converts with gtkwave's vcd2fst and shows refresh bursts 
     }
     CHECK(static_cast<int>(banks_with_bursts.size()) == banks);
     // The other signals the README promises in the waveform.
-    for (const char* name : {"step", "layer", "resident_tokens", "busy", "read", "write"}) {
+    for (const char* name : {"step", "layer", "resident_tokens", "busy", "read", "write", "refresh_stall",
+                             "refresh_group_important_msb", "refresh_group_unimportant_lsb"}) {
         INFO(name);
         CHECK(std::regex_search(text, std::regex(std::string(R"(\$var\s+\w+\s+\d+\s+\S+\s+)") + name + R"(\s)")));
     }
@@ -67,8 +68,8 @@ TEST_CASE("doubling the refresh interval halves refresh energy", "[system][refre
     // Periodic refresh costs rows x E_row per (bank, interval): E = banks x rows x E_row x
     // floor-ish(sim_time / interval). Doubling the interval halves it, up to the burst that a
     // run's end cuts and the slightly shorter run (fewer refresh stalls).
-    const nlohmann::json at45 = run_default("refresh45", "--set edram.refresh_interval_us=45");
-    const nlohmann::json at90 = run_default("refresh90", "--set edram.refresh_interval_us=90");
+    const nlohmann::json at45 = run_default("refresh45", "--set edram.refresh_policy=periodic --set edram.refresh_interval_us=45");
+    const nlohmann::json at90 = run_default("refresh90", "--set edram.refresh_policy=periodic --set edram.refresh_interval_us=90");
     const double ratio = at45["energy_pj"]["edram_refresh"].get<double>() / at90["energy_pj"]["edram_refresh"].get<double>();
     CHECK(ratio == Approx(2.0).epsilon(0.05));
 }

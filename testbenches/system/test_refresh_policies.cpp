@@ -99,7 +99,7 @@ TEST_CASE("the retention monitor fails a run whose live row passes its deadline"
     // screened retention of 45.01 us at a 45 us interval a live row goes unrefreshed too long.
     const std::string stats = tmp_path("monitor_fail.json");
     std::remove(stats.c_str());
-    const RunResult r = sim("--set edram.retention_min_us=45.01 --stats-json " + stats);
+    const RunResult r = sim("--set edram.refresh_policy=periodic --set edram.retention_min_us=45.01 --stats-json " + stats);
     CHECK(r.status == 4);
     CHECK(r.err.find("retention monitor") != std::string::npos);
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
