@@ -18,7 +18,6 @@ AccessTiming MemoryPort::serve(tlm::tlm_generic_payload& payload, sc_core::sc_ti
     ++stats_.transactions;
     (command == tlm::TLM_READ_COMMAND ? stats_.read_bytes : stats_.write_bytes) += bytes;
     stats_.access_energy_pj += static_cast<double>(bytes) * pj_per_byte_;
-    stats_.busy_ns += timing.complete_ns - timing.start_ns;
     payload.set_response_status(tlm::TLM_OK_RESPONSE);
     return timing;
 }

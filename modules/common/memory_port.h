@@ -14,7 +14,6 @@ struct MemoryStats {
     std::uint64_t read_bytes = 0;
     std::uint64_t write_bytes = 0;
     double access_energy_pj = 0;
-    double busy_ns = 0;  // sum over accesses of (complete - start): a utilisation measure
 };
 
 class MemoryPort {

@@ -43,7 +43,6 @@ void HostInterface::replay() {
         send(command);
     }
     stats_.prompt_load_ns = now_ns();
-    stats_.decode_start_ns = now_ns();
 
     command.phase = LayerCommand::Phase::decode;
     command.scores = &scores_;

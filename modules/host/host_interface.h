@@ -25,7 +25,6 @@ struct HostStats {
     std::uint64_t tokens = 0;
     std::vector<double> token_latency_ns;  // one double per decode step
     double prompt_load_ns = 0;
-    double decode_start_ns = 0;
     double end_ns = 0;
 };
 

@@ -42,7 +42,6 @@ public:
     Sram(sc_core::sc_module_name name, const SramConfig& config, std::uint64_t capacity_bytes);
 
     const MemoryStats& stats() const { return port_.stats(); }
-    std::uint64_t capacity_bytes() const { return capacity_bytes_; }
     double static_mw() const;
     void trace(sc_core::sc_trace_file* file, const std::string& label) { activity_.trace(file, label); }
 
