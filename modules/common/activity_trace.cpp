@@ -6,6 +6,11 @@
 
 namespace kelle {
 
+namespace {
+// sc_time rounds every delay to the 1 ps resolution: edges within that are "now".
+constexpr double kEdgeSlackNs = 1e-3;
+}  // namespace
+
 ActivityTrace::ActivityTrace(sc_core::sc_module_name name) : sc_core::sc_module(name) {
     SC_HAS_PROCESS(ActivityTrace);
     SC_METHOD(update);
@@ -20,29 +25,25 @@ void ActivityTrace::trace(sc_core::sc_trace_file* file, const std::string& label
 
 void ActivityTrace::mark(double start_ns, double end_ns) {
     if (!enabled_ || end_ns <= start_ns) return;
-    if (start_ns > fall_ns_) {
-        rise_ns_ = start_ns;  // a new busy period; the previous one has been or will be closed
-        fall_ns_ = end_ns;
-    } else {
-        fall_ns_ = std::max(fall_ns_, end_ns);  // overlaps or touches: one longer period
+    if (!periods_.empty() && start_ns <= periods_.back().second) {
+        periods_.back().second = std::max(periods_.back().second, end_ns);
+        return;
     }
-    wake_.notify(from_ns(std::max(0.0, std::min(rise_ns_, fall_ns_) - now_ns())));
+    const bool idle = periods_.empty();
+    periods_.emplace_back(start_ns, end_ns);
+    if (idle) wake_.notify(from_ns(std::max(0.0, start_ns - now_ns())));  // else the method is already waiting
 }
 
 void ActivityTrace::update() {
     const double now = now_ns();
-    // Compare in whole picoseconds: sc_time rounds every delay to the 1 ps resolution.
-    const double eps = 1e-3;
-    if (now + eps >= fall_ns_) {
+    while (!periods_.empty() && periods_.front().second <= now + kEdgeSlackNs) periods_.pop_front();
+    if (periods_.empty()) {
         busy_ = false;
         return;
     }
-    if (now + eps >= rise_ns_) {
-        busy_ = true;
-        wake_.notify(from_ns(fall_ns_ - now));
-    } else {
-        wake_.notify(from_ns(rise_ns_ - now));
-    }
+    const auto [rise, fall] = periods_.front();
+    busy_ = rise <= now + kEdgeSlackNs;
+    wake_.notify(from_ns((busy_ ? fall : rise) - now));
 }
 
 }  // namespace kelle

@@ -1,12 +1,15 @@
 // A traceable busy flag for the VCD: high while a resource is busy.
 //
-// Models compute busy intervals ahead of simulated time (an access annotated with a delay,
-// a refresh burst postponed behind an access), so the flag is driven by one SC_METHOD that
-// wakes at the next edge instead of by the caller. When tracing is off, mark() returns at
-// once and the method never runs: the model pays nothing for the waveform it does not write.
+// Models compute busy intervals ahead of simulated time (a chain of annotated commands, a
+// refresh burst postponed behind an access), so the flag is driven by one SC_METHOD that
+// wakes at the next edge of a queue of pending periods instead of by the caller. When tracing
+// is off, mark() returns at once and the method never runs: the model pays nothing for the
+// waveform it does not write.
 #pragma once
 
+#include <deque>
 #include <systemc>
+#include <utility>
 
 namespace kelle {
 
@@ -14,7 +17,8 @@ class ActivityTrace : public sc_core::sc_module {
 public:
     explicit ActivityTrace(sc_core::sc_module_name name);
 
-    // Busy over [start_ns, end_ns) in absolute simulated time; start_ns >= now.
+    // Busy over [start_ns, end_ns) in absolute simulated time, start_ns >= now; periods are
+    // marked in order of their start, and overlapping or touching ones merge.
     void mark(double start_ns, double end_ns);
 
     // Adds the flag to `file` under `label`; marks are ignored until this is called.
@@ -25,8 +29,7 @@ private:
 
     bool busy_ = false;
     bool enabled_ = false;
-    double rise_ns_ = 0;
-    double fall_ns_ = 0;
+    std::deque<std::pair<double, double>> periods_;  // pending [rise, fall), in time order
     sc_core::sc_event wake_;
 };
 

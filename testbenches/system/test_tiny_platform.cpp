@@ -25,6 +25,8 @@
 // in [0,4], [116,124], [519,527] and [926,936], so no burst collides with an access.
 #include <catch2/catch.hpp>
 
+#include <regex>
+
 #include "edram/retention_model.h"
 #include "system/run_tool.h"
 
@@ -106,4 +108,30 @@ TEST_CASE("tiny platform: lifetime refresh skips the rows and the bank with no l
     CHECK(s["refresh"]["rows_skipped"] == 42);
     CHECK(s["energy_pj"]["edram_refresh"].get<double>() == Approx(600));
     CHECK(s["sim_time_s"].get<double>() == Approx(1225e-9).epsilon(1e-9));
+}
+
+TEST_CASE("tiny platform: the VCD shows every busy period", "[system][vcd]") {
+    // Per step the PE array runs 5 commands separated by buffer or KV traffic, so its flag
+    // rises 5 times a step; the DRAM streams 4 weight matrices a step, each after a gap of
+    // buffer traffic: 15 and 12 rising edges over the 3 steps. Bank 0 is refreshed at
+    // 100, 300, ..., 1100 ns: 6 bursts.
+    const std::string trace = make_trace("tiny.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");
+    const std::string vcd = tmp_path("tiny.vcd");
+    const RunResult r = sim("--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace + " --vcd " + vcd);
+    REQUIRE(r.status == 0);
+    const std::string text = slurp(vcd);
+    auto rises = [&](const std::string& scope, const std::string& name) {
+        const std::size_t at = text.find("$scope module " + scope + " $end");
+        REQUIRE(at != std::string::npos);
+        const std::string block = text.substr(at, text.find("$upscope", at) - at);
+        std::smatch m;
+        REQUIRE(std::regex_search(block, m, std::regex(R"(\$var\s+\w+\s+1\s+(\S+)\s+)" + name + R"(\s)")));
+        const std::string id = m[1];
+        std::size_t count = 0;
+        for (std::size_t p = text.find("\n1" + id + "\n"); p != std::string::npos; p = text.find("\n1" + id + "\n", p + 1)) ++count;
+        return count;
+    };
+    CHECK(rises("pe", "busy") == 15);
+    CHECK(rises("dram", "busy") == 12);
+    CHECK(rises("edram", "refresh_bank0") == 6);
 }
