@@ -28,7 +28,8 @@ struct LayerCommand : CommandExtension<LayerCommand> {
     Phase phase = Phase::decode;
     int step = 0;                        // decode step (0-based); unused for load_prompt
     int layer = 0;
-    const StepScores* scores = nullptr;  // this step's attention scores; null for load_prompt
+    const StepScores* scores = nullptr;  // this step's attention scores; for load_prompt the
+                                         // trace's prefill attention, or null
 };
 
 // KV cache manager -> PE array. Operands of attention are already on chip (the manager read

@@ -47,9 +47,37 @@ void TraceReader::fail(const std::string& key, const std::string& message) const
 TraceReader::TraceReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
     if (!in_) throw InputError(path, 0, "", "cannot open trace file");
     read_header();
+    if (!read_line()) return;  // next() reports the missing steps
+    if (split(line_) != std::vector<std::string>{"prefill"}) {
+        pending_ = true;
+        return;
+    }
+    has_prefill_ = true;
+    prefill_.step = -1;
+    prefill_.context_tokens = header_.prompt_tokens;
+    read_heads(prefill_, "prefill");
+}
+
+void TraceReader::read_heads(StepScores& out, const std::string& what) {
+    const ModelShape& m = header_.model;
+    out.heads_per_layer = m.heads;
+    out.heads.resize(static_cast<std::size_t>(m.layers) * static_cast<std::size_t>(m.heads));
+    for (int layer = 0; layer < m.layers; ++layer) {
+        for (int head = 0; head < m.heads; ++head) {
+            if (!read_line())
+                fail("head", "truncated: " + what + " ends before layer " + std::to_string(layer) + " head " +
+                                 std::to_string(head));
+            parse_head_line(out.heads[static_cast<std::size_t>(layer * m.heads + head)], layer, head,
+                            out.context_tokens);
+        }
+    }
 }
 
 bool TraceReader::read_line() {
+    if (pending_) {
+        pending_ = false;
+        return true;
+    }
     while (std::getline(in_, line_)) {
         ++line_number_;
         if (line_.size() > kMaxLineBytes) fail("", "line longer than 1 MiB");
@@ -189,19 +217,9 @@ bool TraceReader::next(StepScores& out) {
     if (context != expected_context)
         fail("context", "expected " + std::to_string(expected_context) + " (prompt + step + 1), got " + fields[3]);
 
-    const ModelShape& m = header_.model;
     out.step = step;
     out.context_tokens = context;
-    out.heads_per_layer = m.heads;
-    out.heads.resize(static_cast<std::size_t>(m.layers) * static_cast<std::size_t>(m.heads));
-    for (int layer = 0; layer < m.layers; ++layer) {
-        for (int head = 0; head < m.heads; ++head) {
-            if (!read_line())
-                fail("head", "truncated: step " + std::to_string(step) + " ends before layer " + std::to_string(layer) +
-                                 " head " + std::to_string(head));
-            parse_head_line(out.heads[static_cast<std::size_t>(layer * m.heads + head)], layer, head, context);
-        }
-    }
+    read_heads(out, "step " + std::to_string(step));
     ++steps_read_;
     return true;
 }

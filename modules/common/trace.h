@@ -59,6 +59,11 @@ public:
     const TraceHeader& header() const { return header_; }
     const std::string& path() const { return path_; }
 
+    // The optional prefill block: per layer and query head, how much attention each prompt
+    // position received while the prompt was processed (the mean over the prompt's queries;
+    // context_tokens = prompt_tokens, step = -1). Null when the trace has none.
+    const StepScores* prefill() const { return has_prefill_ ? &prefill_ : nullptr; }
+
     // Reads the next step into `out`, reusing its vectors. False after the last step (having
     // checked that nothing but blank or comment lines follows).
     bool next(StepScores& out);
@@ -68,6 +73,7 @@ private:
     void read_header();
     void parse_model(const std::vector<std::string>& fields);
     void parse_head_line(HeadScores& out, int layer, int head, int context);
+    void read_heads(StepScores& out, const std::string& what);
     [[noreturn]] void fail(const std::string& key, const std::string& message) const;
 
     std::string path_;
@@ -76,6 +82,9 @@ private:
     int line_number_ = 0;
     TraceHeader header_;
     int steps_read_ = 0;
+    bool pending_ = false;  // line_ holds a line read ahead and not consumed yet
+    bool has_prefill_ = false;
+    StepScores prefill_;
 };
 
 }  // namespace kelle

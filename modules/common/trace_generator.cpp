@@ -91,6 +91,41 @@ void turn_over(const GeneratorOptions& o, HeadState& h, int n) {
     h.heavy_positions.push_back(static_cast<std::uint32_t>(leaving));
 }
 
+// What the prompt's own queries gave each prompt position, averaged over those queries: the
+// sinks and heavy hitters stand out; each query's recency window lands on its own few
+// predecessors, so recency and the diffuse part spread evenly over the prompt.
+void prefill_scores(const GeneratorOptions& o, const HeadState& h, std::vector<Candidate>& candidates) {
+    candidates.clear();
+    const int n = o.prompt_tokens;
+    const int sinks = std::min(o.sinks, n);
+    double total = 0;
+    for (int i = 0; i < sinks; ++i) total += 1.0 / (i + 1);
+    for (int i = 0; i < sinks; ++i) add(candidates, static_cast<std::uint32_t>(i), h.sink_mass * (1.0 / (i + 1)) / total);
+    total = 0;
+    for (std::size_t rank = 0; rank < h.heavy_positions.size(); ++rank) total += std::pow(rank + 1.0, -o.zipf_exponent);
+    for (std::size_t rank = 0; rank < h.heavy_positions.size(); ++rank)
+        add(candidates, h.heavy_positions[rank], h.heavy_mass * std::pow(rank + 1.0, -o.zipf_exponent) / total);
+    const double even_share = (1.0 - h.sink_mass - h.heavy_mass) / n;
+    for (Candidate& c : candidates) c.score += even_share;
+}
+
+// One head line: its `topk` largest scores, rounded down at 6 digits so they never sum past 1.
+void write_head_line(int layer, int head, int topk, std::vector<Candidate>& candidates, std::string& line,
+                     std::ostream& out) {
+    const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(topk), candidates.size());
+    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k), candidates.end(),
+                      [](const Candidate& a, const Candidate& b) {
+                          return a.score != b.score ? a.score > b.score : a.position < b.position;
+                      });
+    char number[32];
+    line = std::to_string(layer) + " " + std::to_string(head);
+    for (std::size_t i = 0; i < k; ++i) {
+        std::snprintf(number, sizeof number, " %u:%.6f", candidates[i].position, std::floor(candidates[i].score * 1e6) / 1e6);
+        line += number;
+    }
+    out << line << "\n";
+}
+
 void write_header(const GeneratorOptions& o, std::ostream& out) {
     const ModelShape& m = o.model;
     out << "kelle-trace 1\n"
@@ -129,8 +164,14 @@ void write_trace(const GeneratorOptions& o, std::ostream& out) {
         for (int head = 0; head < m.heads; ++head) heads.push_back(make_head(o, layer, head));
 
     std::vector<Candidate> candidates;
-    char number[32];
     std::string line;
+    out << "prefill\n";
+    for (int layer = 0; layer < m.layers; ++layer) {
+        for (int head = 0; head < m.heads; ++head) {
+            prefill_scores(o, heads[static_cast<std::size_t>(layer * m.heads + head)], candidates);
+            write_head_line(layer, head, o.topk, candidates, line, out);
+        }
+    }
     for (int step = 0; step < o.decode_steps; ++step) {
         const int n = o.prompt_tokens + step + 1;
         out << "step " << step << " context " << n << "\n";
@@ -144,19 +185,7 @@ void write_trace(const GeneratorOptions& o, std::ostream& out) {
                 const double scale = structured > 0.95 ? 0.95 / structured : 1.0;
                 const double diffuse_share = (1.0 - structured * scale) / n;
                 for (Candidate& c : candidates) c.score = c.score * scale + diffuse_share;
-                const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(o.topk), candidates.size());
-                std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k), candidates.end(),
-                                  [](const Candidate& a, const Candidate& b) {
-                                      return a.score != b.score ? a.score > b.score : a.position < b.position;
-                                  });
-                line = std::to_string(layer) + " " + std::to_string(head);
-                for (std::size_t i = 0; i < k; ++i) {
-                    // Rounded down at 6 digits so a head's listed scores never sum past 1.
-                    std::snprintf(number, sizeof number, " %u:%.6f", candidates[i].position,
-                                  std::floor(candidates[i].score * 1e6) / 1e6);
-                    line += number;
-                }
-                out << line << "\n";
+                write_head_line(layer, head, o.topk, candidates, line, out);
                 turn_over(o, h, n);
             }
         }

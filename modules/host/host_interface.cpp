@@ -38,6 +38,7 @@ void HostInterface::replay() {
     const int layers = trace_.header().model.layers;
     LayerCommand command;
     command.phase = LayerCommand::Phase::load_prompt;
+    command.scores = trace_.prefill();
     for (int layer = 0; layer < layers; ++layer) {
         command.layer = layer;
         send(command);

@@ -5,10 +5,10 @@
 
 namespace kelle {
 
-void HeadCache::append(std::uint32_t position, std::uint32_t slot) {
+void HeadCache::append(std::uint32_t position, std::uint32_t slot, double importance) {
     if (!tokens_.empty() && tokens_.back().position >= position)
         throw std::logic_error("HeadCache: positions must arrive in increasing order");
-    tokens_.push_back(KvToken{position, slot, 0.0});
+    tokens_.push_back(KvToken{position, slot, importance});
 }
 
 KvToken HeadCache::erase(std::size_t index) {

@@ -36,8 +36,9 @@ public:
     std::vector<KvToken>& tokens_for_placement() { return tokens_; }
     std::size_t size() const { return tokens_.size(); }
 
-    // Appends a token; positions arrive in increasing order.
-    void append(std::uint32_t position, std::uint32_t slot);
+    // Appends a token with the attention it has already received (from prefill, if known);
+    // positions arrive in increasing order.
+    void append(std::uint32_t position, std::uint32_t slot, double importance = 0);
     // Removes tokens()[index] and returns it.
     KvToken erase(std::size_t index);
 

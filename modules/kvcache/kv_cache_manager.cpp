@@ -78,7 +78,7 @@ void KvCacheManager::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_
     }
     const double start_ns = now_ns() + to_ns(delay);
     const double done_ns = command->phase == LayerCommand::Phase::load_prompt
-                               ? load_prompt(command->layer, start_ns)
+                               ? load_prompt(command->layer, command->scores, start_ns)
                                : decode_layer(*command, start_ns);
     ++stats_.commands;
     // The manager may have waited (sync), so the delay left is measured from the new now.
@@ -125,7 +125,7 @@ void KvCacheManager::release_slot(int region, std::uint32_t slot, double t_ns) {
     free_slots_[static_cast<std::size_t>(region)][static_cast<std::size_t>(layout_.class_of(slot))].push_back(slot);
 }
 
-void KvCacheManager::admit(int region, std::uint32_t position, double t_ns) {
+void KvCacheManager::admit(int region, std::uint32_t position, double t_ns, double importance) {
     HeadCache& head = heads_[static_cast<std::size_t>(region)];
     if (policy_->budget_tokens() != 0 && head.size() >= policy_->budget_tokens()) {
         release_slot(region, head.erase(policy_->victim(head)).slot, t_ns);
@@ -134,7 +134,7 @@ void KvCacheManager::admit(int region, std::uint32_t position, double t_ns) {
     }
     // A new token has no attention yet: with two classes it starts unimportant.
     const std::uint32_t slot = take_slot(region, layout_.classes() - 1);
-    head.append(position, slot);
+    head.append(position, slot, importance);
     hint_liveness(region, slot, true, t_ns);
     ++resident_tokens_;
     stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
@@ -282,13 +282,29 @@ double KvCacheManager::reclassify(int region, double t_ns) {
     return done_ns;
 }
 
-double KvCacheManager::load_prompt(int layer, double t_ns) {
+void KvCacheManager::prefill_importance(int layer, int kv_head, const StepScores& prefill) {
+    // What the query heads sharing this KV head gave each prompt position during prefill:
+    // listed positions their score, the others an even share of the head's residual.
+    const int group = header_.model.heads / header_.model.kv_heads;
+    prompt_importance_.assign(static_cast<std::size_t>(header_.prompt_tokens), 0.0);
+    for (int head = kv_head * group; head < (kv_head + 1) * group; ++head) {
+        const HeadScores& scores = prefill.at(layer, head);
+        const std::size_t unlisted = static_cast<std::size_t>(header_.prompt_tokens) - scores.top.size();
+        const double share = unlisted > 0 ? scores.residual / static_cast<double>(unlisted) : 0.0;
+        for (double& importance : prompt_importance_) importance += share;
+        for (const ScoreEntry& entry : scores.top) prompt_importance_[entry.position] += entry.score - share;
+    }
+}
+
+double KvCacheManager::load_prompt(int layer, const StepScores* prefill, double t_ns) {
     t_ns = sync(t_ns);
     double done_ns = t_ns;
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
         const int region = layout_.region(layer, kv_head);
+        if (prefill) prefill_importance(layer, kv_head, *prefill);
         for (int position = 0; position < header_.prompt_tokens; ++position)
-            admit(region, static_cast<std::uint32_t>(position), t_ns);
+            admit(region, static_cast<std::uint32_t>(position), t_ns,
+                  prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0);
         done_ns = std::max(done_ns, write_region(region, t_ns));
     }
     update_footprint();

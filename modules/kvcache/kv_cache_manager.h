@@ -17,8 +17,9 @@
 // so refresh bursts that fall inside a layer delay the accesses they collide with.
 //
 // load_prompt puts the prompt's tokens into the cache before decode: each position is admitted
-// through the policy with no attention yet (trace v1 carries no prefill scores), and the
-// resident slots are written. Prefill compute is not modelled yet.
+// through the policy with the attention the trace's prefill block says it received (none when
+// the trace has no prefill block), and the resident slots are written. Prefill compute is not
+// modelled yet.
 //
 // Functional mode (edram.functional): the manager writes real K/V values (kv_values.h), slot
 // by slot at their exact addresses rather than in compacted bursts, reads each resident slot
@@ -98,12 +99,13 @@ public:
 
 private:
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
-    double load_prompt(int layer, double t_ns);
+    double load_prompt(int layer, const StepScores* prefill, double t_ns);
+    void prefill_importance(int layer, int kv_head, const StepScores& prefill);
     double decode_layer(const LayerCommand& command, double t_ns);
 
     double gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns);
     double attention(int layer, double t_ns);
-    void admit(int region, std::uint32_t position, double t_ns);
+    void admit(int region, std::uint32_t position, double t_ns, double importance = 0);
     void hint_liveness(int region, std::uint32_t slot, bool live, double t_ns);
     std::uint32_t take_slot(int region, int preferred_class);
     void release_slot(int region, std::uint32_t slot, double t_ns);
@@ -130,6 +132,7 @@ private:
     std::vector<std::array<std::uint32_t, 2>> fresh_slot_;  // per region and class: next never-used slot
     std::vector<std::size_t> order_, promote_, demote_;      // reclassify's buffers, reused
     std::vector<bool> want_important_;
+    std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
     std::vector<std::uint16_t> values_a_, values_b_, reference_;  // one slot's values, reused
     std::vector<unsigned char> piece_bytes_[2];
     KvStats stats_;

@@ -138,6 +138,7 @@ TEST_CASE("generated traces read back with every head summing to 1", "[trace][ge
         }
     }
     CHECK(steps == 4);
+    REQUIRE(reader.prefill() != nullptr);  // the generator writes the prefill block
 }
 
 TEST_CASE("generated attention has sinks and persistent heavy hitters", "[trace][generator]") {
@@ -173,4 +174,25 @@ TEST_CASE("generated attention has sinks and persistent heavy hitters", "[trace]
 
 TEST_CASE("unknown model presets are refused", "[trace][generator]") {
     CHECK_THROWS_AS(model_preset("gpt-5"), InputError);
+}
+
+TEST_CASE("an optional prefill block reads back per layer and head", "[trace]") {
+    const std::string text = std::string(kHeader) +
+                             "prefill\n"
+                             "0 0 0:0.5\n"
+                             "0 1 2:0.25 1:0.25\n"
+                             "step 0 context 4\n0 0\n0 1\n"
+                             "step 1 context 5\n0 0\n0 1\n";
+    TraceReader reader(write("prefill.trace", text));
+    REQUIRE(reader.prefill() != nullptr);
+    CHECK(reader.prefill()->context_tokens == 3);  // the prompt
+    CHECK(reader.prefill()->at(0, 0).top[0].position == 0);
+    CHECK(reader.prefill()->at(0, 1).residual == Approx(0.5));
+    StepScores step;
+    CHECK(reader.next(step));
+    CHECK(reader.next(step));
+    CHECK_FALSE(reader.next(step));
+    // Prefill positions must be prompt positions (0..2).
+    CHECK_THAT(error_of("prefill_bad.trace", std::string(kHeader) + "prefill\n0 0 3:0.5\n"),
+               Catch::Contains("prefill_bad.trace:9: position"));
 }

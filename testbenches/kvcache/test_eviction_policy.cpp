@@ -87,3 +87,17 @@ TEST_CASE("bad policy settings are refused", "[kv]") {
     CHECK_THROWS_AS(make_eviction_policy("h2o", 4, 4), std::invalid_argument);
     CHECK_THROWS_AS(make_eviction_policy("window", 0, 0), std::invalid_argument);
 }
+
+TEST_CASE("h2o keeps the prompt tokens prefill marked as heavy", "[kv]") {
+    auto policy = make_eviction_policy("h2o", 3, 1);
+    HeadCache head;
+    // Prefill importance: position 0 (a sink) 0.5, position 2 0.3, the rest 0.05.
+    const double prefill[] = {0.5, 0.05, 0.3, 0.05, 0.05};
+    for (std::uint32_t p = 0; p < 5; ++p) {
+        if (head.size() >= policy->budget_tokens()) head.erase(policy->victim(head));
+        head.append(p, p, prefill[p]);
+    }
+    // Admitting 3 evicts 1 (0.05, the lowest outside the window {2}); admitting 4 protects 3 and
+    // evicts the lowest of {0: 0.5, 2: 0.3}: 2. Kept: {0, 3, 4}. Without prefill, {2, 3, 4}.
+    CHECK(positions(head) == std::vector<std::uint32_t>{0, 3, 4});
+}

@@ -76,3 +76,18 @@ TEST_CASE("progress option reports steps on stderr without touching stdout's tab
     CHECK(r.out.find("step 3/3") == std::string::npos);
     CHECK(r.out.find("latency per token") != std::string::npos);
 }
+
+TEST_CASE("h2o keeps more attention mass than a window of the same budget", "[platforms][kv]") {
+    // H2O keeps the sinks and heavy hitters the prefill and decode attention single out; a
+    // window keeps only the most recent tokens. Same budget (kelle.ini: 256 per head).
+    auto mass = [](const char* policy) {
+        const std::string stats = tmp_path(std::string("mass_") + policy + ".json");
+        const RunResult r = sim(std::string("--set kv.policy=") + policy + " --stats-json " + stats);
+        REQUIRE(r.status == 0);
+        return read_json(stats)["kv"]["attention_mass_retained"]["mean"].get<double>();
+    };
+    const double h2o = mass("h2o"), window = mass("window"), full = mass("full");
+    CHECK(full == Approx(1.0).epsilon(1e-6));
+    CHECK(h2o > window + 0.1);
+    CHECK(h2o < full);
+}
