@@ -61,10 +61,24 @@ private:
     std::size_t budget_;
 };
 
+class StreamingPolicy : public EvictionPolicy {
+public:
+    StreamingPolicy(std::size_t budget, std::size_t sinks) : budget_(budget), sinks_(sinks) {}
+    const char* name() const override { return "streaming"; }
+    std::size_t budget_tokens() const override { return budget_; }
+    std::size_t victim(const HeadCache&) const override { return sinks_; }  // the oldest past the sinks
+
+private:
+    std::size_t budget_;
+    std::size_t sinks_;
+};
+
 class H2oPolicy : public EvictionPolicy {
 public:
-    H2oPolicy(std::size_t budget, std::size_t recent) : budget_(budget), recent_(recent) {}
-    const char* name() const override { return "h2o"; }
+    // `aep` is Kelle's attention-based eviction without recomputation; as we read the paper
+    // (kelle-paper.md) its rule is H2O's, so it shares this class under its own name.
+    H2oPolicy(const char* name, std::size_t budget, std::size_t recent) : name_(name), budget_(budget), recent_(recent) {}
+    const char* name() const override { return name_; }
     std::size_t budget_tokens() const override { return budget_; }
     std::size_t victim(const HeadCache& head) const override {
         const auto& tokens = head.tokens();
@@ -76,6 +90,7 @@ public:
     }
 
 private:
+    const char* name_;
     std::size_t budget_;
     std::size_t recent_;
 };
@@ -83,14 +98,18 @@ private:
 }  // namespace
 
 std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, std::size_t budget_tokens,
-                                                     std::size_t recent_tokens) {
+                                                     std::size_t recent_tokens, std::size_t sink_tokens) {
     if (name == "full") return std::make_unique<FullPolicy>();
     if (budget_tokens == 0) throw std::invalid_argument("a budget of 0 tokens keeps nothing");
     if (name == "window") return std::make_unique<WindowPolicy>(budget_tokens);
-    if (name == "h2o") {
+    if (name == "streaming") {
+        if (sink_tokens >= budget_tokens) throw std::invalid_argument("the sinks must be fewer than the budget");
+        return std::make_unique<StreamingPolicy>(budget_tokens, sink_tokens);
+    }
+    if (name == "h2o" || name == "aep") {
         if (recent_tokens >= budget_tokens)
             throw std::invalid_argument("the recent window must be smaller than the budget");
-        return std::make_unique<H2oPolicy>(budget_tokens, recent_tokens);
+        return std::make_unique<H2oPolicy>(name == "h2o" ? "h2o" : "aep", budget_tokens, recent_tokens);
     }
     throw std::invalid_argument("unknown eviction policy '" + name + "'");
 }

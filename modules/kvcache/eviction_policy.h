@@ -8,9 +8,12 @@
 // Policies (kv.policy; definitions in docs/kv-policies.md):
 //   full    keeps every token; the store spills to off-chip DRAM when it is full.
 //   window  keeps the budget_tokens most recent tokens.
+//   streaming keeps the first sink_tokens positions (attention sinks) and the most recent
+//           tokens up to the budget (StreamingLLM).
 //   h2o     keeps the recent_tokens most recent tokens, and fills the rest of the budget with
 //           the tokens of highest accumulated attention (heavy hitters); ties evict the oldest.
-// StreamingLLM, AEP and AERP (Kelle's eviction and recomputation) are not built yet.
+//   aep     Kelle's attention-based eviction; by our reading of the paper the same rule as h2o.
+// AERP (Kelle's eviction with recomputation) is not built yet.
 #pragma once
 
 #include <cstddef>
@@ -63,9 +66,10 @@ public:
     virtual std::size_t victim(const HeadCache& head) const = 0;
 };
 
-// Names: full, window, h2o. Throws std::invalid_argument for an unknown name or a budget that
-// cannot hold the recent window (the platform turns it into an InputError naming the key).
+// Names: full, window, streaming, h2o, aep. Throws std::invalid_argument for an unknown name or
+// a budget that cannot hold the recent window or the sinks (the platform checks these first
+// and names the key).
 std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, std::size_t budget_tokens,
-                                                     std::size_t recent_tokens);
+                                                     std::size_t recent_tokens, std::size_t sink_tokens = 4);
 
 }  // namespace kelle

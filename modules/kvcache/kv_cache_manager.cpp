@@ -14,12 +14,17 @@ namespace kelle {
 
 void KvConfig::declare(ParamRegistry& registry) {
     registry.declare(param(ParamType::text, "kv.policy", "h2o", "",
-                          "eviction policy (docs/kv-policies.md); streaming, aep and aerp are not built yet").one_of({"full", "window", "h2o"}));
+                          "eviction policy (docs/kv-policies.md); aerp is not built yet")
+                         .one_of({"full", "window", "streaming", "h2o", "aep"}));
     registry.declare(param(ParamType::integer, "kv.budget_tokens", "256", "tokens",
-                          "tokens kept per (layer, KV head) by window and h2o (assumption: kelle-paper.md, "
+                          "tokens kept per (layer, KV head) by every policy but full (assumption: kelle-paper.md, "
                           "a few hundred to 1K)").positive());
     registry.declare(param(ParamType::integer, "kv.recent_tokens", "128", "tokens",
-                          "h2o: most recent tokens always kept; half the budget as in H2O (assumption)").non_negative());
+                          "h2o and aep: most recent tokens always kept; half the budget as in H2O (assumption)")
+                         .non_negative());
+    registry.declare(param(ParamType::integer, "kv.sink_tokens", "4", "tokens",
+                          "streaming: first positions always kept, as StreamingLLM's 4 attention sinks")
+                         .non_negative());
     registry.declare(param(ParamType::text, "kv.store", "edram", "",
                           "on-chip KV store: edram (Kelle) or sram (the baselines)").one_of({"edram", "sram"}));
 }
@@ -30,7 +35,11 @@ KvConfig KvConfig::from(const ParamRegistry& registry) {
     config.budget_tokens = static_cast<std::uint64_t>(registry.get_int("kv.budget_tokens"));
     config.recent_tokens = static_cast<std::uint64_t>(registry.get_int("kv.recent_tokens"));
     config.store = registry.get_text("kv.store");
-    if (config.policy == "h2o" && config.recent_tokens >= config.budget_tokens)
+    config.sink_tokens = static_cast<std::uint64_t>(registry.get_int("kv.sink_tokens"));
+    if (config.policy == "streaming" && config.sink_tokens >= config.budget_tokens)
+        throw InputError(registry.origin_of("kv.sink_tokens"), 0, "kv.sink_tokens",
+                         "must be smaller than kv.budget_tokens (" + std::to_string(config.budget_tokens) + ")");
+    if ((config.policy == "h2o" || config.policy == "aep") && config.recent_tokens >= config.budget_tokens)
         throw InputError(registry.origin_of("kv.recent_tokens"), 0, "kv.recent_tokens",
                          "must be smaller than kv.budget_tokens (" + std::to_string(config.budget_tokens) + ")");
     return config;
@@ -54,7 +63,7 @@ KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& con
       config_(config),
       header_(header),
       functional_(functional),
-      policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens)),
+      policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens, config.sink_tokens)),
       layout_(header.model, region_slots_for(*policy_, header), plan,
               static_cast<std::uint64_t>(important_share * static_cast<double>(region_slots_for(*policy_, header)))) {
     const std::size_t regions = static_cast<std::size_t>(header.model.layers) * static_cast<std::size_t>(header.model.kv_heads);

@@ -54,6 +54,7 @@ struct KvConfig {
     std::string policy;
     std::uint64_t budget_tokens = 0;
     std::uint64_t recent_tokens = 0;
+    std::uint64_t sink_tokens = 0;
     std::string store;  // "edram" or "sram"
 
     static void declare(ParamRegistry& registry);

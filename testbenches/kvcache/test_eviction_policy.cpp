@@ -86,6 +86,7 @@ TEST_CASE("bad policy settings are refused", "[kv]") {
     CHECK_THROWS_AS(make_eviction_policy("aerp", 10, 1), std::invalid_argument);
     CHECK_THROWS_AS(make_eviction_policy("h2o", 4, 4), std::invalid_argument);
     CHECK_THROWS_AS(make_eviction_policy("window", 0, 0), std::invalid_argument);
+    CHECK_THROWS_AS(make_eviction_policy("streaming", 4, 0, 4), std::invalid_argument);
 }
 
 TEST_CASE("h2o keeps the prompt tokens prefill marked as heavy", "[kv]") {
@@ -100,4 +101,27 @@ TEST_CASE("h2o keeps the prompt tokens prefill marked as heavy", "[kv]") {
     // Admitting 3 evicts 1 (0.05, the lowest outside the window {2}); admitting 4 protects 3 and
     // evicts the lowest of {0: 0.5, 2: 0.3}: 2. Kept: {0, 3, 4}. Without prefill, {2, 3, 4}.
     CHECK(positions(head) == std::vector<std::uint32_t>{0, 3, 4});
+}
+
+TEST_CASE("streaming keeps the sinks and the most recent tokens", "[kv]") {
+    auto policy = make_eviction_policy("streaming", 4, 0, 2);
+    HeadCache head;
+    for (std::uint32_t p = 0; p < 8; ++p) admit(head, *policy, p);
+    // Budget 4 with 2 sinks: positions 0 and 1 stay, the 2 most recent of 2..7 are 6 and 7.
+    CHECK(positions(head) == std::vector<std::uint32_t>{0, 1, 6, 7});
+}
+
+TEST_CASE("aep evicts by H2O's rule", "[kv]") {
+    auto aep = make_eviction_policy("aep", 3, 1);
+    auto h2o = make_eviction_policy("h2o", 3, 1);
+    HeadCache a, b;
+    const double prefill[] = {0.5, 0.05, 0.3, 0.05, 0.05};
+    for (std::uint32_t p = 0; p < 5; ++p) {
+        if (a.size() >= 3) a.erase(aep->victim(a));
+        if (b.size() >= 3) b.erase(h2o->victim(b));
+        a.append(p, p, prefill[p]);
+        b.append(p, p, prefill[p]);
+    }
+    CHECK(std::string(aep->name()) == "aep");
+    CHECK(positions(a) == positions(b));
 }
