@@ -215,6 +215,7 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
                             {"sram_write", buffer.write_bytes + sram_kv.write_bytes}};
     out["pe"] = {{"macs", pe.macs},
                  {"sfu_elements", pe.sfu_elements},
+                 {"compare_elements", pe.compare_elements},
                  {"compute_s", pe.compute_ns * 1e-9},
                  {"weight_stream_s", pe.weight_stream_ns * 1e-9},
                  {"memory_bound_gemvs", pe.memory_bound_gemvs},

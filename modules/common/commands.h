@@ -35,7 +35,7 @@ struct LayerCommand : CommandExtension<LayerCommand> {
 // KV cache manager -> PE array. Operands of attention are already on chip (the manager read
 // them); a GEMV streams its weight matrix from off-chip DRAM.
 struct PeCommand : CommandExtension<PeCommand> {
-    enum class Kind { gemv, attention };
+    enum class Kind { gemv, attention, eviction_search };
     Kind kind = Kind::gemv;
     const char* label = "";              // "qkv", "out_proj", "ffn_up", ... for logs
     // gemv: y[out_rows] = W[out_rows x in_cols] * x[in_cols]
@@ -46,6 +46,8 @@ struct PeCommand : CommandExtension<PeCommand> {
     // attention: score and value-mix MACs over the resident keys, softmax on the SFU
     std::uint64_t macs = 0;
     std::uint64_t sfu_elements = 0;
+    // eviction_search: importance values the eviction unit scans for each evicting head's minimum
+    std::uint64_t compare_elements = 0;
     // activation vectors read from / written to the on-chip buffer
     std::uint64_t input_bytes = 0;
     std::uint64_t output_bytes = 0;

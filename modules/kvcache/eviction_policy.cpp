@@ -79,6 +79,7 @@ public:
     // (kelle-paper.md) its rule is H2O's, so it shares this class under its own name.
     H2oPolicy(const char* name, std::size_t budget, std::size_t recent) : name_(name), budget_(budget), recent_(recent) {}
     const char* name() const override { return name_; }
+    bool searches_importance() const override { return true; }
     std::size_t budget_tokens() const override { return budget_; }
     std::size_t victim(const HeadCache& head) const override {
         const auto& tokens = head.tokens();

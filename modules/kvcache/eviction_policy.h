@@ -64,6 +64,9 @@ public:
     virtual std::size_t budget_tokens() const = 0;
     // Index into head.tokens() of the token to evict; called when head holds budget_tokens().
     virtual std::size_t victim(const HeadCache& head) const = 0;
+    // Whether choosing a victim searches the importance values (the eviction unit's min search)
+    // rather than taking a fixed position.
+    virtual bool searches_importance() const { return false; }
 };
 
 // Names: full, window, streaming, h2o, aep. Throws std::invalid_argument for an unknown name or

@@ -334,6 +334,21 @@ double KvCacheManager::gemv(const KvLayout::Matrix& matrix, const char* label, d
     return issuer_.command(pe_socket, pe_command_, t_ns);
 }
 
+double KvCacheManager::eviction_search(int layer, double t_ns) {
+    if (!policy_->searches_importance()) return t_ns;
+    std::uint64_t elements = 0;  // importance values of every head that must evict to admit the new token
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
+        const HeadCache& head = heads_[static_cast<std::size_t>(layout_.region(layer, kv_head))];
+        if (head.size() >= policy_->budget_tokens()) elements += head.size();
+    }
+    if (elements == 0) return t_ns;
+    pe_command_ = PeCommand{};
+    pe_command_.kind = PeCommand::Kind::eviction_search;
+    pe_command_.label = "eviction_search";
+    pe_command_.compare_elements = elements;
+    return issuer_.command(pe_socket, pe_command_, t_ns);
+}
+
 double KvCacheManager::attention(int layer, double t_ns) {
     const ModelShape& m = header_.model;
     const int group = m.heads / m.kv_heads;
@@ -367,6 +382,7 @@ double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
     const int layer = command.layer;
     const auto position = static_cast<std::uint32_t>(command.scores->context_tokens - 1);
     t_ns = gemv(layout_.qkv(layer), "qkv", t_ns);
+    t_ns = eviction_search(layer, t_ns);
 
     t_ns = sync(t_ns);
     double written_ns = t_ns;

@@ -2,6 +2,7 @@
 //
 // It receives a LayerCommand from the host and, for the layer, issues in order:
 //   QKV projection GEMV (PE array, weights from DRAM)
+//   eviction search (PE array's eviction unit) when a score-based policy must evict
 //   admit the new token into every KV head's cache (the eviction policy picks victims)
 //   write the new K/V slots, then read every resident K/V (KV store, spill from DRAM)
 //   attention over the resident tokens (PE array, SFU softmax)
@@ -106,6 +107,7 @@ private:
 
     double gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns);
     double attention(int layer, double t_ns);
+    double eviction_search(int layer, double t_ns);
     void admit(int region, std::uint32_t position, double t_ns, double importance = 0);
     void hint_liveness(int region, std::uint32_t slot, bool live, double t_ns);
     std::uint32_t take_slot(int region, int preferred_class);

@@ -16,6 +16,12 @@ void PeConfig::declare(ParamRegistry& registry) {
                           "systolic array columns (assumption, kelle-paper.md)").positive());
     registry.declare(param(ParamType::integer, "pe.sfu_lanes", "32", "elements/cycle",
                           "softmax throughput of the SFU (assumption)").positive());
+    registry.declare(param(ParamType::integer, "pe.eviction_lanes", "32", "elements/cycle",
+                          "eviction unit: importance values compared per cycle in the min search (assumption)")
+                         .positive());
+    registry.declare(param(ParamType::real, "pe.compare_pj", "0.05", "pJ",
+                          "eviction unit: one 16-bit compare, 28 nm (assumption: ~1/10 of a MAC)")
+                         .non_negative());
     registry.declare(param(ParamType::real, "pe.mac_pj", "0.5", "pJ",
                           "energy of one 16-bit MAC incl. operand registers, 28 nm (assumption: Horowitz "
                           "ISSCC 2014 45 nm fp16 mult+add ~1.5 pJ, scaled)").non_negative());
@@ -31,6 +37,8 @@ PeConfig PeConfig::from(const ParamRegistry& registry) {
     config.geometry.rows = static_cast<std::uint64_t>(registry.get_int("pe.rows"));
     config.geometry.cols = static_cast<std::uint64_t>(registry.get_int("pe.cols"));
     config.geometry.sfu_lanes = static_cast<std::uint64_t>(registry.get_int("pe.sfu_lanes"));
+    config.geometry.eviction_lanes = static_cast<std::uint64_t>(registry.get_int("pe.eviction_lanes"));
+    config.compare_pj = registry.get_real("pe.compare_pj");
     config.mac_pj = registry.get_real("pe.mac_pj");
     config.sfu_pj_per_element = registry.get_real("pe.sfu_pj_per_element");
     config.static_mw = registry.get_real("pe.static_mw");
@@ -62,8 +70,12 @@ void PeArray::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& d
 double PeArray::execute(const PeCommand& command, double start_ns) {
     const bool gemv = command.kind == PeCommand::Kind::gemv;
     const std::uint64_t macs = gemv ? command.out_rows * command.in_cols : command.macs;
-    const std::uint64_t cycles = gemv ? gemv_cycles(config_.geometry, command.out_rows, command.in_cols)
-                                      : attention_cycles(config_.geometry, command.macs, command.sfu_elements);
+    std::uint64_t cycles = 0;
+    switch (command.kind) {
+        case PeCommand::Kind::gemv: cycles = gemv_cycles(config_.geometry, command.out_rows, command.in_cols); break;
+        case PeCommand::Kind::attention: cycles = attention_cycles(config_.geometry, command.macs, command.sfu_elements); break;
+        case PeCommand::Kind::eviction_search: cycles = eviction_search_cycles(config_.geometry, command.compare_elements); break;
+    }
     const double compute_ns = static_cast<double>(cycles) * config_.ns_per_cycle();
 
     const double inputs_ready_ns = buffer_access(tlm::TLM_READ_COMMAND, command.input_bytes, start_ns);
@@ -80,9 +92,11 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
     ++stats_.commands;
     stats_.macs += macs;
     stats_.sfu_elements += command.sfu_elements;
+    stats_.compare_elements += command.compare_elements;
     stats_.compute_ns += compute_ns;
     stats_.compute_energy_pj += static_cast<double>(macs) * config_.mac_pj +
-                                static_cast<double>(command.sfu_elements) * config_.sfu_pj_per_element;
+                                static_cast<double>(command.sfu_elements) * config_.sfu_pj_per_element +
+                                static_cast<double>(command.compare_elements) * config_.compare_pj;
     return done_ns;
 }
 

@@ -29,6 +29,7 @@ struct PeConfig {
     double clock_mhz = 0;
     PeGeometry geometry;
     double mac_pj = 0;
+    double compare_pj = 0;
     double sfu_pj_per_element = 0;
     double static_mw = 0;
 
@@ -41,6 +42,7 @@ struct PeStats {
     std::uint64_t commands = 0;
     std::uint64_t macs = 0;
     std::uint64_t sfu_elements = 0;
+    std::uint64_t compare_elements = 0;  // eviction unit
     double compute_energy_pj = 0;
     double compute_ns = 0;           // array + SFU busy time
     double weight_stream_ns = 0;     // DRAM time of the weights the GEMVs streamed

@@ -7,7 +7,8 @@
 // double buffering behind the DRAM stream that delivers the tiles. Attention's score and
 // value-mix MACs use the array at full rate (keys and values are read from the KV store into
 // the array's buffers); softmax runs on the SFU at sfu_lanes elements per cycle, after the
-// scores and before the value mix, so its cycles add.
+// scores and before the value mix, so its cycles add. The eviction unit is a separate
+// comparator tree (below).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,7 @@ struct PeGeometry {
     std::uint64_t rows = 0;
     std::uint64_t cols = 0;
     std::uint64_t sfu_lanes = 0;
+    std::uint64_t eviction_lanes = 0;
 };
 
 inline std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
@@ -28,6 +30,12 @@ inline std::uint64_t gemv_cycles(const PeGeometry& pe, std::uint64_t out_rows, s
 
 inline std::uint64_t attention_cycles(const PeGeometry& pe, std::uint64_t macs, std::uint64_t sfu_elements) {
     return ceil_div(macs, pe.rows * pe.cols) + ceil_div(sfu_elements, pe.sfu_lanes);
+}
+
+// The eviction unit finds each evicting head's least important token by a min search over its
+// importance values, `eviction_lanes` comparisons a cycle.
+inline std::uint64_t eviction_search_cycles(const PeGeometry& pe, std::uint64_t compare_elements) {
+    return ceil_div(compare_elements, pe.eviction_lanes);
 }
 
 }  // namespace kelle

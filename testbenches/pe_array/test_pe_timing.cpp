@@ -25,3 +25,10 @@ TEST_CASE("attention adds array cycles and SFU cycles", "[pe]") {
     // 100 MACs on 16 MACs/cycle = ceil(6.25) = 7; 20 softmax elements on 8 lanes = 3.
     CHECK(attention_cycles(pe, 100, 20) == 10);
 }
+
+TEST_CASE("the eviction unit compares eviction_lanes values a cycle", "[pe]") {
+    const PeGeometry pe{32, 32, 32, 16};
+    // 8 heads x 256 importance values = 2048 compares / 16 lanes = 128 cycles; 17 -> 2.
+    CHECK(eviction_search_cycles(pe, 2048) == 128);
+    CHECK(eviction_search_cycles(pe, 17) == 2);
+}

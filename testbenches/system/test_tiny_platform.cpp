@@ -135,3 +135,24 @@ TEST_CASE("tiny platform: the VCD shows every busy period", "[system][vcd]") {
     CHECK(rises("dram", "busy") == 12);
     CHECK(rises("edram", "refresh_bank0") == 6);
 }
+
+TEST_CASE("tiny platform: h2o pays the eviction unit's search when it evicts", "[system][kv]") {
+    // Budget 3 (recent 1): step 0 (context 3) still fits, 403 ns as above. Steps 1 and 2 must
+    // evict: the eviction unit scans the head's 3 importance values at 1 per cycle (3 ns)
+    // after the QKV GEMV, the victim's slot takes the new token, and attention runs over n = 3:
+    // 391 + 4 x 3 + 3 = 406 ns. Compute energy: GEMVs 480 + attention 3 x 24 MACs at 1 pJ,
+    // SFU 9 x 10 pJ, compares 2 x 3 x 1 pJ = 648 pJ.
+    const std::string trace = make_trace("tiny.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");
+    const std::string stats = tmp_path("tiny_h2o.json");
+    const RunResult r = sim("--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace +
+                            " --stats-json " + stats + " --set kv.policy=h2o --set kv.budget_tokens=3 --set kv.recent_tokens=1");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const nlohmann::json s = read_json(stats);
+    CHECK(s["kv"]["evictions"] == 2);
+    CHECK(s["pe"]["compare_elements"] == 6);
+    CHECK(s["latency_per_token_ms"]["mean"].get<double>() == Approx(405e-6).epsilon(1e-9));
+    CHECK(s["latency_per_token_ms"]["p99"].get<double>() == Approx(406e-6).epsilon(1e-9));
+    CHECK(s["sim_time_s"].get<double>() == Approx(1219e-9).epsilon(1e-9));
+    CHECK(s["energy_pj"]["compute"].get<double>() == Approx(648));
+}
