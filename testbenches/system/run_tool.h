@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -20,7 +21,10 @@ struct RunResult {
     std::string err;
 };
 
-inline std::string tmp_path(const std::string& name) { return std::string(KELLE_TEST_TMP) + "/" + name; }
+// ctest runs test cases in parallel processes: prefixing the pid keeps their files apart.
+inline std::string tmp_path(const std::string& name) {
+    return std::string(KELLE_TEST_TMP) + "/" + std::to_string(getpid()) + "_" + name;
+}
 
 inline std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -31,13 +35,15 @@ inline std::string slurp(const std::string& path) {
 
 inline RunResult run(const std::string& command_line) {
     static int counter = 0;
-    const std::string stem = tmp_path("run" + std::to_string(getpid()) + "_" + std::to_string(++counter));
+    const std::string stem = tmp_path("run" + std::to_string(++counter));
     const std::string command = command_line + " > " + stem + ".out 2> " + stem + ".err < /dev/null";
     const int raw = std::system(command.c_str());
     RunResult result;
     result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
     result.out = slurp(stem + ".out");
     result.err = slurp(stem + ".err");
+    std::remove((stem + ".out").c_str());
+    std::remove((stem + ".err").c_str());
     return result;
 }
 
