@@ -209,6 +209,10 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
                         {"values_checked", kv.values_checked},
                         {"corrupted_values", kv.corrupted_values},
                         {"value_rel_error", kv.value_rel_error()}};
+    const auto& errors = kv.output_rel_errors;
+    out["kv"]["output_rel_error"] = {
+        {"mean", errors.empty() ? 0.0 : std::accumulate(errors.begin(), errors.end(), 0.0) / static_cast<double>(errors.size())},
+        {"p99", percentile(errors, 99)}};
     out["traffic_bytes"] = {{"dram_read", dram.read_bytes},       {"dram_write", dram.write_bytes},
                             {"edram_read", edram.access.read_bytes}, {"edram_write", edram.access.write_bytes},
                             {"sram_read", buffer.read_bytes + sram_kv.read_bytes},

@@ -69,6 +69,10 @@ KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& con
     const auto first_of = [this](int c) { return static_cast<std::uint32_t>(layout_.first_slot(c)); };
     fresh_slot_.assign(regions, {first_of(0), first_of(1)});
     for (auto* buffer : {&values_a_, &values_b_, &reference_}) buffer->resize(static_cast<std::size_t>(values_per_slot()));
+    if (functional_) {
+        full_cache_v_sum_.assign(regions * static_cast<std::size_t>(header.model.head_dim), 0.0f);
+        reference_output_.resize(static_cast<std::size_t>(header.model.head_dim));
+    }
     target_socket.register_b_transport(this, &KvCacheManager::b_transport);
 }
 
@@ -142,6 +146,7 @@ void KvCacheManager::admit(int region, std::uint32_t position, double t_ns, doub
     const std::uint32_t slot = take_slot(region, layout_.classes() - 1);
     head.append(position, slot, importance);
     hint_liveness(region, slot, true, t_ns);
+    if (functional_) add_to_full_cache(region, position);
     ++resident_tokens_;
     stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
 }
@@ -304,7 +309,7 @@ double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
     t_ns = sync(written_ns);
     double read_ns = t_ns;
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
-        read_ns = std::max(read_ns, functional_ ? read_region_checked(layout_.region(layer, kv_head), t_ns)
+        read_ns = std::max(read_ns, functional_ ? read_region_checked(layout_.region(layer, kv_head), *command.scores, t_ns)
                                                 : transfer_region(layout_.region(layer, kv_head), tlm::TLM_READ_COMMAND, t_ns));
 
     t_ns = attention(layer, read_ns);

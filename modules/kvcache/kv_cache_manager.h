@@ -25,7 +25,12 @@
 // Functional mode (edram.functional): the manager writes real K/V values (kv_values.h), slot
 // by slot at their exact addresses rather than in compacted bursts, reads each resident slot
 // back the same way, and compares every value with its pristine one (stats: values_checked,
-// corrupted_values, value_rel_error). Spilled slots are in DRAM, which loses nothing.
+// corrupted_values, value_rel_error). Spilled slots are in DRAM, which loses nothing. It also
+// measures the attention output: per query head, sum of score x V over the retained tokens
+// (values as read, weights renormalised over them) against the full, error-free cache's sum
+// over every position (kept as a running sum of pristine V per KV head, so memory stays
+// bounded). The scores are the trace's: corrupted K would also change them, which this does
+// not model.
 //
 // Sockets: `target_socket` (host), `pe_socket`, `kv_socket` (eDRAM or SRAM KV store),
 // `dram_socket` (spill). Parameters: section [kv] (KvConfig::declare).
@@ -77,6 +82,9 @@ struct KvStats {
     std::uint64_t corrupted_values = 0;
     double value_error_sq = 0;
     double value_reference_sq = 0;
+    // Per (step, layer, query head): relative L2 error of the attention output of the retained
+    // values as read, against the full, error-free cache (one double a sample).
+    std::vector<double> output_rel_errors;
     // RMS error of the values read relative to their RMS: 0 = every value intact.
     double value_rel_error() const { return value_reference_sq > 0 ? std::sqrt(value_error_sq / value_reference_sq) : 0.0; }
 };
@@ -117,7 +125,9 @@ private:
     double write_slot(int region, std::uint32_t slot, const std::uint16_t* values, double t_ns);
     double read_slot(int region, const KvToken& token, std::uint16_t* values, double t_ns);
     void check_values(int region, std::uint32_t position, const std::uint16_t* values);
-    double read_region_checked(int region, double t_ns);
+    double read_region_checked(int region, const StepScores& scores, double t_ns);
+    void add_to_full_cache(int region, std::uint32_t position);
+    void measure_output_error(int region, const StepScores& scores);
     double write_region(int region, double t_ns);
     double reclassify(int region, double t_ns);
     double transfer_region(int region, tlm::tlm_command command, double t_ns);
@@ -138,6 +148,9 @@ private:
     std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
     std::vector<std::uint16_t> values_a_, values_b_, reference_;  // one slot's values, reused
     std::vector<unsigned char> piece_bytes_[2];
+    std::vector<float> read_v_;            // V of one region's resident tokens as read, this step
+    std::vector<float> full_cache_v_sum_;  // per region: sum of the pristine V of every position so far
+    std::vector<double> output_, reference_output_;
     KvStats stats_;
     int resident_tokens_ = 0;  // all heads, traced
     TransactionIssuer issuer_;

@@ -79,13 +79,68 @@ void KvCacheManager::check_values(int region, std::uint32_t position, const std:
     }
 }
 
-double KvCacheManager::read_region_checked(int region, double t_ns) {
+double KvCacheManager::read_region_checked(int region, const StepScores& scores, double t_ns) {
+    const auto head_dim = static_cast<std::size_t>(header_.model.head_dim);
+    const auto& tokens = heads_[static_cast<std::size_t>(region)].tokens();
+    read_v_.resize(tokens.size() * head_dim);
     double done_ns = t_ns;
-    for (const KvToken& token : heads_[static_cast<std::size_t>(region)].tokens()) {
-        done_ns = std::max(done_ns, read_slot(region, token, values_a_.data(), t_ns));
-        check_values(region, token.position, values_a_.data());
+    for (std::size_t j = 0; j < tokens.size(); ++j) {
+        done_ns = std::max(done_ns, read_slot(region, tokens[j], values_a_.data(), t_ns));
+        check_values(region, tokens[j].position, values_a_.data());
+        for (std::size_t d = 0; d < head_dim; ++d) read_v_[j * head_dim + d] = half_to_float(values_a_[head_dim + d]);
     }
+    measure_output_error(region, scores);
     return done_ns;
+}
+
+void KvCacheManager::add_to_full_cache(int region, std::uint32_t position) {
+    const auto head_dim = static_cast<std::size_t>(header_.model.head_dim);
+    pristine_values(region, position, reference_.data());
+    float* sum = &full_cache_v_sum_[static_cast<std::size_t>(region) * head_dim];
+    for (std::size_t d = 0; d < head_dim; ++d) sum[d] += half_to_float(reference_[head_dim + d]);
+}
+
+void KvCacheManager::measure_output_error(int region, const StepScores& scores) {
+    const ModelShape& m = header_.model;
+    const auto head_dim = static_cast<std::size_t>(m.head_dim);
+    const int group = m.heads / m.kv_heads;
+    const int layer = region / m.kv_heads, kv_head = region % m.kv_heads;
+    const auto& tokens = heads_[static_cast<std::size_t>(region)].tokens();
+    const float* full_sum = &full_cache_v_sum_[static_cast<std::size_t>(region) * head_dim];
+    std::vector<double>& out = output_, &reference = reference_output_;
+    for (int q = kv_head * group; q < (kv_head + 1) * group; ++q) {
+        const HeadScores& head = scores.at(layer, q);
+        const std::size_t unlisted = static_cast<std::size_t>(scores.context_tokens) - head.top.size();
+        const double share = unlisted > 0 ? head.residual / static_cast<double>(unlisted) : 0.0;
+        auto weight = [&](std::uint32_t position) {
+            for (const ScoreEntry& e : head.top)
+                if (e.position == position) return static_cast<double>(e.score);
+            return share;
+        };
+        // What this cache gives: the retained tokens' values as read, weights renormalised over them.
+        out.assign(head_dim, 0.0);
+        double kept = 0;
+        for (std::size_t j = 0; j < tokens.size(); ++j) {
+            const double a = weight(tokens[j].position);
+            kept += a;
+            for (std::size_t d = 0; d < head_dim; ++d) out[d] += a * read_v_[j * head_dim + d];
+        }
+        // What the full, error-free cache gives: share x (sum of every value) + the listed excess.
+        for (std::size_t d = 0; d < head_dim; ++d) reference[d] = share * full_sum[d];
+        for (const ScoreEntry& e : head.top) {
+            pristine_values(region, e.position, reference_.data());
+            for (std::size_t d = 0; d < head_dim; ++d)
+                reference[d] += (e.score - share) * half_to_float(reference_[head_dim + d]);
+        }
+        double error_sq = 0, reference_sq = 0;
+        for (std::size_t d = 0; d < head_dim; ++d) {
+            const double got = kept > 0 ? out[d] / kept : 0.0;
+            const double diff = std::isfinite(got) ? got - reference[d] : 65504.0;
+            error_sq += diff * diff;
+            reference_sq += reference[d] * reference[d];
+        }
+        stats_.output_rel_errors.push_back(reference_sq > 0 ? std::sqrt(error_sq / reference_sq) : 0.0);
+    }
 }
 
 double KvCacheManager::write_region(int region, double t_ns) {

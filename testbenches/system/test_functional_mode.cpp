@@ -55,3 +55,16 @@ TEST_CASE("functional mode needs an eDRAM KV store", "[functional][bad-input]") 
     CHECK(r.status == 1);
     CHECK(r.err.find("edram.functional") != std::string::npos);
 }
+
+TEST_CASE("attention output error: zero for an intact full cache, larger with eviction or flips", "[functional][kv]") {
+    // full + safe interval: the cache holds every token, intact, and the scores of a head sum
+    // to 1, so its output equals the reference up to float rounding.
+    const nlohmann::json intact = run_tiny("output_full", "");
+    CHECK(intact["kv"]["output_rel_error"]["p99"].get<double>() < 1e-5);
+    // A window of 2 drops tokens that carry attention: the output moves away from the reference.
+    const nlohmann::json evicting = run_tiny("output_window", "--set kv.policy=window --set kv.budget_tokens=2");
+    CHECK(evicting["kv"]["output_rel_error"]["mean"].get<double>() > 1e-3);
+    // Keep every token but let 63% of the bits flip: the values read are wrong.
+    const nlohmann::json leaky = run_tiny("output_leaky", "--set edram.refresh_interval_us=1000000");
+    CHECK(leaky["kv"]["output_rel_error"]["mean"].get<double>() > 1e-3);
+}
