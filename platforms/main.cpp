@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +34,7 @@ struct Options {
     std::vector<std::string> sets;
     std::string stats_json;
     std::string vcd;
+    std::string seed_text = "1";
     std::uint64_t seed = 1;
     bool progress = false;
     bool help = false;
@@ -47,7 +49,7 @@ po::options_description cli_options(Options& o) {
         ("set", po::value(&o.sets)->composing(), "override a parameter: section.key=value (repeatable)")
         ("stats-json", po::value(&o.stats_json), "write the stats JSON here (docs/stats.md)")
         ("vcd", po::value(&o.vcd), "write a VCD waveform here (name must end in .vcd)")
-        ("seed", po::value(&o.seed), "seed of the functional mode's retention bit flips (edram.functional)")
+        ("seed", po::value(&o.seed_text), "seed of the functional mode's retention bit flips (edram.functional)")
         ("progress", po::bool_switch(&o.progress), "report progress on stderr even when it is not a terminal");
     return d;
 }
@@ -63,6 +65,11 @@ Options parse_command_line(int argc, char* argv[], ParamRegistry& registry) {
         throw InputError("command line", 0, "", std::string(e.what()) + " (see kelle-sim --help)",
                          InputOrigin::command_line);
     }
+    const char* const seed_end = options.seed_text.data() + options.seed_text.size();
+    const auto parsed = std::from_chars(options.seed_text.data(), seed_end, options.seed);
+    if (parsed.ec != std::errc() || parsed.ptr != seed_end)
+        throw InputError("command line", 0, "--seed", "expected an integer from 0 to 2^64-1, got '" + options.seed_text + "'",
+                         InputOrigin::command_line);
     if (options.help) {
         std::cout << "kelle-sim: SystemC/TLM-2.0 virtual platform of the Kelle eDRAM LLM accelerator\n\n"
                   << description << "\nParameters (set in the .ini or with --set section.key=value):\n"

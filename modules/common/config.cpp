@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -172,6 +173,7 @@ void ParamRegistry::set(const std::string& key, const std::string& value, const 
 }
 
 void ParamRegistry::load_ini(const std::string& path) {
+    if (std::filesystem::is_directory(path)) throw InputError(path, 0, "", "is a directory, not a config file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError(path, 0, "", "cannot open config file");
     std::string section;

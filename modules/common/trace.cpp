@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -45,6 +46,7 @@ void TraceReader::fail(const std::string& key, const std::string& message) const
 }
 
 TraceReader::TraceReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+    if (std::filesystem::is_directory(path)) throw InputError(path, 0, "", "is a directory, not a trace file");
     if (!in_) throw InputError(path, 0, "", "cannot open trace file");
     read_header();
     if (!read_line()) return;  // next() reports the missing steps

@@ -132,3 +132,13 @@ TEST_CASE("unwritable stats path", "[bad-input]") {
 TEST_CASE("unwritable VCD path", "[bad-input]") {
     expect_error("--vcd /nonexistent_dir/w.vcd", 1, {"/nonexistent_dir/w.vcd"});
 }
+
+TEST_CASE("a directory given as a trace or config file", "[bad-input]") {
+    expect_error("--trace " + std::string(KELLE_TEST_TMP), 1, {"is a directory"});
+    expect_error("--config " + std::string(KELLE_TEST_TMP), 1, {"is a directory"});
+}
+
+TEST_CASE("a seed that is not a non-negative integer", "[bad-input]") {
+    expect_error("--seed -1", 2, {"--seed"});
+    expect_error("--seed 1e3", 2, {"--seed"});
+}
