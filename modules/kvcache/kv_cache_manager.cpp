@@ -303,7 +303,7 @@ double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
         const int region = layout_.region(layer, kv_head);
         admit(region, position, t_ns);
         const KvToken& token = heads_[static_cast<std::size_t>(region)].tokens().back();
-        pristine_values(region, token.position, values_a_.data());
+        if (functional_) pristine_values(region, token.position, values_a_.data());
         written_ns = std::max(written_ns, write_slot(region, token.slot, values_a_.data(), t_ns));
     }
     t_ns = sync(written_ns);
