@@ -74,6 +74,9 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         EdramConfig edram = EdramConfig::from(registry);
         edram.seed = seed;
         functional = edram.functional;
+        if (functional && kv.policy == "aerp")
+            throw InputError(registry.origin_of("kv.policy"), 0, "kv.policy",
+                             "aerp in functional mode is not built yet (x values are not stored)");
         plan = EdramController::area_plan(edram);
         important_share = edram.important_share;
         edram_ = std::make_unique<EdramController>("edram", edram, plan);

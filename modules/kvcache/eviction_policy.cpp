@@ -5,10 +5,10 @@
 
 namespace kelle {
 
-void HeadCache::append(std::uint32_t position, std::uint32_t slot, double importance) {
+void HeadCache::append(std::uint32_t position, std::uint32_t slot, double importance, bool as_x) {
     if (!tokens_.empty() && tokens_.back().position >= position)
         throw std::logic_error("HeadCache: positions must arrive in increasing order");
-    tokens_.push_back(KvToken{position, slot, importance});
+    tokens_.push_back(KvToken{position, slot, importance, as_x});
 }
 
 KvToken HeadCache::erase(std::size_t index) {
@@ -76,7 +76,8 @@ private:
 class H2oPolicy : public EvictionPolicy {
 public:
     // `aep` is Kelle's attention-based eviction without recomputation; as we read the paper
-    // (kelle-paper.md) its rule is H2O's, so it shares this class under its own name.
+    // (kelle-paper.md) its rule is H2O's, so it shares this class under its own name, and so
+    // does `aerp`, whose recomputation is the KV cache manager's business.
     H2oPolicy(const char* name, std::size_t budget, std::size_t recent) : name_(name), budget_(budget), recent_(recent) {}
     const char* name() const override { return name_; }
     bool searches_importance() const override { return true; }
@@ -107,10 +108,11 @@ std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, st
         if (sink_tokens >= budget_tokens) throw std::invalid_argument("the sinks must be fewer than the budget");
         return std::make_unique<StreamingPolicy>(budget_tokens, sink_tokens);
     }
-    if (name == "h2o" || name == "aep") {
+    if (name == "h2o" || name == "aep" || name == "aerp") {
         if (recent_tokens >= budget_tokens)
             throw std::invalid_argument("the recent window must be smaller than the budget");
-        return std::make_unique<H2oPolicy>(name == "h2o" ? "h2o" : "aep", budget_tokens, recent_tokens);
+        const char* const stable_name = name == "h2o" ? "h2o" : name == "aep" ? "aep" : "aerp";
+        return std::make_unique<H2oPolicy>(stable_name, budget_tokens, recent_tokens);
     }
     throw std::invalid_argument("unknown eviction policy '" + name + "'");
 }

@@ -13,7 +13,7 @@
 //   h2o     keeps the recent_tokens most recent tokens, and fills the rest of the budget with
 //           the tokens of highest accumulated attention (heavy hitters); ties evict the oldest.
 //   aep     Kelle's attention-based eviction; by our reading of the paper the same rule as h2o.
-// AERP (Kelle's eviction with recomputation) is not built yet.
+//   aerp    aep's eviction; the KV cache manager keeps part of the retained tokens as x.
 #pragma once
 
 #include <cstddef>
@@ -28,8 +28,9 @@ namespace kelle {
 
 struct KvToken {
     std::uint32_t position = 0;
-    std::uint32_t slot = 0;
+    std::uint32_t slot = 0;  // its K/V slot, or (AERP, as_x) its layer's x entry
     double importance = 0;
+    bool as_x = false;       // AERP: kept as the layer input x, K/V recomputed on use
 };
 
 class HeadCache {
@@ -41,7 +42,7 @@ public:
 
     // Appends a token with the attention it has already received (from prefill, if known);
     // positions arrive in increasing order.
-    void append(std::uint32_t position, std::uint32_t slot, double importance = 0);
+    void append(std::uint32_t position, std::uint32_t slot, double importance = 0, bool as_x = false);
     // Removes tokens()[index] and returns it.
     KvToken erase(std::size_t index);
 
@@ -69,7 +70,7 @@ public:
     virtual bool searches_importance() const { return false; }
 };
 
-// Names: full, window, streaming, h2o, aep. Throws std::invalid_argument for an unknown name or
+// Names: full, window, streaming, h2o, aep, aerp. Throws std::invalid_argument for an unknown name or
 // a budget that cannot hold the recent window or the sinks (the platform checks these first
 // and names the key).
 std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, std::size_t budget_tokens,

@@ -11,14 +11,18 @@ namespace kelle {
 
 void KvConfig::declare(ParamRegistry& registry) {
     registry.declare(param(ParamType::text, "kv.policy", "h2o", "",
-                          "eviction policy (docs/kv-policies.md); aerp is not built yet")
-                         .one_of({"full", "window", "streaming", "h2o", "aep"}));
+                          "eviction policy (docs/kv-policies.md)")
+                         .one_of({"full", "window", "streaming", "h2o", "aep", "aerp"}));
     registry.declare(param(ParamType::integer, "kv.budget_tokens", "256", "tokens",
                           "tokens kept per (layer, KV head) by every policy but full (assumption: kelle-paper.md, "
                           "a few hundred to 1K)").positive());
     registry.declare(param(ParamType::integer, "kv.recent_tokens", "128", "tokens",
                           "h2o and aep: most recent tokens always kept; half the budget as in H2O (assumption)")
                          .non_negative());
+    registry.declare(param(ParamType::real, "kv.recompute_share", "0.5", "",
+                          "aerp: part of each head's budget kept as the layer input x, K/V recomputed "
+                          "(assumption: kelle-paper.md, 'part of the retained tokens')")
+                         .non_negative().at_most(1));
     registry.declare(param(ParamType::integer, "kv.sink_tokens", "4", "tokens",
                           "streaming: first positions always kept, as StreamingLLM's 4 attention sinks")
                          .non_negative());
@@ -33,10 +37,12 @@ KvConfig KvConfig::from(const ParamRegistry& registry) {
     config.recent_tokens = static_cast<std::uint64_t>(registry.get_int("kv.recent_tokens"));
     config.store = registry.get_text("kv.store");
     config.sink_tokens = static_cast<std::uint64_t>(registry.get_int("kv.sink_tokens"));
+    config.recompute_share = registry.get_real("kv.recompute_share");
     if (config.policy == "streaming" && config.sink_tokens >= config.budget_tokens)
         throw InputError(registry.origin_of("kv.sink_tokens"), 0, "kv.sink_tokens",
                          "must be smaller than kv.budget_tokens (" + std::to_string(config.budget_tokens) + ")");
-    if ((config.policy == "h2o" || config.policy == "aep") && config.recent_tokens >= config.budget_tokens)
+    if ((config.policy == "h2o" || config.policy == "aep" || config.policy == "aerp") &&
+        config.recent_tokens >= config.budget_tokens)
         throw InputError(registry.origin_of("kv.recent_tokens"), 0, "kv.recent_tokens",
                          "must be smaller than kv.budget_tokens (" + std::to_string(config.budget_tokens) + ")");
     return config;
@@ -47,6 +53,22 @@ std::uint64_t region_slots_for(const EvictionPolicy& policy, const TraceHeader& 
     const std::uint64_t all_positions =
         static_cast<std::uint64_t>(header.prompt_tokens) + static_cast<std::uint64_t>(header.decode_steps);
     return policy.budget_tokens() == 0 ? all_positions : std::min<std::uint64_t>(policy.budget_tokens(), all_positions);
+}
+// AERP: the K/V tier of each head, and the x entries of all layers (every head could keep a
+// different x token, so a layer may need x for kv_heads x the x share of the budget).
+std::uint64_t x_share_tokens(const KvConfig& config, const TraceHeader& header) {
+    const std::uint64_t budget = std::min<std::uint64_t>(
+        config.budget_tokens, static_cast<std::uint64_t>(header.prompt_tokens + header.decode_steps));
+    return static_cast<std::uint64_t>(config.recompute_share * static_cast<double>(budget));
+}
+std::uint64_t kv_tier_for(const KvConfig& config, const TraceHeader& header) {
+    const std::uint64_t budget = std::min<std::uint64_t>(
+        config.budget_tokens, static_cast<std::uint64_t>(header.prompt_tokens + header.decode_steps));
+    return budget - x_share_tokens(config, header);
+}
+std::uint64_t x_entries_for(const KvConfig& config, const TraceHeader& header) {
+    return x_share_tokens(config, header) * static_cast<std::uint64_t>(header.model.kv_heads) *
+           static_cast<std::uint64_t>(header.model.layers);
 }
 }  // namespace
 
@@ -61,11 +83,15 @@ KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& con
       header_(header),
       functional_(functional),
       policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens, config.sink_tokens)),
-      layout_(header.model, region_slots_for(*policy_, header), plan,
-              static_cast<std::uint64_t>(important_share * static_cast<double>(region_slots_for(*policy_, header)))) {
+      aerp_(config.policy == "aerp"),
+      kv_tier_slots_(aerp_ ? kv_tier_for(config, header) : region_slots_for(*policy_, header)),
+      layout_(header.model, kv_tier_slots_, plan,
+              static_cast<std::uint64_t>(important_share * static_cast<double>(kv_tier_slots_)),
+              aerp_ ? x_entries_for(config, header) : 0) {
     const std::size_t regions = static_cast<std::size_t>(header.model.layers) * static_cast<std::size_t>(header.model.kv_heads);
     heads_.resize(regions);
     free_slots_.resize(regions);
+    if (aerp_) x_by_position_.resize(static_cast<std::size_t>(header.model.layers));
     const auto first_of = [this](int c) { return static_cast<std::uint32_t>(layout_.first_slot(c)); };
     fresh_slot_.assign(regions, {first_of(0), first_of(1)});
     for (auto* buffer : {&values_a_, &values_b_, &reference_}) buffer->resize(static_cast<std::size_t>(values_per_slot()));
@@ -137,10 +163,19 @@ void KvCacheManager::release_slot(int region, std::uint32_t slot, double t_ns) {
 
 void KvCacheManager::admit(int region, std::uint32_t position, double t_ns, double importance) {
     HeadCache& head = heads_[static_cast<std::size_t>(region)];
+    const int layer = region / header_.model.kv_heads;
     if (policy_->budget_tokens() != 0 && head.size() >= policy_->budget_tokens()) {
-        release_slot(region, head.erase(policy_->victim(head)).slot, t_ns);
+        const KvToken victim = head.erase(policy_->victim(head));
+        if (victim.as_x) release_x(layer, victim.position, t_ns);
+        else release_slot(region, victim.slot, t_ns);
         ++stats_.evictions;
         --resident_tokens_;
+    }
+    if (aerp_ && kv_tokens(region) >= kv_tier_slots_) {  // the K/V tier is full: keep x
+        head.append(position, acquire_x(layer, position, t_ns), importance, true);
+        ++resident_tokens_;
+        stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
+        return;
     }
     // A new token has no attention yet: with two classes it starts unimportant.
     const std::uint32_t slot = take_slot(region, layout_.classes() - 1);
@@ -155,17 +190,22 @@ void KvCacheManager::update_footprint() {
     std::uint64_t onchip = 0;
     for (std::size_t region = 0; region < heads_.size(); ++region)
         for (const KvToken& token : heads_[region].tokens())
-            if (layout_.slot_onchip(static_cast<int>(region), token.slot)) onchip += layout_.slot_bytes();
+            if (!token.as_x && layout_.slot_onchip(static_cast<int>(region), token.slot)) onchip += layout_.slot_bytes();
+    for (std::size_t layer = 0; layer < x_by_position_.size(); ++layer)
+        for (const auto& [position, x] : x_by_position_[layer])
+            if (layout_.x_onchip(static_cast<int>(layer), x.entry)) onchip += layout_.x_bytes();
     stats_.onchip_kv_bytes_max = std::max(stats_.onchip_kv_bytes_max, onchip);
 }
 
 double KvCacheManager::reclassify(int region, double t_ns) {
     HeadCache& head = heads_[static_cast<std::size_t>(region)];
-    const std::size_t important = std::min<std::size_t>(layout_.class_slots(0), head.size());
     auto& tokens = head.tokens_for_placement();
-    // The `important` tokens of highest accumulated attention (older first on ties) belong in class 0.
-    order_.resize(tokens.size());
-    for (std::size_t i = 0; i < tokens.size(); ++i) order_[i] = i;
+    // The `important` K/V tokens of highest accumulated attention (older first on ties) belong in
+    // class 0; tokens kept as x (AERP) have no K/V slot and take no part.
+    order_.clear();
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+        if (!tokens[i].as_x) order_.push_back(i);
+    const std::size_t important = std::min<std::size_t>(layout_.class_slots(0), order_.size());
     std::partial_sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(important), order_.end(),
                       [&](std::size_t a, std::size_t b) {
                           return tokens[a].importance != tokens[b].importance ? tokens[a].importance > tokens[b].importance
@@ -175,7 +215,7 @@ double KvCacheManager::reclassify(int region, double t_ns) {
     for (std::size_t i = 0; i < important; ++i) want_important_[order_[i]] = true;
     promote_.clear();
     demote_.clear();
-    for (std::size_t i = 0; i < tokens.size(); ++i) {
+    for (const std::size_t i : order_) {
         const bool is_important = layout_.class_of(tokens[i].slot) == 0;
         if (want_important_[i] && !is_important) promote_.push_back(i);
         if (!want_important_[i] && is_important) demote_.push_back(i);
@@ -227,8 +267,10 @@ double KvCacheManager::load_prompt(int layer, const StepScores* prefill, double 
         for (int position = 0; position < header_.prompt_tokens; ++position)
             admit(region, static_cast<std::uint32_t>(position), t_ns,
                   prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0);
+        if (aerp_) place_prompt_as_x(region, layer, t_ns);
         done_ns = std::max(done_ns, write_region(region, t_ns));
     }
+    if (aerp_) done_ns = std::max(done_ns, write_all_x(layer, t_ns));
     update_footprint();
     return done_ns;
 }
@@ -303,14 +345,17 @@ double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
         const int region = layout_.region(layer, kv_head);
         admit(region, position, t_ns);
         const KvToken& token = heads_[static_cast<std::size_t>(region)].tokens().back();
+        if (token.as_x) continue;  // written once for the layer below
         if (functional_) pristine_values(region, token.position, values_a_.data());
         written_ns = std::max(written_ns, write_slot(region, token.slot, values_a_.data(), t_ns));
     }
+    if (aerp_) written_ns = std::max(written_ns, write_new_x(layer, t_ns));
     t_ns = sync(written_ns);
     double read_ns = t_ns;
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
         read_ns = std::max(read_ns, functional_ ? read_region_checked(layout_.region(layer, kv_head), *command.scores, t_ns)
                                                 : transfer_region(layout_.region(layer, kv_head), tlm::TLM_READ_COMMAND, t_ns));
+    if (aerp_) read_ns = recompute(layer, std::max(read_ns, read_x(layer, t_ns)));
 
     t_ns = attention(layer, read_ns);
     t_ns = gemv(layout_.out_proj(layer), "out_proj", t_ns);

@@ -22,6 +22,16 @@
 // the trace has no prefill block), and the resident slots are written. Prefill compute is not
 // modelled yet.
 //
+// AERP (kv.policy = aerp, Kelle's recomputation): each head keeps at most
+// budget x (1 - recompute_share) tokens as K/V; the others it keeps as the layer input x, one
+// x entry per (layer, position) shared by every head that keeps that token (hidden x dtype
+// bytes instead of 2 x head_dim x dtype per head). A token's form is fixed when it is written,
+// because its x exists only then (its decode step, or prefill for prompt tokens): a new token
+// takes the form the budget leaves room for (K/V first), and after the prompt is admitted each
+// head keeps its least important prompt tokens as x. Each step the layer's x entries are read
+// and K and V recomputed for all heads: x_entries x 2 x hidden x kv_dim MACs against a second
+// pass of W_K, W_V from DRAM (not fused with the QKV projection's pass).
+//
 // Functional mode (edram.functional): the manager writes real K/V values (kv_values.h), slot
 // by slot at their exact addresses rather than in compacted bursts, reads each resident slot
 // back the same way, and compares every value with its pristine one (stats: values_checked,
@@ -39,6 +49,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <tlm>
@@ -61,6 +72,7 @@ struct KvConfig {
     std::uint64_t budget_tokens = 0;
     std::uint64_t recent_tokens = 0;
     std::uint64_t sink_tokens = 0;
+    double recompute_share = 0;  // aerp: part of the budget kept as x
     std::string store;  // "edram" or "sram"
 
     static void declare(ParamRegistry& registry);
@@ -70,7 +82,7 @@ struct KvConfig {
 struct KvStats {
     std::uint64_t commands = 0;
     std::uint64_t evictions = 0;
-    std::uint64_t recomputes = 0;  // AERP recomputation is not built yet: always 0
+    std::uint64_t recomputes = 0;  // AERP: tokens whose K and V were recomputed from x, per layer and step
     std::uint64_t class_moves = 0; // 2DRP: token copies moved between importance-class areas
     std::uint64_t resident_tokens_max = 0;  // most tokens one (layer, KV head) held
     std::uint64_t onchip_kv_bytes_max = 0;  // largest on-chip KV footprint
@@ -110,6 +122,17 @@ public:
 private:
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
     double load_prompt(int layer, const StepScores* prefill, double t_ns);
+    // AERP's x store (kv_recompute.cpp).
+    struct XEntry { std::uint32_t entry; int references; };
+    std::uint32_t acquire_x(int layer, std::uint32_t position, double t_ns);
+    void release_x(int layer, std::uint32_t position, double t_ns);
+    void hint_x(int layer, std::uint32_t entry, bool live, double t_ns);
+    std::uint64_t kv_tokens(int region) const;
+    void place_prompt_as_x(int region, int layer, double t_ns);
+    double write_new_x(int layer, double t_ns);
+    double write_all_x(int layer, double t_ns);
+    double read_x(int layer, double t_ns);
+    double recompute(int layer, double t_ns);
     void prefill_importance(int layer, int kv_head, const StepScores& prefill);
     double decode_layer(const LayerCommand& command, double t_ns);
 
@@ -139,6 +162,8 @@ private:
     TraceHeader header_;
     bool functional_;
     std::unique_ptr<EvictionPolicy> policy_;
+    bool aerp_ = false;
+    std::uint64_t kv_tier_slots_ = 0;  // per head: slots for K/V (aerp: the rest of the budget is x)
     KvLayout layout_;
     std::vector<HeadCache> heads_;                        // per region
     std::vector<std::array<std::vector<std::uint32_t>, 2>> free_slots_;  // per region and class
@@ -146,6 +171,10 @@ private:
     std::vector<std::size_t> order_, promote_, demote_;      // reclassify's buffers, reused
     std::vector<bool> want_important_;
     std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
+    std::vector<std::map<std::uint32_t, XEntry>> x_by_position_;  // per layer
+    std::vector<std::uint32_t> x_free_;  // x entries free for reuse, any layer
+    std::uint32_t x_fresh_ = 0;          // next never-used x entry
+    std::vector<std::uint32_t> x_new_;  // entries acquired by the current layer command, to write
     std::vector<std::uint16_t> values_a_, values_b_, reference_;  // one slot's values, reused
     std::vector<unsigned char> piece_bytes_[2];
     std::vector<float> read_v_;            // V of one region's resident tokens as read, this step

@@ -10,13 +10,15 @@ std::uint64_t ffn_in_rows(const ModelShape& m) { return (m.gated_ffn ? 2 : 1) * 
 }  // namespace
 
 KvLayout::KvLayout(const ModelShape& model, std::uint64_t region_slots, const KvAreaPlan& plan,
-                   std::uint64_t important_slots)
+                   std::uint64_t important_slots, std::uint64_t x_entries)
     : model_(model),
       plan_(plan),
       kv_heads_(model.kv_heads),
       slot_bytes_(2 * u64(model.head_dim) * u64(model.dtype_bytes)),
       region_slots_(region_slots),
-      important_slots_(plan.classes == 2 ? std::min(important_slots, region_slots) : region_slots) {
+      important_slots_(plan.classes == 2 ? std::min(important_slots, region_slots) : region_slots),
+      x_entries_(x_entries),
+      x_bytes_(u64(model.hidden) * u64(model.dtype_bytes)) {
     const std::uint64_t d = u64(model.hidden);
     layer_weight_elements_ = (d + 2 * u64(model.kv_dim())) * d + d * d + ffn_in_rows(model) * d + d * u64(model.ffn);
     const std::uint64_t weights_bytes = layer_weight_elements_ * u64(model.dtype_bytes) * u64(model.layers);
@@ -66,6 +68,30 @@ Extent KvLayout::onchip_burst(int region, int importance_class, int plane, std::
 Extent KvLayout::spill_burst(int region, int importance_class, std::uint64_t count) const {
     const std::uint64_t first = std::max(u64(region) * class_slots(importance_class), area_entries(importance_class));
     return {false, spill_address(importance_class, first), count * slot_bytes_};
+}
+
+std::uint64_t KvLayout::x_offset(int layer, std::uint64_t entry) const {
+    const int c = plan_.classes - 1;
+    const std::uint64_t after_kv = u64(model_.layers * kv_heads_) * class_slots(c) * plane_bytes();
+    (void)layer;  // entries are numbered across layers: the store packs what is in use
+    return after_kv + entry * (x_bytes_ / u64(plan_.planes));
+}
+
+bool KvLayout::x_onchip(int layer, std::uint64_t entry) const {
+    const KvArea& area = plan_.area(plan_.classes - 1, 0);
+    return x_offset(layer, entry) + x_bytes_ / u64(plan_.planes) <= plan_.bytes(area);
+}
+
+int KvLayout::x_pieces(int layer, std::uint64_t entry, Extent out[2]) const {
+    if (!x_onchip(layer, entry)) {
+        const std::uint64_t kv_spill_end = spill_address(1, u64(model_.layers * kv_heads_) * region_slots_);
+        out[0] = {false, kv_spill_end + entry * x_bytes_, x_bytes_};
+        return 1;
+    }
+    for (int plane = 0; plane < plan_.planes; ++plane)
+        out[plane] = {true, plan_.base_address(plan_.area(plan_.classes - 1, plane)) + x_offset(layer, entry),
+                      x_bytes_ / u64(plan_.planes)};
+    return plan_.planes;
 }
 
 KvLayout::Matrix KvLayout::matrix(int layer, std::uint64_t offset_elements, std::uint64_t out_rows,

@@ -11,6 +11,12 @@
 // the LSB area. A region's resident slots of one class are moved as one burst per area (and
 // one for DRAM), as if compacted: slot order inside a region does not change traffic.
 //
+// AERP's x store: a token kept as its layer input x (hidden x dtype bytes, shared by every KV
+// head of the layer) sits in an x entry; entries are numbered across all layers (`x_entries`
+// in all), so the ones in use pack at the front. They follow the KV entries of the last
+// class's areas (the unimportant class under 2DRP, split into MSB and LSB planes like K/V);
+// those beyond the areas spill to DRAM above the KV spill.
+//
 // Weights (DRAM, per layer, in order): W_QKV (hidden + 2 kv_dim) x hidden, W_O hidden x hidden,
 // FFN in (2 ffn x hidden when gated: gate and up; ffn x hidden otherwise), FFN out hidden x ffn.
 #pragma once
@@ -30,9 +36,10 @@ struct Extent {
 
 class KvLayout {
 public:
-    // important_slots is used only when the plan has two classes.
+    // important_slots is used only when the plan has two classes; x_entries (in all layers)
+    // only by AERP.
     KvLayout(const ModelShape& model, std::uint64_t region_slots, const KvAreaPlan& plan,
-             std::uint64_t important_slots = 0);
+             std::uint64_t important_slots = 0, std::uint64_t x_entries = 0);
 
     std::uint64_t slot_bytes() const { return slot_bytes_; }
     std::uint64_t plane_bytes() const { return slot_bytes_ / static_cast<std::uint64_t>(plan_.planes); }
@@ -52,6 +59,12 @@ public:
     Extent onchip_burst(int region, int importance_class, int plane, std::uint64_t count) const;
     Extent spill_burst(int region, int importance_class, std::uint64_t count) const;
 
+    // AERP's x store.
+    std::uint64_t x_bytes() const { return x_bytes_; }
+    std::uint64_t x_entries() const { return x_entries_; }
+    bool x_onchip(int layer, std::uint64_t entry) const;
+    int x_pieces(int layer, std::uint64_t entry, Extent out[2]) const;
+
     // GEMV weight blocks of one layer.
     struct Matrix { std::uint64_t out_rows, in_cols, address, bytes; };
     Matrix qkv(int layer) const;
@@ -61,6 +74,7 @@ public:
 
 private:
     std::uint64_t entry(int region, std::uint64_t slot) const;
+    std::uint64_t x_offset(int layer, std::uint64_t entry) const;  // bytes into the x class's area, per plane
     std::uint64_t area_entries(int importance_class) const;
     std::uint64_t spill_address(int importance_class, std::uint64_t entry) const;
     Matrix matrix(int layer, std::uint64_t offset_elements, std::uint64_t out_rows, std::uint64_t in_cols) const;
@@ -71,6 +85,8 @@ private:
     std::uint64_t slot_bytes_;
     std::uint64_t region_slots_;
     std::uint64_t important_slots_;
+    std::uint64_t x_entries_;
+    std::uint64_t x_bytes_;
     std::uint64_t layer_weight_elements_;
     std::uint64_t spill_base_address_;
 };

@@ -12,7 +12,7 @@ namespace kelle {
 double KvCacheManager::transfer_region(int region, tlm::tlm_command command, double t_ns) {
     std::uint64_t onchip[2] = {0, 0}, spilled[2] = {0, 0};
     for (const KvToken& token : heads_[static_cast<std::size_t>(region)].tokens())
-        ++(layout_.slot_onchip(region, token.slot) ? onchip : spilled)[layout_.class_of(token.slot)];
+        if (!token.as_x) ++(layout_.slot_onchip(region, token.slot) ? onchip : spilled)[layout_.class_of(token.slot)];
     double done_ns = t_ns;
     for (int c = 0; c < layout_.classes(); ++c) {
         for (int plane = 0; plane < layout_.planes() && onchip[c] > 0; ++plane) {

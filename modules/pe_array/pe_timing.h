@@ -3,7 +3,8 @@
 // The array is pe_rows x pe_cols MACs, weight-stationary. A GEMV y = W x with W of
 // out_rows x in_cols is cut into ceil(out_rows / pe_rows) x ceil(in_cols / pe_cols) tiles and
 // the array finishes one tile per cycle at full rate; partial tiles waste the idle MACs, which
-// is the utilisation loss of small or odd shapes. Weight loading into the array is hidden by
+// is the utilisation loss of small or odd shapes; a GEMM of v vectors holds each tile for v
+// cycles. Weight loading into the array is hidden by
 // double buffering behind the DRAM stream that delivers the tiles. Attention's score and
 // value-mix MACs use the array at full rate (keys and values are read from the KV store into
 // the array's buffers); softmax runs on the SFU at sfu_lanes elements per cycle, after the

@@ -83,7 +83,7 @@ TEST_CASE("h2o evicts the oldest among equal scores", "[kv]") {
 }
 
 TEST_CASE("bad policy settings are refused", "[kv]") {
-    CHECK_THROWS_AS(make_eviction_policy("aerp", 10, 1), std::invalid_argument);
+    CHECK_THROWS_AS(make_eviction_policy("lru", 10, 1), std::invalid_argument);
     CHECK_THROWS_AS(make_eviction_policy("h2o", 4, 4), std::invalid_argument);
     CHECK_THROWS_AS(make_eviction_policy("window", 0, 0), std::invalid_argument);
     CHECK_THROWS_AS(make_eviction_policy("streaming", 4, 0, 4), std::invalid_argument);

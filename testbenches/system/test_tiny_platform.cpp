@@ -156,3 +156,33 @@ TEST_CASE("tiny platform: h2o pays the eviction unit's search when it evicts", "
     CHECK(s["sim_time_s"].get<double>() == Approx(1219e-9).epsilon(1e-9));
     CHECK(s["energy_pj"]["compute"].get<double>() == Approx(648));
 }
+
+TEST_CASE("tiny platform: AERP keeps part of the budget as x and recomputes K and V", "[system][aerp]") {
+    // Budget 4, recompute share 0.5: 2 tokens per head as K/V (16 B each), up to 2 as x
+    // (hidden 4 x 2 B = 8 B each, in the x store right after the K/V entries, row 0).
+    // Prompt: positions 0, 1 as K/V, 32 B written (4 ns). Two decode steps, no eviction:
+    //  step 0, n = 3: QKV 112; the new token goes to x: 8 B write, 8/16 + 2 = 2.5; reads: K/V
+    //    32 B (2 + 2) and x 8 B queued behind it on bank 0 (start +2, 0.5 + 2) -> 4.5;
+    //    recompute K, V of 1 x token: max(W_K,W_V 64 B from DRAM 64 + 10, 8 tiles x 1) = 74;
+    //    attention 3n + 4 = 13; W_O + FFN 46 + 145 + 79 = 270: 476 ns.
+    //  step 1, n = 4: 112 + 2.5 + (x 16 B behind K/V: 2 + 1 + 2 = 5) + 74 (16 cycles < 74)
+    //    + 16 + 270 = 479.5 ns.
+    // Footprint: 2 x 16 + 2 x 8 = 48 B against h2o's 4 x 16 = 64 B. Recomputed: 1 + 2 = 3
+    // tokens, 3 x (2 x kv_dim 4) x hidden 4 = 96 MACs.
+    const std::string trace = make_trace("tiny_aerp.trace", "--model tiny --prompt 2 --decode 2 --topk 2 --seed 7");
+    const std::string stats = tmp_path("tiny_aerp.json");
+    const RunResult r = sim("--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace +
+                            " --stats-json " + stats +
+                            " --set kv.policy=aerp --set kv.budget_tokens=4 --set kv.recent_tokens=1 --set kv.recompute_share=0.5");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const nlohmann::json s = read_json(stats);
+    CHECK(s["latency_per_token_ms"]["mean"].get<double>() == Approx((476 + 479.5) / 2 * 1e-6).epsilon(1e-9));
+    CHECK(s["sim_time_s"].get<double>() == Approx(959.5e-9).epsilon(1e-9));
+    CHECK(s["kv"]["onchip_bytes_max"] == 48);
+    CHECK(s["kv"]["recomputes"] == 3);
+    // MACs: GEMVs 160 per step x 2 + attention 8n (24 + 32) + recompute 96.
+    CHECK(s["pe"]["macs"] == 320 + 56 + 96);
+    // DRAM: weights 320 B per step + W_K, W_V again for the recompute 64 B, two steps.
+    CHECK(s["traffic_bytes"]["dram_read"] == 2 * (320 + 64));
+}

@@ -1,0 +1,156 @@
+// KvCacheManager's AERP part: the per-layer x store, its traffic and the K/V recomputation
+// (the class is declared in kv_cache_manager.h).
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+
+#include "kvcache/kv_cache_manager.h"
+
+namespace kelle {
+
+std::uint64_t KvCacheManager::kv_tokens(int region) const {
+    const auto& tokens = heads_[static_cast<std::size_t>(region)].tokens();
+    return static_cast<std::uint64_t>(std::count_if(tokens.begin(), tokens.end(), [](const KvToken& t) { return !t.as_x; }));
+}
+
+void KvCacheManager::hint_x(int layer, std::uint32_t entry, bool live, double t_ns) {
+    Extent pieces[2];
+    const int count = layout_.x_pieces(layer, entry, pieces);
+    for (int i = 0; i < count; ++i) {
+        if (!pieces[i].onchip) continue;
+        hint_.address = pieces[i].address;
+        hint_.bytes = pieces[i].bytes;
+        hint_.live = live;
+        issuer_.command(kv_socket, hint_, t_ns);
+    }
+}
+
+std::uint32_t KvCacheManager::acquire_x(int layer, std::uint32_t position, double t_ns) {
+    auto& entries = x_by_position_[static_cast<std::size_t>(layer)];
+    if (auto it = entries.find(position); it != entries.end()) {  // another head keeps it as x already
+        ++it->second.references;
+        return it->second.entry;
+    }
+    std::uint32_t entry;
+    if (!x_free_.empty()) {
+        entry = x_free_.back();
+        x_free_.pop_back();
+    } else {
+        entry = x_fresh_++;
+        if (entry >= layout_.x_entries()) throw std::logic_error("AERP x store overflow: more x tokens than heads x share");
+    }
+    entries.emplace(position, XEntry{entry, 1});
+    hint_x(layer, entry, true, t_ns);
+    x_new_.push_back(entry);
+    return entry;
+}
+
+void KvCacheManager::release_x(int layer, std::uint32_t position, double t_ns) {
+    auto& entries = x_by_position_[static_cast<std::size_t>(layer)];
+    const auto it = entries.find(position);
+    if (it == entries.end()) throw std::logic_error("AERP: released an x entry that is not held");
+    if (--it->second.references > 0) return;
+    hint_x(layer, it->second.entry, false, t_ns);
+    x_free_.push_back(it->second.entry);
+    x_new_.erase(std::remove(x_new_.begin(), x_new_.end(), it->second.entry), x_new_.end());
+    entries.erase(it);
+}
+
+void KvCacheManager::place_prompt_as_x(int region, int layer, double t_ns) {
+    // Prefill has every prompt token's x and K/V at hand, so the form can still be chosen
+    // freely: the head's least important tokens (older first on ties) are the ones kept as x.
+    auto& tokens = heads_[static_cast<std::size_t>(region)].tokens_for_placement();
+    const std::size_t as_x = tokens.size() - static_cast<std::size_t>(kv_tokens(region));
+    order_.resize(tokens.size());
+    for (std::size_t i = 0; i < tokens.size(); ++i) order_[i] = i;
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](std::size_t a, std::size_t b) { return tokens[a].importance < tokens[b].importance; });
+    want_important_.assign(tokens.size(), false);  // here: "should be x"
+    for (std::size_t k = 0; k < as_x; ++k) want_important_[order_[k]] = true;
+    promote_.clear();  // x tokens that should hold K/V
+    demote_.clear();   // K/V tokens that should be x
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i].as_x && !want_important_[i]) promote_.push_back(i);
+        if (!tokens[i].as_x && want_important_[i]) demote_.push_back(i);
+    }
+    for (std::size_t k = 0; k < demote_.size(); ++k) {  // as many of each: swap their forms
+        KvToken& to_x = tokens[demote_[k]];
+        KvToken& to_kv = tokens[promote_[k]];
+        const std::uint32_t kv_slot = to_x.slot;
+        release_x(layer, to_kv.position, t_ns);
+        to_x.slot = acquire_x(layer, to_x.position, t_ns);
+        to_x.as_x = true;
+        to_kv.slot = kv_slot;
+        to_kv.as_x = false;
+    }
+}
+
+double KvCacheManager::write_new_x(int layer, double t_ns) {
+    double done_ns = t_ns;
+    for (const std::uint32_t entry : x_new_) {
+        Extent pieces[2];
+        const int count = layout_.x_pieces(layer, entry, pieces);
+        for (int i = 0; i < count; ++i)
+            done_ns = std::max(done_ns, issuer_.memory(pieces[i].onchip ? kv_socket : dram_socket, tlm::TLM_WRITE_COMMAND,
+                                                       pieces[i].address, pieces[i].bytes, t_ns));
+    }
+    x_new_.clear();
+    return done_ns;
+}
+
+double KvCacheManager::write_all_x(int layer, double t_ns) {
+    // After the prompt: every x entry the layer holds is new.
+    x_new_.clear();
+    for (const auto& [position, x] : x_by_position_[static_cast<std::size_t>(layer)]) x_new_.push_back(x.entry);
+    return write_new_x(layer, t_ns);
+}
+
+double KvCacheManager::read_x(int layer, double t_ns) {
+    // The layer's x entries, read as compacted bursts like K/V (one per plane on chip, one from
+    // DRAM), each starting at the first entry of its kind.
+    std::uint64_t onchip = 0, spilled = 0;
+    std::uint32_t first_onchip = UINT32_MAX, first_spilled = UINT32_MAX;
+    for (const auto& [position, x] : x_by_position_[static_cast<std::size_t>(layer)]) {
+        const bool here = layout_.x_onchip(layer, x.entry);
+        ++(here ? onchip : spilled);
+        std::uint32_t& first = here ? first_onchip : first_spilled;
+        first = std::min(first, x.entry);
+    }
+    Extent base[2];
+    double done_ns = t_ns;
+    if (onchip > 0) {
+        const int planes = layout_.x_pieces(layer, first_onchip, base);
+        for (int plane = 0; plane < planes; ++plane)
+            done_ns = std::max(done_ns, issuer_.memory(kv_socket, tlm::TLM_READ_COMMAND, base[plane].address,
+                                                       onchip * base[plane].bytes, t_ns));
+    }
+    if (spilled > 0) {
+        layout_.x_pieces(layer, first_spilled, base);
+        done_ns = std::max(done_ns, issuer_.memory(dram_socket, tlm::TLM_READ_COMMAND, base[0].address,
+                                                   spilled * layout_.x_bytes(), t_ns));
+    }
+    return done_ns;
+}
+
+double KvCacheManager::recompute(int layer, double t_ns) {
+    const auto entries = static_cast<std::uint64_t>(x_by_position_[static_cast<std::size_t>(layer)].size());
+    if (entries == 0) return t_ns;
+    // K and V of every head for each x token: [2 kv_dim x hidden] x [hidden x entries], W_K and
+    // W_V streamed again from DRAM (they follow W_Q in the layer's QKV block).
+    const ModelShape& m = header_.model;
+    const KvLayout::Matrix qkv = layout_.qkv(layer);
+    const auto dtype = static_cast<std::uint64_t>(m.dtype_bytes);
+    const auto d = static_cast<std::uint64_t>(m.hidden);
+    pe_command_ = PeCommand{};
+    pe_command_.kind = PeCommand::Kind::gemv;
+    pe_command_.label = "recompute_kv";
+    pe_command_.out_rows = 2 * static_cast<std::uint64_t>(m.kv_dim());
+    pe_command_.in_cols = d;
+    pe_command_.vectors = entries;
+    pe_command_.weight_address = qkv.address + d * d * dtype;
+    pe_command_.weight_bytes = pe_command_.out_rows * d * dtype;
+    stats_.recomputes += entries;
+    return issuer_.command(pe_socket, pe_command_, t_ns);
+}
+
+}  // namespace kelle
