@@ -128,9 +128,7 @@ double KvCacheManager::sync(double t_ns) {
     return std::max(t_ns, now_ns());
 }
 
-void KvCacheManager::hint_liveness(int region, std::uint32_t slot, bool live, double t_ns) {
-    Extent pieces[2];
-    const int count = layout_.pieces(region, slot, pieces);
+void KvCacheManager::hint_extents(const Extent* pieces, int count, bool live, double t_ns) {
     for (int i = 0; i < count; ++i) {
         if (!pieces[i].onchip) continue;  // DRAM refreshes itself: no hint
         hint_.address = pieces[i].address;
@@ -138,6 +136,11 @@ void KvCacheManager::hint_liveness(int region, std::uint32_t slot, bool live, do
         hint_.live = live;
         issuer_.command(kv_socket, hint_, t_ns);
     }
+}
+
+void KvCacheManager::hint_liveness(int region, std::uint32_t slot, bool live, double t_ns) {
+    Extent pieces[2];
+    hint_extents(pieces, layout_.pieces(region, slot, pieces), live, t_ns);
 }
 
 std::uint32_t KvCacheManager::take_slot(int region, int preferred_class) {

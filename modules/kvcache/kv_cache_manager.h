@@ -140,6 +140,7 @@ private:
     double attention(int layer, double t_ns);
     double eviction_search(int layer, double t_ns);
     void admit(int region, std::uint32_t position, double t_ns, double importance = 0);
+    void hint_extents(const Extent* pieces, int count, bool live, double t_ns);
     void hint_liveness(int region, std::uint32_t slot, bool live, double t_ns);
     std::uint32_t take_slot(int region, int preferred_class);
     void release_slot(int region, std::uint32_t slot, double t_ns);

@@ -15,14 +15,7 @@ std::uint64_t KvCacheManager::kv_tokens(int region) const {
 
 void KvCacheManager::hint_x(int layer, std::uint32_t entry, bool live, double t_ns) {
     Extent pieces[2];
-    const int count = layout_.x_pieces(layer, entry, pieces);
-    for (int i = 0; i < count; ++i) {
-        if (!pieces[i].onchip) continue;
-        hint_.address = pieces[i].address;
-        hint_.bytes = pieces[i].bytes;
-        hint_.live = live;
-        issuer_.command(kv_socket, hint_, t_ns);
-    }
+    hint_extents(pieces, layout_.x_pieces(layer, entry, pieces), live, t_ns);
 }
 
 std::uint32_t KvCacheManager::acquire_x(int layer, std::uint32_t position, double t_ns) {
