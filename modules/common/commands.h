@@ -38,11 +38,13 @@ struct PeCommand : CommandExtension<PeCommand> {
     enum class Kind { gemv, attention, eviction_search };
     Kind kind = Kind::gemv;
     const char* label = "";              // "qkv", "out_proj", "ffn_up", ... for logs
-    // gemv: y[out_rows] = W[out_rows x in_cols] * x[in_cols], for `vectors` x at once (a GEMM:
-    // AERP recomputes K and V of several tokens against one pass of W_K, W_V)
+    // gemv: y[out_rows] = W[out_rows x in_cols] * x[in_cols]; and, against the same pass of the
+    // weights, the last `reuse_rows` rows times `reuse_vectors` more vectors (AERP recomputes the
+    // K and V of tokens kept as x while W_K and W_V stream by for the QKV projection).
     std::uint64_t out_rows = 0;
     std::uint64_t in_cols = 0;
-    std::uint64_t vectors = 1;
+    std::uint64_t reuse_rows = 0;
+    std::uint64_t reuse_vectors = 0;
     std::uint64_t weight_address = 0;    // in DRAM
     std::uint64_t weight_bytes = 0;      // out_rows x in_cols x dtype bytes
     // attention: score and value-mix MACs over the resident keys, softmax on the SFU

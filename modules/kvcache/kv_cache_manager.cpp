@@ -278,7 +278,8 @@ double KvCacheManager::load_prompt(int layer, const StepScores* prefill, double 
     return done_ns;
 }
 
-double KvCacheManager::gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns) {
+double KvCacheManager::gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns, std::uint64_t reuse_rows,
+                            std::uint64_t reuse_vectors) {
     const std::uint64_t dtype = static_cast<std::uint64_t>(header_.model.dtype_bytes);
     pe_command_ = PeCommand{};
     pe_command_.kind = PeCommand::Kind::gemv;
@@ -287,6 +288,8 @@ double KvCacheManager::gemv(const KvLayout::Matrix& matrix, const char* label, d
     pe_command_.in_cols = matrix.in_cols;
     pe_command_.weight_address = matrix.address;
     pe_command_.weight_bytes = matrix.bytes;
+    pe_command_.reuse_rows = reuse_rows;
+    pe_command_.reuse_vectors = reuse_vectors;
     pe_command_.input_bytes = matrix.in_cols * dtype;
     pe_command_.output_bytes = matrix.out_rows * dtype;
     return issuer_.command(pe_socket, pe_command_, t_ns);
@@ -339,14 +342,24 @@ void KvCacheManager::accumulate(int layer, const StepScores& scores) {
 double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
     const int layer = command.layer;
     const auto position = static_cast<std::uint32_t>(command.scores->context_tokens - 1);
-    t_ns = gemv(layout_.qkv(layer), "qkv", t_ns);
     t_ns = eviction_search(layer, t_ns);
+
+    // Admission first: the victims and the new token's form (K/V or x) decide what the QKV
+    // projection must recompute and where the new token is written.
+    t_ns = sync(t_ns);
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) admit(layout_.region(layer, kv_head), position, t_ns);
+    std::uint64_t recompute_tokens = 0;
+    if (aerp_) {
+        recompute_tokens = x_to_recompute(layer);
+        stats_.recomputes += recompute_tokens;
+        t_ns = sync(read_x(layer, t_ns));
+    }
+    t_ns = gemv(layout_.qkv(layer), "qkv", t_ns, 2 * static_cast<std::uint64_t>(header_.model.kv_dim()), recompute_tokens);
 
     t_ns = sync(t_ns);
     double written_ns = t_ns;
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
         const int region = layout_.region(layer, kv_head);
-        admit(region, position, t_ns);
         const KvToken& token = heads_[static_cast<std::size_t>(region)].tokens().back();
         if (token.as_x) continue;  // written once for the layer below
         if (functional_) pristine_values(region, token.position, values_a_.data());
@@ -358,7 +371,6 @@ double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
         read_ns = std::max(read_ns, functional_ ? read_region_checked(layout_.region(layer, kv_head), *command.scores, t_ns)
                                                 : transfer_region(layout_.region(layer, kv_head), tlm::TLM_READ_COMMAND, t_ns));
-    if (aerp_) read_ns = recompute(layer, std::max(read_ns, read_x(layer, t_ns)));
 
     t_ns = attention(layer, read_ns);
     t_ns = gemv(layout_.out_proj(layer), "out_proj", t_ns);

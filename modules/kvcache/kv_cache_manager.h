@@ -1,10 +1,11 @@
 // KvCacheManager: runs one transformer layer of a decode step and owns the KV cache.
 //
 // It receives a LayerCommand from the host and, for the layer, issues in order:
-//   QKV projection GEMV (PE array, weights from DRAM)
 //   eviction search (PE array's eviction unit) when a score-based policy must evict
 //   admit the new token into every KV head's cache (the eviction policy picks victims)
-//   write the new K/V slots, then read every resident K/V (KV store, spill from DRAM)
+//   AERP: read the layer's x entries
+//   QKV projection GEMV (PE array, weights from DRAM; AERP's recomputation rides on it)
+//   write the new K/V slots (or x), then read every resident K/V (KV store, spill from DRAM)
 //   attention over the resident tokens (PE array, SFU softmax)
 //   output projection and the two FFN GEMVs (PE array)
 // and then adds the step's attention scores to each resident token's importance. With two
@@ -28,9 +29,10 @@
 // bytes instead of 2 x head_dim x dtype per head). A token's form is fixed when it is written,
 // because its x exists only then (its decode step, or prefill for prompt tokens): a new token
 // takes the form the budget leaves room for (K/V first), and after the prompt is admitted each
-// head keeps its least important prompt tokens as x. Each step the layer's x entries are read
-// and K and V recomputed for all heads: x_entries x 2 x hidden x kv_dim MACs against a second
-// pass of W_K, W_V from DRAM (not fused with the QKV projection's pass).
+// head keeps its least important prompt tokens as x. Each step, before the QKV projection, the
+// layer's x entries are read, and the projection recomputes K and V for all heads of every x
+// token while W_K and W_V stream by (x_tokens x 2 kv_dim x hidden more MACs, no more weight
+// traffic).
 //
 // Functional mode (edram.functional): the manager writes real K/V values (kv_values.h), slot
 // by slot at their exact addresses rather than in compacted bursts, reads each resident slot
@@ -132,11 +134,12 @@ private:
     double write_new_x(int layer, double t_ns);
     double write_all_x(int layer, double t_ns);
     double read_x(int layer, double t_ns);
-    double recompute(int layer, double t_ns);
+    std::uint64_t x_to_recompute(int layer) const;
     void prefill_importance(int layer, int kv_head, const StepScores& prefill);
     double decode_layer(const LayerCommand& command, double t_ns);
 
-    double gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns);
+    double gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns, std::uint64_t reuse_rows = 0,
+                std::uint64_t reuse_vectors = 0);
     double attention(int layer, double t_ns);
     double eviction_search(int layer, double t_ns);
     void admit(int region, std::uint32_t position, double t_ns, double importance = 0);

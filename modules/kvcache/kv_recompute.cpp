@@ -1,5 +1,5 @@
-// KvCacheManager's AERP part: the per-layer x store, its traffic and the K/V recomputation
-// (the class is declared in kv_cache_manager.h).
+// KvCacheManager's AERP part: the x store and its traffic (the class is declared in
+// kv_cache_manager.h). The recomputation itself rides on the QKV projection (decode_layer).
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
@@ -99,11 +99,12 @@ double KvCacheManager::write_all_x(int layer, double t_ns) {
 }
 
 double KvCacheManager::read_x(int layer, double t_ns) {
-    // The layer's x entries, read as compacted bursts like K/V (one per plane on chip, one from
-    // DRAM), each starting at the first entry of its kind.
+    // The layer's x entries (but this step's new ones, not written yet), read as compacted
+    // bursts like K/V: one per plane on chip, one from DRAM, each from the first entry of its kind.
     std::uint64_t onchip = 0, spilled = 0;
     std::uint32_t first_onchip = UINT32_MAX, first_spilled = UINT32_MAX;
     for (const auto& [position, x] : x_by_position_[static_cast<std::size_t>(layer)]) {
+        if (std::find(x_new_.begin(), x_new_.end(), x.entry) != x_new_.end()) continue;
         const bool here = layout_.x_onchip(layer, x.entry);
         ++(here ? onchip : spilled);
         std::uint32_t& first = here ? first_onchip : first_spilled;
@@ -125,25 +126,14 @@ double KvCacheManager::read_x(int layer, double t_ns) {
     return done_ns;
 }
 
-double KvCacheManager::recompute(int layer, double t_ns) {
-    const auto entries = static_cast<std::uint64_t>(x_by_position_[static_cast<std::size_t>(layer)].size());
-    if (entries == 0) return t_ns;
-    // K and V of every head for each x token: [2 kv_dim x hidden] x [hidden x entries], W_K and
-    // W_V streamed again from DRAM (they follow W_Q in the layer's QKV block).
-    const ModelShape& m = header_.model;
-    const KvLayout::Matrix qkv = layout_.qkv(layer);
-    const auto dtype = static_cast<std::uint64_t>(m.dtype_bytes);
-    const auto d = static_cast<std::uint64_t>(m.hidden);
-    pe_command_ = PeCommand{};
-    pe_command_.kind = PeCommand::Kind::gemv;
-    pe_command_.label = "recompute_kv";
-    pe_command_.out_rows = 2 * static_cast<std::uint64_t>(m.kv_dim());
-    pe_command_.in_cols = d;
-    pe_command_.vectors = entries;
-    pe_command_.weight_address = qkv.address + d * d * dtype;
-    pe_command_.weight_bytes = pe_command_.out_rows * d * dtype;
-    stats_.recomputes += entries;
-    return issuer_.command(pe_socket, pe_command_, t_ns);
+std::uint64_t KvCacheManager::x_to_recompute(int layer) const {
+    // Every x token of the layer but the ones admitted this step, whose K and V the QKV
+    // projection computes anyway.
+    const auto& entries = x_by_position_[static_cast<std::size_t>(layer)];
+    return static_cast<std::uint64_t>(entries.size()) -
+           static_cast<std::uint64_t>(std::count_if(entries.begin(), entries.end(), [&](const auto& item) {
+               return std::find(x_new_.begin(), x_new_.end(), item.second.entry) != x_new_.end();
+           }));
 }
 
 }  // namespace kelle

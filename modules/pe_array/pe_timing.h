@@ -3,8 +3,8 @@
 // The array is pe_rows x pe_cols MACs, weight-stationary. A GEMV y = W x with W of
 // out_rows x in_cols is cut into ceil(out_rows / pe_rows) x ceil(in_cols / pe_cols) tiles and
 // the array finishes one tile per cycle at full rate; partial tiles waste the idle MACs, which
-// is the utilisation loss of small or odd shapes; a GEMM of v vectors holds each tile for v
-// cycles. Weight loading into the array is hidden by
+// is the utilisation loss of small or odd shapes; more vectors against the same tiles (a
+// GEMM) take one more cycle per tile each. Weight loading into the array is hidden by
 // double buffering behind the DRAM stream that delivers the tiles. Attention's score and
 // value-mix MACs use the array at full rate (keys and values are read from the KV store into
 // the array's buffers); softmax runs on the SFU at sfu_lanes elements per cycle, after the
@@ -26,6 +26,7 @@ struct PeGeometry {
 inline std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
 
 inline std::uint64_t gemv_cycles(const PeGeometry& pe, std::uint64_t out_rows, std::uint64_t in_cols) {
+    if (out_rows == 0 || in_cols == 0) return 0;
     return ceil_div(out_rows, pe.rows) * ceil_div(in_cols, pe.cols);
 }
 
