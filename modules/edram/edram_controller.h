@@ -31,8 +31,8 @@
 // mode (edram.functional) the controller also stores the bytes written and flips each written
 // bit with that probability (seeded by --seed), so reads return the corrupted values; flips are
 // drawn when the data is written, which is when they are decided: a read comes decode steps
-// later, far past one interval. Data that dies before one
-// interval has passed is counted all the same (lifetime-aware accounting is not built yet).
+// later, far past one interval. Data that dies within one interval is counted all the same,
+// which decode's KV data never does (a token lives for whole decode steps).
 //
 // Sockets: `target_socket`. Parameters: section [edram] (EdramConfig::declare).
 #pragma once
