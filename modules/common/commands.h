@@ -38,11 +38,13 @@ struct PeCommand : CommandExtension<PeCommand> {
     enum class Kind { gemv, attention, eviction_search };
     Kind kind = Kind::gemv;
     const char* label = "";              // "qkv", "out_proj", "ffn_up", ... for logs
-    // gemv: y[out_rows] = W[out_rows x in_cols] * x[in_cols]; and, against the same pass of the
+    // gemv: Y[out_rows x vectors] = W[out_rows x in_cols] * X[in_cols x vectors] (a GEMV when
+    // vectors = 1, a GEMM for prefill's prompt or a batch); and, against the same pass of the
     // weights, the last `reuse_rows` rows times `reuse_vectors` more vectors (AERP recomputes the
     // K and V of tokens kept as x while W_K and W_V stream by for the QKV projection).
     std::uint64_t out_rows = 0;
     std::uint64_t in_cols = 0;
+    std::uint64_t vectors = 1;
     std::uint64_t reuse_rows = 0;
     std::uint64_t reuse_vectors = 0;
     std::uint64_t weight_address = 0;    // in DRAM

@@ -70,12 +70,13 @@ void PeArray::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& d
 double PeArray::execute(const PeCommand& command, double start_ns) {
     const bool gemv = command.kind == PeCommand::Kind::gemv;
     const std::uint64_t macs =
-        gemv ? (command.out_rows + command.reuse_rows * command.reuse_vectors) * command.in_cols : command.macs;
+        gemv ? (command.out_rows * command.vectors + command.reuse_rows * command.reuse_vectors) * command.in_cols
+             : command.macs;
     std::uint64_t cycles = 0;
     switch (command.kind) {
         case PeCommand::Kind::gemv:
-            cycles = gemv_cycles(config_.geometry, command.out_rows, command.in_cols) +
-                     gemv_cycles(config_.geometry, command.reuse_rows, command.in_cols) * command.reuse_vectors;
+            cycles = gemm_cycles(config_.geometry, command.out_rows, command.in_cols, command.vectors) +
+                     gemm_cycles(config_.geometry, command.reuse_rows, command.in_cols, command.reuse_vectors);
             break;
         case PeCommand::Kind::attention: cycles = attention_cycles(config_.geometry, command.macs, command.sfu_elements); break;
         case PeCommand::Kind::eviction_search: cycles = eviction_search_cycles(config_.geometry, command.compare_elements); break;

@@ -1,12 +1,17 @@
 // PeArray: the systolic MAC array with its SFU (softmax), as a TLM target of compute commands.
 //
-// A PeCommand (common/commands.h) is either a GEMV whose weights stream from DRAM, or the
-// attention of one layer over the resident KV. Timing of a command:
+// A PeCommand (common/commands.h) is a GEMV or GEMM whose weights stream from DRAM, the
+// attention of one layer over the resident KV, or the eviction unit's min search. Timing:
 //   read the input activations from the buffer SRAM,
 //   then max(weight stream from DRAM, compute cycles / clock)  -- tiles are double-buffered,
 //   then write the output activations to the buffer SRAM.
-// Cycle counts: pe_timing.h. Energy: MACs x mac_pj + softmax elements x sfu_pj_per_element.
-// The eviction unit's top-k search is not timed yet (it is part of the KV-policy work).
+// A matrix product is memory bound when its weight stream outlasts its compute: its time is
+// weight bytes / DRAM bandwidth (+ latency); otherwise it is compute bound and takes
+// MACs / (rows x cols) cycles on whole tiles. Every product is counted as one or the other
+// (stats pe.memory_bound_gemvs / pe.compute_bound_gemvs; decode GEMVs at batch 1 are memory
+// bound, prefill GEMMs compute bound on the default platform).
+// Cycle counts: pe_timing.h. Energy: MACs x mac_pj + softmax elements x sfu_pj_per_element +
+// compares x compare_pj.
 //
 // Sockets: `target_socket` (commands), `dram_socket` (weights), `buffer_socket` (activations).
 // Parameters: clock_mhz and section [pe] (PeConfig::declare).

@@ -32,3 +32,13 @@ TEST_CASE("the eviction unit compares eviction_lanes values a cycle", "[pe]") {
     CHECK(eviction_search_cycles(pe, 2048) == 128);
     CHECK(eviction_search_cycles(pe, 17) == 2);
 }
+
+TEST_CASE("GEMM keeps each tile stationary while its vectors pass: tiles x vectors cycles", "[pe]") {
+    const PeGeometry pe{32, 32, 32};
+    // Prefill of 480 tokens through a 64 x 96 matrix: 2 x 3 tiles, 480 cycles each = 2880.
+    CHECK(gemm_cycles(pe, 64, 96, 480) == 2880);
+    // A partial tile costs a whole tile for every vector: 33 x 10 is 2 tiles, x 7 vectors = 14.
+    CHECK(gemm_cycles(pe, 33, 10, 7) == 14);
+    // One vector is the GEMV.
+    CHECK(gemm_cycles(pe, 4096, 4096, 1) == gemv_cycles(pe, 4096, 4096));
+}
