@@ -77,6 +77,9 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         if (functional && kv.policy == "aerp")
             throw InputError(registry.origin_of("kv.policy"), 0, "kv.policy",
                              "aerp in functional mode is not built yet (x values are not stored)");
+        if (functional && kv.batch > 1)
+            throw InputError(registry.origin_of("workload.batch"), 0, "workload.batch",
+                             "functional mode stores one sequence's values: it needs workload.batch = 1");
         plan = EdramController::area_plan(edram);
         important_share = edram.important_share;
         edram_ = std::make_unique<EdramController>("edram", edram, plan);
@@ -176,6 +179,7 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
     out["trace"] = trace_.path();
     out["model"] = trace_.header().model.name;
     out["prompt_tokens"] = trace_.header().prompt_tokens;
+    out["batch"] = registry_.get_int("workload.batch");
     out["tokens"] = host.tokens;
     out["sim_time_s"] = sim_ns * 1e-9;
     out["wall_time_s"] = wall_time_s;
@@ -185,7 +189,7 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
                                    {"p50", percentile(latencies, 50) * 1e-6},
                                    {"p99", percentile(latencies, 99) * 1e-6},
                                    {"max", percentile(latencies, 100) * 1e-6}};
-    out["prompt_load_ms"] = host.prompt_load_ns * 1e-6;
+    out["ttft_ms"] = host.prefill_ns * 1e-6;
     out["energy_pj"] = energy_out;
     out["static_mw"] = static_mw;
     out["refresh"] = {{"policy", edram_ ? edram_->config().refresh_policy : "none"},

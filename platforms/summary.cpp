@@ -18,10 +18,12 @@ void row(std::ostream& out, const std::string& label, double value, const char* 
 void print_summary(std::ostream& out, const nlohmann::ordered_json& s) {
     out << "Kelle virtual platform: " << s["platform"].get<std::string>() << " on " << s["model"].get<std::string>()
         << " (" << s["trace"].get<std::string>() << ")\n";
-    row(out, "decode tokens", s["tokens"].get<double>(), "", "%14.0f");
+    row(out, "batch (sequences)", s["batch"].get<double>(), "", "%14.0f");
+    row(out, "decode steps", s["tokens"].get<double>(), "", "%14.0f");
     row(out, "simulated time", s["sim_time_s"].get<double>() * 1e3, "ms");
-    row(out, "latency per token, mean", s["latency_per_token_ms"]["mean"].get<double>(), "ms");
-    row(out, "latency per token, p99", s["latency_per_token_ms"]["p99"].get<double>(), "ms");
+    row(out, "time to first token (prefill)", s["ttft_ms"].get<double>(), "ms");
+    row(out, "latency per decode step, mean", s["latency_per_token_ms"]["mean"].get<double>(), "ms");
+    row(out, "latency per decode step, p99", s["latency_per_token_ms"]["p99"].get<double>(), "ms");
     out << "  energy                                       uJ      share\n";
     const auto& energy = s["energy_pj"];
     const double total = energy["total"].get<double>();

@@ -40,9 +40,14 @@ public:
         payload_.set_data_ptr(nullptr);
         payload_.set_data_length(0);
         payload_.set_extension(&extension);
-        const double done_ns = send(socket, at_ns);
-        payload_.clear_extension(&extension);
-        return done_ns;
+        // The extension is the caller's object: detach it even when a target throws, or the
+        // payload's destructor would free it.
+        struct Detach {
+            tlm::tlm_generic_payload& payload;
+            Extension& extension;
+            ~Detach() { payload.clear_extension(&extension); }
+        } detach{payload_, extension};
+        return send(socket, at_ns);
     }
 
     // The data array of the next memory transaction (at least `bytes` long): fill it before a

@@ -43,7 +43,7 @@ void HostInterface::replay() {
         command.layer = layer;
         send(command);
     }
-    stats_.prompt_load_ns = now_ns();
+    stats_.prefill_ns = now_ns();
 
     command.phase = LayerCommand::Phase::decode;
     command.scores = &scores_;

@@ -24,7 +24,7 @@ namespace kelle {
 struct HostStats {
     std::uint64_t tokens = 0;
     std::vector<double> token_latency_ns;  // one double per decode step
-    double prompt_load_ns = 0;
+    double prefill_ns = 0;  // time to first token: the prompt's prefill through every layer
     double end_ns = 0;
 };
 

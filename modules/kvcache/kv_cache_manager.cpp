@@ -26,6 +26,12 @@ void KvConfig::declare(ParamRegistry& registry) {
     registry.declare(param(ParamType::integer, "kv.sink_tokens", "4", "tokens",
                           "streaming: first positions always kept, as StreamingLLM's 4 attention sinks")
                          .non_negative());
+    registry.declare(param(ParamType::integer, "workload.batch", "1", "sequences",
+                          "sequences decoded together: each has its own KV cache, all share every weight "
+                          "stream (assumption: the trace drives all of them, docs/kv-policies.md)").positive());
+    registry.declare(param(ParamType::boolean, "workload.prefill_compute", "true", "",
+                          "time the prompt's prefill (GEMMs and causal attention) before decode; false puts "
+                          "the prompt's K/V in the store with only the write's time, for decode-only studies"));
     registry.declare(param(ParamType::text, "kv.store", "edram", "",
                           "on-chip KV store: edram (Kelle) or sram (the baselines)").one_of({"edram", "sram"}));
 }
@@ -38,6 +44,8 @@ KvConfig KvConfig::from(const ParamRegistry& registry) {
     config.store = registry.get_text("kv.store");
     config.sink_tokens = static_cast<std::uint64_t>(registry.get_int("kv.sink_tokens"));
     config.recompute_share = registry.get_real("kv.recompute_share");
+    config.batch = static_cast<std::uint64_t>(registry.get_int("workload.batch"));
+    config.prefill_compute = registry.get_bool("workload.prefill_compute");
     if (config.policy == "streaming" && config.sink_tokens >= config.budget_tokens)
         throw InputError(registry.origin_of("kv.sink_tokens"), 0, "kv.sink_tokens",
                          "must be smaller than kv.budget_tokens (" + std::to_string(config.budget_tokens) + ")");
@@ -87,7 +95,7 @@ KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& con
       kv_tier_slots_(aerp_ ? kv_tier_for(config, header) : region_slots_for(*policy_, header)),
       layout_(header.model, kv_tier_slots_, plan,
               static_cast<std::uint64_t>(important_share * static_cast<double>(kv_tier_slots_)),
-              aerp_ ? x_entries_for(config, header) : 0) {
+              aerp_ ? x_entries_for(config, header) : 0, config.batch) {
     const std::size_t regions = static_cast<std::size_t>(header.model.layers) * static_cast<std::size_t>(header.model.kv_heads);
     heads_.resize(regions);
     free_slots_.resize(regions);
@@ -263,6 +271,12 @@ void KvCacheManager::prefill_importance(int layer, int kv_head, const StepScores
 
 double KvCacheManager::load_prompt(int layer, const StepScores* prefill, double t_ns) {
     t_ns = sync(t_ns);
+    const std::uint64_t prompt_vectors = static_cast<std::uint64_t>(header_.prompt_tokens) * config_.batch;
+    if (config_.prefill_compute) {
+        t_ns = gemv(layout_.qkv(layer), "prefill_qkv", t_ns, prompt_vectors);
+        t_ns = prefill_search(t_ns);
+        t_ns = sync(t_ns);
+    }
     double done_ns = t_ns;
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
         const int region = layout_.region(layer, kv_head);
@@ -275,23 +289,41 @@ double KvCacheManager::load_prompt(int layer, const StepScores* prefill, double 
     }
     if (aerp_) done_ns = std::max(done_ns, write_all_x(layer, t_ns));
     update_footprint();
-    return done_ns;
+    if (!config_.prefill_compute) return done_ns;
+    // Causal attention: prompt position i attends to positions 0..i, from K/V the QKV GEMM left
+    // in the buffer; then the rest of the layer as GEMMs over every prompt token.
+    const std::uint64_t p = static_cast<std::uint64_t>(header_.prompt_tokens);
+    done_ns = attention(static_cast<std::uint64_t>(header_.model.heads) * p * (p + 1) / 2 * config_.batch,
+                        prompt_vectors, done_ns);
+    done_ns = gemv(layout_.out_proj(layer), "prefill_out_proj", done_ns, prompt_vectors);
+    done_ns = gemv(layout_.ffn_in(layer), "prefill_ffn_in", done_ns, prompt_vectors);
+    return gemv(layout_.ffn_out(layer), "prefill_ffn_out", done_ns, prompt_vectors);
 }
 
-double KvCacheManager::gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns, std::uint64_t reuse_rows,
-                            std::uint64_t reuse_vectors) {
+double KvCacheManager::gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns, std::uint64_t vectors,
+                            std::uint64_t reuse_rows, std::uint64_t reuse_vectors) {
     const std::uint64_t dtype = static_cast<std::uint64_t>(header_.model.dtype_bytes);
     pe_command_ = PeCommand{};
     pe_command_.kind = PeCommand::Kind::gemv;
     pe_command_.label = label;
     pe_command_.out_rows = matrix.out_rows;
     pe_command_.in_cols = matrix.in_cols;
+    pe_command_.vectors = vectors;
     pe_command_.weight_address = matrix.address;
     pe_command_.weight_bytes = matrix.bytes;
     pe_command_.reuse_rows = reuse_rows;
     pe_command_.reuse_vectors = reuse_vectors;
-    pe_command_.input_bytes = matrix.in_cols * dtype;
-    pe_command_.output_bytes = matrix.out_rows * dtype;
+    pe_command_.input_bytes = matrix.in_cols * dtype * vectors;
+    pe_command_.output_bytes = matrix.out_rows * dtype * vectors;
+    return issuer_.command(pe_socket, pe_command_, t_ns);
+}
+
+double KvCacheManager::search(std::uint64_t compare_elements, double t_ns) {
+    if (compare_elements == 0) return t_ns;
+    pe_command_ = PeCommand{};
+    pe_command_.kind = PeCommand::Kind::eviction_search;
+    pe_command_.label = "eviction_search";
+    pe_command_.compare_elements = compare_elements;
     return issuer_.command(pe_socket, pe_command_, t_ns);
 }
 
@@ -302,29 +334,35 @@ double KvCacheManager::eviction_search(int layer, double t_ns) {
         const HeadCache& head = heads_[static_cast<std::size_t>(layout_.region(layer, kv_head))];
         if (head.size() >= policy_->budget_tokens()) elements += head.size();
     }
-    if (elements == 0) return t_ns;
-    pe_command_ = PeCommand{};
-    pe_command_.kind = PeCommand::Kind::eviction_search;
-    pe_command_.label = "eviction_search";
-    pe_command_.compare_elements = elements;
-    return issuer_.command(pe_socket, pe_command_, t_ns);
+    return search(elements * config_.batch, t_ns);
 }
 
-double KvCacheManager::attention(int layer, double t_ns) {
+double KvCacheManager::prefill_search(double t_ns) {
+    // One pass over each KV head's prompt importance picks the tokens the budget keeps.
+    const std::uint64_t prompt = static_cast<std::uint64_t>(header_.prompt_tokens);
+    if (!policy_->searches_importance() || prompt <= policy_->budget_tokens()) return t_ns;
+    return search(static_cast<std::uint64_t>(header_.model.kv_heads) * prompt * config_.batch, t_ns);
+}
+
+double KvCacheManager::attention(std::uint64_t keys, std::uint64_t query_vectors, double t_ns) {
     const ModelShape& m = header_.model;
-    const int group = m.heads / m.kv_heads;
-    std::uint64_t resident_keys = 0;  // summed over query heads
-    for (int kv_head = 0; kv_head < m.kv_heads; ++kv_head)
-        resident_keys += heads_[static_cast<std::size_t>(layout_.region(layer, kv_head))].size() *
-                         static_cast<std::uint64_t>(group);
+    const std::uint64_t activation_bytes = static_cast<std::uint64_t>(m.hidden * m.dtype_bytes) * query_vectors;
     pe_command_ = PeCommand{};
     pe_command_.kind = PeCommand::Kind::attention;
     pe_command_.label = "attention";
-    pe_command_.macs = 2 * resident_keys * static_cast<std::uint64_t>(m.head_dim);  // q.k and p.v
-    pe_command_.sfu_elements = resident_keys;
-    pe_command_.input_bytes = static_cast<std::uint64_t>(m.hidden * m.dtype_bytes);   // q
-    pe_command_.output_bytes = static_cast<std::uint64_t>(m.hidden * m.dtype_bytes);  // attention output
+    pe_command_.macs = 2 * keys * static_cast<std::uint64_t>(m.head_dim);  // q.k and p.v
+    pe_command_.sfu_elements = keys;
+    pe_command_.input_bytes = activation_bytes;   // q
+    pe_command_.output_bytes = activation_bytes;  // attention output
     return issuer_.command(pe_socket, pe_command_, t_ns);
+}
+
+std::uint64_t KvCacheManager::decode_keys(int layer) const {
+    const int group = header_.model.heads / header_.model.kv_heads;
+    std::uint64_t keys = 0;  // summed over query heads and sequences
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
+        keys += heads_[static_cast<std::size_t>(layout_.region(layer, kv_head))].size() * static_cast<std::uint64_t>(group);
+    return keys * config_.batch;
 }
 
 void KvCacheManager::accumulate(int layer, const StepScores& scores) {
@@ -354,7 +392,8 @@ double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
         stats_.recomputes += recompute_tokens;
         t_ns = sync(read_x(layer, t_ns));
     }
-    t_ns = gemv(layout_.qkv(layer), "qkv", t_ns, 2 * static_cast<std::uint64_t>(header_.model.kv_dim()), recompute_tokens);
+    t_ns = gemv(layout_.qkv(layer), "qkv", t_ns, config_.batch, 2 * static_cast<std::uint64_t>(header_.model.kv_dim()),
+                recompute_tokens * config_.batch);
 
     t_ns = sync(t_ns);
     double written_ns = t_ns;
@@ -372,10 +411,10 @@ double KvCacheManager::decode_layer(const LayerCommand& command, double t_ns) {
         read_ns = std::max(read_ns, functional_ ? read_region_checked(layout_.region(layer, kv_head), *command.scores, t_ns)
                                                 : transfer_region(layout_.region(layer, kv_head), tlm::TLM_READ_COMMAND, t_ns));
 
-    t_ns = attention(layer, read_ns);
-    t_ns = gemv(layout_.out_proj(layer), "out_proj", t_ns);
-    t_ns = gemv(layout_.ffn_in(layer), "ffn_in", t_ns);
-    t_ns = gemv(layout_.ffn_out(layer), "ffn_out", t_ns);
+    t_ns = attention(decode_keys(layer), config_.batch, read_ns);
+    t_ns = gemv(layout_.out_proj(layer), "out_proj", t_ns, config_.batch);
+    t_ns = gemv(layout_.ffn_in(layer), "ffn_in", t_ns, config_.batch);
+    t_ns = gemv(layout_.ffn_out(layer), "ffn_out", t_ns, config_.batch);
     accumulate(layer, *command.scores);
     if (layout_.classes() == 2) {  // 2DRP: tokens whose importance class changed move rows
         t_ns = sync(t_ns);

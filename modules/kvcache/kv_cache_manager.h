@@ -18,10 +18,19 @@
 // inside a GEMV). Before touching the KV store the manager synchronises with simulated time,
 // so refresh bursts that fall inside a layer delay the accesses they collide with.
 //
-// load_prompt puts the prompt's tokens into the cache before decode: each position is admitted
-// through the policy with the attention the trace's prefill block says it received (none when
-// the trace has no prefill block), and the resident slots are written. Prefill compute is not
-// modelled yet.
+// load_prompt runs one layer of the prefill: the QKV projection as a GEMM over every prompt
+// token (weights stream once), the eviction unit's pass over the prompt's importance when the
+// prompt exceeds the budget, the write of the retained K/V (each position is admitted through
+// the policy with the attention the trace's prefill block says it received, none when the
+// trace has no prefill block), causal attention (position i attends to 0..i, from the K/V the
+// GEMM left in the buffer: heads x P(P+1)/2 keys), then W_O and the FFN as GEMMs. Prefill
+// activations are taken to fit the buffer or to be tiled without DRAM traffic (assumption).
+// With workload.prefill_compute = false only the K/V write is timed.
+//
+// Batch (workload.batch = B): B sequences replay the same trace, so every policy decision is
+// the same for all of them and one slot carries the token's K/V of all B (kv_layout.h): KV
+// traffic and footprint scale with B, weight traffic does not; each GEMV becomes a GEMM of B
+// vectors and attention, softmax and eviction-search work scale with B.
 //
 // AERP (kv.policy = aerp, Kelle's recomputation): each head keeps at most
 // budget x (1 - recompute_share) tokens as K/V; the others it keeps as the layer input x, one
@@ -76,6 +85,8 @@ struct KvConfig {
     std::uint64_t sink_tokens = 0;
     double recompute_share = 0;  // aerp: part of the budget kept as x
     std::string store;  // "edram" or "sram"
+    std::uint64_t batch = 1;       // sequences decoded together (workload.batch)
+    bool prefill_compute = true;   // time the prompt's prefill (workload.prefill_compute)
 
     static void declare(ParamRegistry& registry);
     static KvConfig from(const ParamRegistry& registry);
@@ -138,10 +149,13 @@ private:
     void prefill_importance(int layer, int kv_head, const StepScores& prefill);
     double decode_layer(const LayerCommand& command, double t_ns);
 
-    double gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns, std::uint64_t reuse_rows = 0,
-                std::uint64_t reuse_vectors = 0);
-    double attention(int layer, double t_ns);
+    double gemv(const KvLayout::Matrix& matrix, const char* label, double t_ns, std::uint64_t vectors,
+                std::uint64_t reuse_rows = 0, std::uint64_t reuse_vectors = 0);
+    double attention(std::uint64_t keys, std::uint64_t query_vectors, double t_ns);
+    std::uint64_t decode_keys(int layer) const;
+    double search(std::uint64_t compare_elements, double t_ns);
     double eviction_search(int layer, double t_ns);
+    double prefill_search(double t_ns);
     void admit(int region, std::uint32_t position, double t_ns, double importance = 0);
     void hint_extents(const Extent* pieces, int count, bool live, double t_ns);
     void hint_liveness(int region, std::uint32_t slot, bool live, double t_ns);

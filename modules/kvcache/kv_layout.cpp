@@ -10,15 +10,15 @@ std::uint64_t ffn_in_rows(const ModelShape& m) { return (m.gated_ffn ? 2 : 1) * 
 }  // namespace
 
 KvLayout::KvLayout(const ModelShape& model, std::uint64_t region_slots, const KvAreaPlan& plan,
-                   std::uint64_t important_slots, std::uint64_t x_entries)
+                   std::uint64_t important_slots, std::uint64_t x_entries, std::uint64_t batch)
     : model_(model),
       plan_(plan),
       kv_heads_(model.kv_heads),
-      slot_bytes_(2 * u64(model.head_dim) * u64(model.dtype_bytes)),
+      slot_bytes_(batch * 2 * u64(model.head_dim) * u64(model.dtype_bytes)),
       region_slots_(region_slots),
       important_slots_(plan.classes == 2 ? std::min(important_slots, region_slots) : region_slots),
       x_entries_(x_entries),
-      x_bytes_(u64(model.hidden) * u64(model.dtype_bytes)) {
+      x_bytes_(batch * u64(model.hidden) * u64(model.dtype_bytes)) {
     const std::uint64_t d = u64(model.hidden);
     layer_weight_elements_ = (d + 2 * u64(model.kv_dim())) * d + d * d + ffn_in_rows(model) * d + d * u64(model.ffn);
     const std::uint64_t weights_bytes = layer_weight_elements_ * u64(model.dtype_bytes) * u64(model.layers);

@@ -1,6 +1,8 @@
 // Where KV data and weights live: the address map the KV cache manager issues traffic with.
 //
-// KV: a slot holds K and V of one token for one KV head (2 x head_dim x dtype bytes). Each
+// KV: a slot holds K and V of one token for one KV head (2 x head_dim x dtype bytes), for each
+// of the `batch` sequences decoded together (they replay one trace, so they keep the same
+// positions and a slot carries all of theirs: batch x 2 x head_dim x dtype bytes). Each
 // (layer, KV head) owns a region of `region_slots` slots (the policy's budget, or every
 // position of the trace when the policy keeps all). With two importance classes (2DRP) the
 // first `important_slots` slots of every region are the important class, the rest the
@@ -11,7 +13,7 @@
 // the LSB area. A region's resident slots of one class are moved as one burst per area (and
 // one for DRAM), as if compacted: slot order inside a region does not change traffic.
 //
-// AERP's x store: a token kept as its layer input x (hidden x dtype bytes, shared by every KV
+// AERP's x store: a token kept as its layer input x (batch x hidden x dtype bytes, shared by every KV
 // head of the layer) sits in an x entry; entries are numbered across all layers (`x_entries`
 // in all), so the ones in use pack at the front. They follow the KV entries of the last
 // class's areas (the unimportant class under 2DRP, split into MSB and LSB planes like K/V);
@@ -39,7 +41,7 @@ public:
     // important_slots is used only when the plan has two classes; x_entries (in all layers)
     // only by AERP.
     KvLayout(const ModelShape& model, std::uint64_t region_slots, const KvAreaPlan& plan,
-             std::uint64_t important_slots = 0, std::uint64_t x_entries = 0);
+             std::uint64_t important_slots = 0, std::uint64_t x_entries = 0, std::uint64_t batch = 1);
 
     std::uint64_t slot_bytes() const { return slot_bytes_; }
     std::uint64_t plane_bytes() const { return slot_bytes_ / static_cast<std::uint64_t>(plan_.planes); }

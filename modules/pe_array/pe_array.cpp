@@ -42,6 +42,7 @@ PeConfig PeConfig::from(const ParamRegistry& registry) {
     config.mac_pj = registry.get_real("pe.mac_pj");
     config.sfu_pj_per_element = registry.get_real("pe.sfu_pj_per_element");
     config.static_mw = registry.get_real("pe.static_mw");
+    config.buffer_bytes = static_cast<std::uint64_t>(registry.get_int("sram.buffer_kb")) * 1024;
     return config;
 }
 
@@ -106,8 +107,13 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
 }
 
 double PeArray::buffer_access(tlm::tlm_command command, std::uint64_t bytes, double at_ns) {
-    if (bytes == 0) return at_ns;
-    return issuer_.memory(buffer_socket, command, 0, bytes, at_ns);
+    // Prefill's activations outgrow the buffer: they pass through it one buffer-full at a time.
+    while (bytes > 0) {
+        const std::uint64_t piece = std::min(bytes, config_.buffer_bytes);
+        at_ns = issuer_.memory(buffer_socket, command, 0, piece, at_ns);
+        bytes -= piece;
+    }
+    return at_ns;
 }
 
 double PeArray::stream_weights(const PeCommand& command, double at_ns) {

@@ -20,6 +20,7 @@ PeConfig pe_config() {
     c.clock_mhz = 1000;
     c.geometry = PeGeometry{32, 32, 32, 32};
     c.mac_pj = 0.5;
+    c.buffer_bytes = 1 << 20;
     return c;
 }
 

@@ -74,7 +74,7 @@ TEST_CASE("progress option reports steps on stderr without touching stdout's tab
     REQUIRE(r.status == 0);
     CHECK(r.err.find("step 3/3") != std::string::npos);
     CHECK(r.out.find("step 3/3") == std::string::npos);
-    CHECK(r.out.find("latency per token") != std::string::npos);
+    CHECK(r.out.find("latency per decode step") != std::string::npos);
 }
 
 TEST_CASE("h2o keeps more attention mass than a window of the same budget", "[platforms][kv]") {
