@@ -92,6 +92,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     }
     kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), plan, important_share, functional);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress));
+    host_->on_prefill_done([this] { prefill_energy_ = energy_until(now_ns()); });
 
     host_->initiator_socket.bind(kv_->target_socket);
     kv_->pe_socket.bind(pe_->target_socket);
@@ -136,6 +137,39 @@ double percentile(std::vector<double> values, double p) {
     return values[std::max<std::size_t>(rank, 1) - 1];
 }
 
+nlohmann::ordered_json Platform::energy_until(double at_ns) const {
+    const PeStats& pe = pe_->stats();
+    const MemoryStats& buffer = buffer_->stats();
+    const MemoryStats sram_kv = sram_kv_ ? sram_kv_->stats() : MemoryStats{};
+    const EdramStats edram = edram_ ? edram_->stats() : EdramStats{};
+    nlohmann::ordered_json energy;
+    energy["compute"] = pe.compute_energy_pj;
+    energy["sram"] = buffer.access_energy_pj + sram_kv.access_energy_pj;
+    energy["edram_access"] = edram.access.access_energy_pj;
+    energy["edram_refresh"] = edram.refresh_energy_pj;
+    energy["dram"] = dram_->stats().access_energy_pj;
+    energy["static"] = static_mw()["total"].get<double>() * at_ns * kPjPerMwNs;
+    double total = 0;
+    for (const auto& item : energy.items()) total += item.value().get<double>();
+    nlohmann::ordered_json out;
+    out["total"] = total;
+    for (const auto& item : energy.items()) out[item.key()] = item.value();
+    return out;
+}
+
+nlohmann::ordered_json Platform::static_mw() const {
+    nlohmann::ordered_json mw;
+    mw["pe_array"] = pe_->config().static_mw;
+    mw["sram_buffer"] = buffer_->static_mw();
+    mw["sram_kv"] = sram_kv_ ? sram_kv_->static_mw() : 0.0;
+    mw["edram"] = edram_ ? edram_->static_mw() : 0.0;
+    mw["dram"] = dram_->config().static_mw;
+    double total = 0;
+    for (const auto& item : mw.items()) total += item.value().get<double>();
+    mw["total"] = total;
+    return mw;
+}
+
 nlohmann::ordered_json Platform::stats(double wall_time_s) const {
     using nlohmann::ordered_json;
     const HostStats& host = host_->stats();
@@ -146,28 +180,8 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
     const MemoryStats sram_kv = sram_kv_ ? sram_kv_->stats() : MemoryStats{};
     const EdramStats edram = edram_ ? edram_->stats() : EdramStats{};
     const double sim_ns = host.end_ns;
-
-    ordered_json static_mw;
-    static_mw["pe_array"] = pe_->config().static_mw;
-    static_mw["sram_buffer"] = buffer_->static_mw();
-    static_mw["sram_kv"] = sram_kv_ ? sram_kv_->static_mw() : 0.0;
-    static_mw["edram"] = edram_ ? edram_->static_mw() : 0.0;
-    static_mw["dram"] = dram_->config().static_mw;
-    double static_total_mw = 0;
-    for (const auto& item : static_mw.items()) static_total_mw += item.value().get<double>();
-
-    ordered_json energy;
-    energy["compute"] = pe.compute_energy_pj;
-    energy["sram"] = buffer.access_energy_pj + sram_kv.access_energy_pj;
-    energy["edram_access"] = edram.access.access_energy_pj;
-    energy["edram_refresh"] = edram.refresh_energy_pj;
-    energy["dram"] = dram.access_energy_pj;
-    energy["static"] = static_total_mw * sim_ns * kPjPerMwNs;
-    double total = 0;
-    for (const auto& item : energy.items()) total += item.value().get<double>();
-    ordered_json energy_out;
-    energy_out["total"] = total;
-    for (const auto& item : energy.items()) energy_out[item.key()] = item.value();
+    ordered_json static_mw_out = static_mw();
+    static_mw_out.erase("total");
 
     const auto& latencies = host.token_latency_ns;
     const double mean_ns = latencies.empty() ? 0.0
@@ -190,8 +204,9 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
                                    {"p99", percentile(latencies, 99) * 1e-6},
                                    {"max", percentile(latencies, 100) * 1e-6}};
     out["ttft_ms"] = host.prefill_ns * 1e-6;
-    out["energy_pj"] = energy_out;
-    out["static_mw"] = static_mw;
+    out["energy_pj"] = energy_until(sim_ns);
+    out["energy_pj_prefill"] = prefill_energy_;
+    out["static_mw"] = static_mw_out;
     out["refresh"] = {{"policy", edram_ ? edram_->config().refresh_policy : "none"},
                       {"interval_us", edram_ ? edram_->config().refresh_interval_us : 0.0},
                       {"bursts", edram.refresh_bursts},

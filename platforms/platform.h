@@ -47,10 +47,14 @@ public:
     nlohmann::ordered_json stats(double wall_time_s) const;
 
     const HostInterface& host() const { return *host_; }
+    // Energy by component (pJ) spent from the start to `at_ns`, with its total first.
+    nlohmann::ordered_json energy_until(double at_ns) const;
     // The eDRAM retention monitor's verdict: empty unless a live row passed its deadline.
     std::string retention_violation() const { return edram_ ? edram_->retention_violation() : std::string(); }
 
 private:
+    nlohmann::ordered_json static_mw() const;  // by component, and "total"
+
     const ParamRegistry& registry_;
     TraceReader& trace_;
     std::string name_;
@@ -61,6 +65,7 @@ private:
     std::unique_ptr<PeArray> pe_;
     std::unique_ptr<KvCacheManager> kv_;
     std::unique_ptr<HostInterface> host_;
+    nlohmann::ordered_json prefill_energy_;  // energy_until the end of the prefill
 };
 
 // Nearest-rank percentile (p in (0, 100]) of unsorted values; 0 for none.

@@ -44,6 +44,7 @@ void HostInterface::replay() {
         send(command);
     }
     stats_.prefill_ns = now_ns();
+    if (prefill_done_) prefill_done_();
 
     command.phase = LayerCommand::Phase::decode;
     command.scores = &scores_;

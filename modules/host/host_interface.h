@@ -1,6 +1,7 @@
 // HostInterface: replays a decode trace into the accelerator, layer by layer, over TLM.
 //
-// At start it has the prompt's KV loaded (one load_prompt LayerCommand per layer), then for
+// At start it runs the prompt's prefill (one load_prompt LayerCommand per layer) and calls the
+// prefill-done hook, so the platform can split energy between the phases; then for
 // each decode step it reads the step's scores from the trace (streaming: one step in memory)
 // and sends one decode LayerCommand per layer, waiting out each command's annotated delay.
 // A token's latency is the simulated time from the start of its step to the end of its last
@@ -37,6 +38,9 @@ public:
 
     HostInterface(sc_core::sc_module_name name, TraceReader& trace, Progress progress);
 
+    // Called once, at the simulated time the prefill ends.
+    void on_prefill_done(std::function<void()> hook) { prefill_done_ = std::move(hook); }
+
     const HostStats& stats() const { return stats_; }
     // The exception that ended the replay early (e.g. a malformed trace line), or null.
     std::exception_ptr failure() const { return failure_; }
@@ -49,6 +53,7 @@ private:
 
     TraceReader& trace_;
     Progress progress_;
+    std::function<void()> prefill_done_;
     StepScores scores_;
     HostStats stats_;
     TransactionIssuer issuer_;

@@ -10,7 +10,7 @@
 using namespace kelle_test;
 
 namespace {
-const char* const kPlatforms[] = {"kelle", "original_edram", "original_sram"};
+const char* const kPlatforms[] = {"kelle", "original_edram", "original_sram", "aep_sram", "aerp_sram", "aerp_edram"};
 
 std::vector<std::string> declared_keys() {
     const RunResult help = sim("--help");

@@ -223,6 +223,17 @@ TEST_CASE("tiny platform: the prefill's GEMMs and causal attention give the hand
     CHECK(s["pe"]["sfu_elements"].get<double>() == 12 + 3);
     // Prefill GEMMs stream 320 B of weights once, like one decode step: 4 steps' worth.
     CHECK(s["traffic_bytes"]["dram_read"].get<double>() == 4 * 320);
+    // Energy until the prefill ends (415 ns): weights 320 B x 8 pJ; MACs 344 + SFU 3 x 10;
+    // static 1 mW x 415 ns; periodic refresh bursts at 100, 200, 300, 400 ns: 4 x 4 rows x 100;
+    // eDRAM 32 B; buffer 16+48 + 16+16 + 16+16 + 16+64 + 32+16 = 256 B, all at 1 pJ/B.
+    const auto& prefill = s["energy_pj_prefill"];
+    CHECK(prefill["dram"].get<double>() == Approx(2560));
+    CHECK(prefill["compute"].get<double>() == Approx(374));
+    CHECK(prefill["static"].get<double>() == Approx(415));
+    CHECK(prefill["edram_refresh"].get<double>() == Approx(1600));
+    CHECK(prefill["edram_access"].get<double>() == Approx(32));
+    CHECK(prefill["sram"].get<double>() == Approx(256));
+    CHECK(prefill["total"].get<double>() == Approx(2560 + 374 + 415 + 1600 + 32 + 256));
 }
 
 TEST_CASE("tiny platform: a batch of 2 doubles KV traffic and MACs, not weight traffic", "[system][batch]") {
