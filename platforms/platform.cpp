@@ -244,6 +244,7 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
                  {"compare_elements", pe.compare_elements},
                  {"compute_s", pe.compute_ns * 1e-9},
                  {"weight_stream_s", pe.weight_stream_ns * 1e-9},
+                 {"weight_bytes", pe.weight_bytes},
                  {"memory_bound_gemvs", pe.memory_bound_gemvs},
                  {"compute_bound_gemvs", pe.compute_bound_gemvs}};
     out["config"] = ordered_json::parse(registry_.to_json().dump());  // sorted keys: stable bytes

@@ -89,6 +89,7 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
     if (gemv) {
         const double stream_ns = stream_weights(command, inputs_ready_ns) - inputs_ready_ns;
         stats_.weight_stream_ns += stream_ns;
+        stats_.weight_bytes += command.weight_bytes;
         ++(stream_ns > compute_ns ? stats_.memory_bound_gemvs : stats_.compute_bound_gemvs);
         core_ns = std::max(core_ns, stream_ns);
     }

@@ -52,6 +52,7 @@ struct PeStats {
     double compute_energy_pj = 0;
     double compute_ns = 0;           // array + SFU busy time
     double weight_stream_ns = 0;     // DRAM time of the weights the GEMVs streamed
+    std::uint64_t weight_bytes = 0;  // weight bytes streamed from DRAM (the rest of DRAM traffic is KV)
     std::uint64_t memory_bound_gemvs = 0;   // GEMVs whose weight stream outlasted the compute
     std::uint64_t compute_bound_gemvs = 0;
 };

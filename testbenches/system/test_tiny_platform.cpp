@@ -246,6 +246,7 @@ TEST_CASE("tiny platform: a batch of 2 doubles KV traffic and MACs, not weight t
     CHECK(two["traffic_bytes"]["edram_read"].get<double>() + two["traffic_bytes"]["edram_write"].get<double>() == 544);
     CHECK(two["traffic_bytes"]["dram_read"].get<double>() == one["traffic_bytes"]["dram_read"].get<double>());
     CHECK(two["traffic_bytes"]["dram_read"].get<double>() == 960);
+    CHECK(two["pe"]["weight_bytes"].get<double>() == 960);  // all of it weights: nothing spills
     // MACs 576 -> 1152, SFU 12 -> 24: compute energy (576 + 12 x 10) x 2 = 1392 pJ.
     CHECK(two["pe"]["macs"].get<double>() == 1152);
     CHECK(two["energy_pj"]["compute"].get<double>() == Approx(1392));
