@@ -1,13 +1,15 @@
 """Runs kelle-sim over many points in parallel, for the sweep scripts.
 
-A point is a key and the `--set` assignments that make it; run_points returns each key's stats
-JSON, shows progress on stderr, and exits with one line naming the point when a run fails.
+A point is a key and the kelle-sim command that runs it. run_commands runs them on the local
+cores with progress and an ETA on stderr, and exits with one line naming the point when a run
+fails; run_points is the in-memory form for scripts that only want each point's stats.
 """
 import concurrent.futures
 import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,31 +23,71 @@ def add_common_arguments(parser):
     parser.add_argument("--set", action="append", default=[], help="extra section.key=value for every point")
 
 
+def sim_command(sim, stats_path, options=(), settings=()):
+    """kelle-sim's argv for one point. options: (flag, value) pairs such as ("--config", path);
+    settings: section.key=value strings, each passed with --set."""
+    command = [sim, "--stats-json", str(stats_path)]
+    for flag, value in options:
+        command += [flag, str(value)]
+    for setting in settings:
+        command += ["--set", setting]
+    return command
+
+
+class PointFailed(Exception):
+    pass
+
+
+def run_one(key, command):
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        # kelle-sim reports bad input as one last line; a crash may print nothing.
+        lines = done.stderr.strip().splitlines()
+        raise PointFailed(f"{key}: {lines[-1] if lines else f'exit status {done.returncode}'}")
+
+
+def eta_text(done, total, elapsed_s):
+    remaining_s = elapsed_s / done * (total - done)
+    return f"{elapsed_s:.0f} s elapsed, ETA {remaining_s:.0f} s"
+
+
+def report_progress(text):
+    # A terminal shows one line rewritten in place; a log file gets one line per point.
+    if sys.stderr.isatty():
+        print(f"\r{text}\x1b[K", end="", file=sys.stderr, flush=True)
+    else:
+        print(text, file=sys.stderr, flush=True)
+
+
+def run_commands(commands, label, jobs):
+    """commands: list of (key, argv). After the first failure no further point starts; the
+    running ones finish (their results stay) and the process exits naming the failed point."""
+    if not commands:
+        return
+    start = time.monotonic()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = [pool.submit(run_one, key, command) for key, command in commands]
+        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            future.result()
+            report_progress(f"{label}: {done}/{len(commands)} points, "
+                            f"{eta_text(done, len(commands), time.monotonic() - start)}")
+    except PointFailed as error:
+        sys.exit(f"{label}: {error}")
+    except KeyboardInterrupt:
+        sys.exit(f"{label}: interrupted")
+    finally:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        # Without cancelling, the pool would still start every queued point after a failure or Ctrl-C.
+        pool.shutdown(cancel_futures=True)
+
+
 def run_points(args, points, label, jobs):
     """points: list of (key, [assignment, ...]). Returns {key: stats dict}."""
-    def run(index, key, settings, workdir):
-        stats = Path(workdir) / f"{index}.json"
-        command = [args.sim, "--stats-json", str(stats)]
-        if args.config:
-            command += ["--config", args.config]
-        if args.trace:
-            command += ["--trace", args.trace]
-        for setting in args.set + settings:
-            command += ["--set", setting]
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"{key}: {done.stderr.strip()}")
-        return key, json.loads(stats.read_text())
-
-    results = {}
-    with tempfile.TemporaryDirectory() as workdir, concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(run, i, key, settings, workdir) for i, (key, settings) in enumerate(points)]
-        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
-            try:
-                key, stats = future.result()
-            except RuntimeError as error:
-                sys.exit(f"{label}: {error}")
-            results[key] = stats
-            print(f"\r{label}: {done}/{len(points)} points", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
-    return results
+    options = [(flag, value) for flag, value in (("--config", args.config), ("--trace", args.trace)) if value]
+    with tempfile.TemporaryDirectory() as workdir:
+        stats = {key: Path(workdir) / f"{index}.json" for index, (key, _) in enumerate(points)}
+        run_commands([(key, sim_command(args.sim, stats[key], options, args.set + settings))
+                      for key, settings in points], label, jobs)
+        return {key: json.loads(path.read_text()) for key, path in stats.items()}
