@@ -22,6 +22,9 @@
 #include "common/error.h"
 #include "platform.h"
 #include "summary.h"
+#if KELLE_WITH_VERILATOR
+#include "rtl_refresh/rtl_refresh_scheduler.h"
+#endif
 
 namespace po = boost::program_options;
 using namespace kelle;
@@ -127,6 +130,9 @@ private:
 };
 
 int run(int argc, char* argv[]) {
+#if KELLE_WITH_VERILATOR
+    register_rtl_refresh_impl();  // before the config is read: it checks that the chosen impl exists
+#endif
     ParamRegistry registry;
     declare_platform_parameters(registry);
     const Options options = parse_command_line(argc, argv, registry);

@@ -11,6 +11,7 @@ packages=(
   catch2                                  # unit tests (v2)
   gtkwave                                 # vcd2fst: the tests check the VCD loads
   python3 python3-matplotlib              # scripts/sweep-refresh: CSV and PNG plots
+  verilator                               # RTL co-simulation (optional: the build skips it without)
 )
 
 missing=()

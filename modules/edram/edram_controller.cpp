@@ -32,6 +32,10 @@ void EdramConfig::declare(ParamRegistry& registry) {
                           "periodic: every row; lifetime: only rows holding live KV data; 2drp: per (importance, "
                           "bit plane) intervals with lifetime skipping (docs/edram.md)")
                          .one_of({"periodic", "lifetime", "2drp"}));
+    registry.declare(param(ParamType::text, "edram.refresh_impl", "tlm", "",
+                          "refresh scheduler model: tlm (SystemC) or rtl (rtl/refresh_scheduler.sv verilated, "
+                          "builds with verilator only; docs/cosim.md); both give the same bursts")
+                         .one_of({"tlm", "rtl"}));
     registry.declare(param(ParamType::real, "edram.retention_min_us", "0", "us",
                           "screened minimum retention: no cell fails sooner; a live row of a group refreshed "
                           "at or below it that goes longer unrefreshed stops the run (0: no guarantee, no "
@@ -81,6 +85,7 @@ EdramConfig EdramConfig::from(const ParamRegistry& registry) {
     c.refresh_row_cycles = registry.get_real("edram.refresh_row_cycles");
     c.refresh_interval_us = registry.get_real("edram.refresh_interval_us");
     c.refresh_policy = registry.get_text("edram.refresh_policy");
+    c.refresh_impl = registry.get_text("edram.refresh_impl");
     c.functional = registry.get_bool("edram.functional");
     c.retention_min_us = registry.get_real("edram.retention_min_us");
     c.important_share = registry.get_real("edram.2drp.important_share");
@@ -101,6 +106,9 @@ EdramConfig EdramConfig::from(const ParamRegistry& registry) {
         throw InputError(registry.origin_of("edram.capacity_mb"), 0, "edram.capacity_mb",
                          "capacity must be a whole number of rows in every bank (banks x row_bytes = " +
                              std::to_string(c.row_bytes * static_cast<std::uint64_t>(c.banks)) + " B)");
+    if (!has_refresh_impl(c.refresh_impl))
+        throw InputError(registry.origin_of("edram.refresh_impl"), 0, "edram.refresh_impl",
+                         c.refresh_impl + ": this build has no verilator (install it and re-run cmake; docs/cosim.md)");
     if (!(c.retention_safe_us < c.retention_tail_us && c.retention_safe_p_fail < c.retention_tail_p_fail))
         throw InputError(registry.origin_of("edram.retention_tail_us"), 0, "edram.retention_tail_us",
                          "retention anchors need safe_us < tail_us and safe_p_fail < tail_p_fail");
@@ -150,11 +158,11 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
                  config.retention_tail_p_fail, config.retention_min_us),
       group_of_row_(groups_by_row(plan)),
       port_(edram_geometry(config), config.pj_per_byte),
-      scheduler_("refresh_scheduler", *this, config.banks, [&] {
+      scheduler_(make_refresh_driver(config.refresh_impl, "refresh_scheduler", *this, config.banks, [&] {
           std::vector<double> intervals;
           for (const KvArea& area : plan.areas) intervals.push_back(group_interval_us(area));
           return intervals;
-      }()),
+      }())),
       liveness_(group_of_row_, config.row_bytes, config.banks, static_cast<int>(plan.areas.size())),
       skip_dead_rows_(config.refresh_policy != "periodic"),
       refresh_end_ns_(static_cast<std::size_t>(config.banks), 0.0),
@@ -189,6 +197,7 @@ void EdramController::trace(sc_core::sc_trace_file* file) {
     for (std::size_t g = 0; g < plan_.areas.size(); ++g)
         group_activity_[g]->trace(file, "edram.refresh_group_" + plan_.areas[g].name);
     stall_activity_.trace(file, "edram.refresh_stall");
+    scheduler_->trace(file, "edram.refresh_scheduler");
 }
 
 double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes) {

@@ -19,6 +19,8 @@
 //             plane) areas (common/kv_areas.h), each a refresh group with its own interval
 //             (edram.2drp.*_us), combined with lifetime skipping.
 // Every area of the plan is a refresh group; stats are kept per group.
+// Which model schedules the bursts is edram.refresh_impl: tlm (RefreshScheduler) or rtl (the
+// Verilog scheduler, verilated; edram/refresh_driver.h, docs/cosim.md). Both give the same bursts.
 // Retention monitor: with edram.retention_min_us > 0 (a screened minimum retention), a group
 // refreshed at or below it promises no loss; if a burst of such a group, delayed behind
 // accesses, reaches a live row later than that after its previous burst, the violation is
@@ -48,7 +50,7 @@
 #include "common/kv_areas.h"
 #include "common/memory_port.h"
 #include "common/random.h"
-#include "edram/refresh_scheduler.h"
+#include "edram/refresh_driver.h"
 #include "edram/retention_model.h"
 #include "edram/row_liveness.h"
 
@@ -66,6 +68,7 @@ struct EdramConfig {
     double refresh_row_cycles = 0;
     double refresh_interval_us = 0;
     std::string refresh_policy;
+    std::string refresh_impl = "tlm";  // which model schedules the bursts (edram/refresh_driver.h)
     double important_share = 0;  // 2DRP: share of rows (and of each head's slots) in the important class
     double interval_2drp_us[2][2] = {};  // [class: important, unimportant][plane: MSB, LSB]
     bool functional = false;
@@ -143,7 +146,7 @@ private:
     std::vector<int> group_of_row_;
     std::vector<double> write_p_fail_;  // per group: p_fail(its interval), the chance a written bit is lost
     MemoryPort port_;
-    RefreshScheduler scheduler_;
+    std::unique_ptr<RefreshDriver> scheduler_;
     EdramStats stats_;
     RowLiveness liveness_;
     bool skip_dead_rows_;

@@ -6,7 +6,7 @@ namespace kelle {
 
 RefreshScheduler::RefreshScheduler(sc_core::sc_module_name name, RefreshTarget& target, int banks,
                                    std::vector<double> group_intervals_us)
-    : sc_core::sc_module(name), target_(target), banks_(banks), next_(group_intervals_us.size(), 0) {
+    : RefreshDriver(name), target_(target), banks_(banks), next_(group_intervals_us.size(), 0) {
     for (const double us : group_intervals_us) interval_ns_.push_back(us * 1e3);
     SC_HAS_PROCESS(RefreshScheduler);
     SC_METHOD(issue_due_bursts);

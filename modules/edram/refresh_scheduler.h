@@ -8,22 +8,18 @@
 // this grid even when a burst has to wait for an access in flight, so the number of bursts in a
 // run is exactly the number of due times it spans. One SC_METHOD walks the due times of all
 // groups in time order (ties: lower group first); no process per bank or row.
+// edram.refresh_impl = tlm (the default); rtl/refresh_scheduler.sv is its RTL twin (docs/cosim.md).
 #pragma once
 
 #include <cstdint>
 #include <systemc>
 #include <vector>
 
+#include "edram/refresh_driver.h"
+
 namespace kelle {
 
-// What the scheduler drives: the controller performs the burst (timing, energy, stats).
-class RefreshTarget {
-public:
-    virtual ~RefreshTarget() = default;
-    virtual void refresh_bank(int group, int bank) = 0;
-};
-
-class RefreshScheduler : public sc_core::sc_module {
+class RefreshScheduler : public RefreshDriver {
 public:
     RefreshScheduler(sc_core::sc_module_name name, RefreshTarget& target, int banks,
                      std::vector<double> group_intervals_us);

@@ -1,0 +1,157 @@
+#include "rtl_refresh/rtl_refresh_scheduler.h"
+
+#include <cmath>
+
+#include "Vrefresh_scheduler.h"
+#include "common/error.h"
+
+namespace kelle {
+
+namespace {
+// The register map of rtl/refresh_scheduler.sv.
+constexpr std::uint32_t kAddrBanks = 0x00;
+constexpr std::uint32_t kAddrGroups = 0x01;
+constexpr std::uint32_t kAddrStart = 0x02;
+constexpr std::uint32_t kAddrStepTicks = 0x10;  // + 2 x group
+constexpr std::uint32_t kAddrStepRem = 0x11;    // + 2 x group
+constexpr int kBankBits = 6;                    // $clog2(MAX_BANKS): the width of a packed bank field
+constexpr double kTicksPerUs = 1e6;             // a tick is 1 ps
+
+std::uint64_t now_ticks() {
+    return static_cast<std::uint64_t>(std::llround(sc_core::sc_time_stamp().to_seconds() * 1e12));
+}
+
+int packed_bank(std::uint64_t fields, int group) {
+    return static_cast<int>((fields >> (group * kBankBits)) & ((1u << kBankBits) - 1));
+}
+
+void check_limits(int banks, const std::vector<std::uint64_t>& interval_ticks) {
+    const auto fail = [](const std::string& key, const std::string& message) {
+        throw InputError("edram.refresh_impl=rtl", 0, key, message);
+    };
+    if (banks > RtlRefreshScheduler::kMaxBanks)
+        fail("edram.banks", "the RTL scheduler handles at most " + std::to_string(RtlRefreshScheduler::kMaxBanks) + " banks");
+    if (interval_ticks.size() > static_cast<std::size_t>(RtlRefreshScheduler::kMaxGroups))
+        fail("edram.refresh_policy", "the RTL scheduler handles at most " +
+                                         std::to_string(RtlRefreshScheduler::kMaxGroups) + " refresh groups");
+    for (const std::uint64_t ticks : interval_ticks)
+        if (ticks < static_cast<std::uint64_t>(banks))
+            fail("edram.refresh_interval_us", "the RTL scheduler needs intervals of at least one ps per bank");
+}
+}  // namespace
+
+RtlRefreshScheduler::RtlRefreshScheduler(sc_core::sc_module_name name, RefreshTarget& target, int banks,
+                                         const std::vector<double>& group_intervals_us, EmptyQuery empty)
+    : RefreshDriver(name), target_(target), banks_(banks), empty_(std::move(empty)),
+      rtl_(std::make_unique<Vrefresh_scheduler>("rtl")) {
+    for (const double us : group_intervals_us)
+        interval_ticks_.push_back(static_cast<std::uint64_t>(std::llround(us * kTicksPerUs)));
+    check_limits(banks, interval_ticks_);
+    rtl_->clk(clk_);
+    rtl_->rst_n(rst_n_);
+    rtl_->cfg_we(cfg_we_);
+    rtl_->cfg_addr(cfg_addr_);
+    rtl_->cfg_wdata(cfg_wdata_);
+    rtl_->now_ticks(now_ticks_);
+    rtl_->slot_skip(slot_skip_);
+    rtl_->next_due_ticks(next_due_ticks_);
+    rtl_->slot_bank(slot_bank_);
+    rtl_->cmd_valid(cmd_valid_);
+    rtl_->cmd_bank(cmd_bank_);
+    rtl_->bank_req(bank_req_);
+    SC_HAS_PROCESS(RtlRefreshScheduler);
+    SC_THREAD(reset_and_configure);
+    SC_METHOD(on_slot);
+    dont_initialize();
+    sensitive << slot_event_;
+}
+
+RtlRefreshScheduler::~RtlRefreshScheduler() = default;
+
+void RtlRefreshScheduler::trace(sc_core::sc_trace_file* file, const std::string& prefix) {
+    sc_core::sc_trace(file, clk_, prefix + ".clk");
+    sc_core::sc_trace(file, rst_n_, prefix + ".rst_n");
+    sc_core::sc_trace(file, now_ticks_, prefix + ".now_ticks");
+    sc_core::sc_trace(file, next_due_ticks_, prefix + ".next_due_ticks");
+    sc_core::sc_trace(file, slot_bank_, prefix + ".slot_bank");
+    sc_core::sc_trace(file, slot_skip_, prefix + ".slot_skip");
+    sc_core::sc_trace(file, cmd_valid_, prefix + ".cmd_valid");
+    sc_core::sc_trace(file, cmd_bank_, prefix + ".cmd_bank");
+    sc_core::sc_trace(file, bank_req_, prefix + ".bank_req");
+}
+
+void RtlRefreshScheduler::reset_and_configure() {
+    rst_n_.write(false);
+    clock_cycle();
+    rst_n_.write(true);
+    const auto banks = static_cast<std::uint64_t>(banks_);
+    write_register(kAddrBanks, banks);
+    write_register(kAddrGroups, interval_ticks_.size());
+    for (std::uint32_t g = 0; g < interval_ticks_.size(); ++g) {
+        write_register(kAddrStepTicks + 2 * g, interval_ticks_[g] / banks);
+        write_register(kAddrStepRem + 2 * g, interval_ticks_[g] % banks);
+    }
+    write_register(kAddrStart, 1);
+    slot_event_.notify(until_edge_of_next_slot());
+}
+
+void RtlRefreshScheduler::write_register(std::uint32_t address, std::uint64_t value) {
+    cfg_we_.write(true);
+    cfg_addr_.write(address);
+    cfg_wdata_.write(value);
+    clock_cycle();
+    cfg_we_.write(false);
+}
+
+void RtlRefreshScheduler::clock_cycle() {
+    clk_.write(true);
+    wait(sc_core::SC_ZERO_TIME);  // the model sees the rising edge in this delta cycle...
+    wait(sc_core::SC_ZERO_TIME);  // ...its registers are readable in the next
+    clk_.write(false);
+    wait(sc_core::SC_ZERO_TIME);  // the falling edge lands before the next rising one, or neither would be seen
+}
+
+sc_core::sc_time RtlRefreshScheduler::until_edge_of_next_slot() const {
+    return sc_core::sc_time(static_cast<double>(next_due_ticks_.read() - 1 - now_ticks()), sc_core::SC_PS);
+}
+
+void RtlRefreshScheduler::on_slot() {
+    if (!edge_given_) {
+        clock_slot();
+        next_trigger(sc_core::sc_time(1, sc_core::SC_PS));
+    } else {
+        clk_.write(false);
+        issue_commands();
+        next_trigger(until_edge_of_next_slot());
+    }
+    edge_given_ = !edge_given_;
+}
+
+void RtlRefreshScheduler::clock_slot() {
+    now_ticks_.write(next_due_ticks_.read());
+    if (empty_) slot_skip_.write(skipped_groups());
+    clk_.write(true);
+}
+
+std::uint32_t RtlRefreshScheduler::skipped_groups() const {
+    std::uint32_t skip = 0;
+    const std::uint64_t banks = slot_bank_.read();
+    for (int g = 0; g < static_cast<int>(interval_ticks_.size()); ++g)
+        if (empty_(g, packed_bank(banks, g))) skip |= 1u << g;
+    return skip;
+}
+
+void RtlRefreshScheduler::issue_commands() {
+    const std::uint32_t issued = cmd_valid_.read();
+    for (int g = 0; g < static_cast<int>(interval_ticks_.size()); ++g)
+        if (issued & (1u << g)) target_.refresh_bank(g, packed_bank(cmd_bank_.read(), g));
+}
+
+void register_rtl_refresh_impl() {
+    register_refresh_impl("rtl", [](const char* name, RefreshTarget& target, int banks,
+                                    const std::vector<double>& group_intervals_us) {
+        return std::make_unique<RtlRefreshScheduler>(name, target, banks, group_intervals_us);
+    });
+}
+
+}  // namespace kelle
