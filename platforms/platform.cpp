@@ -247,6 +247,8 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
                  {"weight_bytes", pe.weight_bytes},
                  {"memory_bound_gemvs", pe.memory_bound_gemvs},
                  {"compute_bound_gemvs", pe.compute_bound_gemvs}};
+    for (const auto& [matrix, bounds] : pe.bounds_by_matrix)
+        out["pe"]["bound_by_matrix"][matrix] = {{"memory", bounds.memory}, {"compute", bounds.compute}};
     out["config"] = ordered_json::parse(registry_.to_json().dump());  // sorted keys: stable bytes
     return out;
 }

@@ -90,7 +90,7 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
         const double stream_ns = stream_weights(command, inputs_ready_ns) - inputs_ready_ns;
         stats_.weight_stream_ns += stream_ns;
         stats_.weight_bytes += command.weight_bytes;
-        ++(stream_ns > compute_ns ? stats_.memory_bound_gemvs : stats_.compute_bound_gemvs);
+        count_bound(command.label, stream_ns > compute_ns);
         core_ns = std::max(core_ns, stream_ns);
     }
     activity_.mark(inputs_ready_ns, inputs_ready_ns + core_ns);
@@ -105,6 +105,13 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
                                 static_cast<double>(command.sfu_elements) * config_.sfu_pj_per_element +
                                 static_cast<double>(command.compare_elements) * config_.compare_pj;
     return done_ns;
+}
+
+void PeArray::count_bound(std::string_view label, bool memory_bound) {
+    auto it = stats_.bounds_by_matrix.find(label);
+    if (it == stats_.bounds_by_matrix.end()) it = stats_.bounds_by_matrix.emplace(std::string(label), PeStats::Bounds{}).first;
+    ++(memory_bound ? it->second.memory : it->second.compute);
+    ++(memory_bound ? stats_.memory_bound_gemvs : stats_.compute_bound_gemvs);
 }
 
 double PeArray::buffer_access(tlm::tlm_command command, std::uint64_t bytes, double at_ns) {

@@ -17,6 +17,9 @@
 // Parameters: clock_mhz and section [pe] (PeConfig::declare).
 #pragma once
 
+#include <map>
+#include <string>
+#include <string_view>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
@@ -55,6 +58,10 @@ struct PeStats {
     std::uint64_t weight_bytes = 0;  // weight bytes streamed from DRAM (the rest of DRAM traffic is KV)
     std::uint64_t memory_bound_gemvs = 0;   // GEMVs whose weight stream outlasted the compute
     std::uint64_t compute_bound_gemvs = 0;
+    // The same split per matrix of a layer (command label: qkv, ffn_in, prefill_qkv, ...), so an
+    // architect sees which bound each part of a layer sits on.
+    struct Bounds { std::uint64_t memory = 0, compute = 0; };
+    std::map<std::string, Bounds, std::less<>> bounds_by_matrix;
 };
 
 class PeArray : public sc_core::sc_module {
@@ -74,6 +81,7 @@ private:
     double execute(const PeCommand& command, double start_ns);
     double buffer_access(tlm::tlm_command command, std::uint64_t bytes, double at_ns);
     double stream_weights(const PeCommand& command, double at_ns);
+    void count_bound(std::string_view label, bool memory_bound);
 
     PeConfig config_;
     PeStats stats_;

@@ -223,6 +223,13 @@ TEST_CASE("tiny platform: the prefill's GEMMs and causal attention give the hand
     CHECK(s["pe"]["sfu_elements"].get<double>() == 12 + 3);
     // Prefill GEMMs stream 320 B of weights once, like one decode step: 4 steps' worth.
     CHECK(s["traffic_bytes"]["dram_read"].get<double>() == 4 * 320);
+    // On the tiny platform every product is memory bound (weights at 1 B/ns against a 2 x 2
+    // array): the prefill's four matrices once, decode's four in each of 3 steps.
+    const auto& bounds = s["pe"]["bound_by_matrix"];
+    CHECK(bounds["prefill_qkv"]["memory"] == 1);
+    CHECK(bounds["prefill_ffn_out"]["memory"] == 1);
+    CHECK(bounds["qkv"]["memory"] == 3);
+    CHECK(bounds["ffn_in"]["compute"] == 0);
     // Energy until the prefill ends (415 ns): weights 320 B x 8 pJ; MACs 344 + SFU 3 x 10;
     // static 1 mW x 415 ns; periodic refresh bursts at 100, 200, 300, 400 ns: 4 x 4 rows x 100;
     // eDRAM 32 B; buffer 16+48 + 16+16 + 16+16 + 16+64 + 32+16 = 256 B, all at 1 pJ/B.
