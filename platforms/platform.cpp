@@ -92,7 +92,13 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     }
     kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), plan, important_share, functional);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress));
-    host_->on_prefill_done([this] { prefill_energy_ = energy_until(now_ns()); });
+    host_->on_prefill_done([this] {
+        if (edram_) edram_->settle_refresh(now_ns());
+        prefill_energy_ = energy_until(now_ns());
+    });
+    host_->on_replay_end([this] {
+        if (edram_) edram_->settle_refresh(now_ns());
+    });
 
     host_->initiator_socket.bind(kv_->target_socket);
     kv_->pe_socket.bind(pe_->target_socket);

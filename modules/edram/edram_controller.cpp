@@ -198,6 +198,7 @@ void EdramController::trace(sc_core::sc_trace_file* file) {
         group_activity_[g]->trace(file, "edram.refresh_group_" + plan_.areas[g].name);
     stall_activity_.trace(file, "edram.refresh_stall");
     scheduler_->trace(file, "edram.refresh_scheduler");
+    traced_ = true;
 }
 
 double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes) {
@@ -219,6 +220,7 @@ void EdramController::apply_hint(const LivenessHint& hint, tlm::tlm_generic_payl
 }
 
 void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+    settle_refresh(now_ns());
     if (const LivenessHint* hint = payload.get_extension<LivenessHint>()) return apply_hint(*hint, payload);
     const std::uint64_t address = payload.get_address();
     const std::uint64_t bytes = payload.get_data_length();
@@ -282,7 +284,11 @@ void EdramController::check_deadline(int group, int bank, double last_ns, double
     violation_ = message;  // the run goes on to its end (stopping threads mid-transaction is unsafe); it then fails
 }
 
-void EdramController::refresh_bank(int group, int bank) {
+void EdramController::start_of_simulation() {
+    if (!traced_) scheduler_->issue_on_demand();
+}
+
+void EdramController::refresh_bank(int group, int bank, double at_ns) {
     RefreshGroupStats& g = stats_.groups[static_cast<std::size_t>(group)];
     const std::uint64_t group_rows = g.rows / static_cast<std::uint64_t>(config_.banks);
     const std::uint64_t rows = skip_dead_rows_ ? liveness_.live_rows(group, bank) : group_rows;
@@ -291,12 +297,12 @@ void EdramController::refresh_bank(int group, int bank) {
     double& last_ns = last_refresh_ns_[static_cast<std::size_t>(group) * static_cast<std::size_t>(config_.banks) +
                                        static_cast<std::size_t>(bank)];
     if (rows == 0) {  // nothing live in this group of the bank: no burst, and no deadline running
-        last_ns = now_ns();
+        last_ns = at_ns;
         return;
     }
 
     const double duration_ns = static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle();
-    const double start_ns = port_.timing().reserve(bank, now_ns(), duration_ns);
+    const double start_ns = port_.timing().reserve(bank, at_ns, duration_ns);
     // Every row of a burst keeps its offset inside it from one burst to the next, so a row's
     // gap between refreshes is the gap between burst starts.
     check_deadline(group, bank, last_ns, start_ns);

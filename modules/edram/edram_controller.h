@@ -123,7 +123,10 @@ public:
     // The area plan this policy needs: two-dimensional for 2drp, plain otherwise.
     static KvAreaPlan area_plan(const EdramConfig& config);
 
-    void refresh_bank(int group, int bank) override;
+    void refresh_bank(int group, int bank, double at_ns) override;
+    // Brings refresh up to `now_ns` (bursts issued on demand, refresh_driver.h): the platform
+    // calls it before reading stats mid-run and at the end.
+    void settle_refresh(double now_ns) { scheduler_->settle(now_ns); }
 
     EdramStats stats() const;
     // Non-empty when the retention monitor saw a violation: the first one, where and when.
@@ -132,6 +135,8 @@ public:
     const EdramConfig& config() const { return config_; }
     double static_mw() const { return config_.static_mw_per_mb * config_.capacity_mb; }
     void trace(sc_core::sc_trace_file* file);
+    // Without a waveform to drive, bursts need no kernel event each: they are issued on demand.
+    void start_of_simulation() override;
 
 private:
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
@@ -149,6 +154,7 @@ private:
     std::unique_ptr<RefreshDriver> scheduler_;
     EdramStats stats_;
     RowLiveness liveness_;
+    bool traced_ = false;  // a VCD marks bursts as they happen, so the scheduler must wake at each
     bool skip_dead_rows_;
     std::vector<double> refresh_end_ns_;        // per bank: end of its latest burst
     ActivityTrace read_activity_;

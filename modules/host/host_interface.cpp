@@ -31,6 +31,7 @@ void HostInterface::run() {
         failure_ = std::current_exception();
     }
     stats_.end_ns = now_ns();
+    if (replay_end_) replay_end_();
     sc_core::sc_stop();
 }
 

@@ -40,6 +40,8 @@ public:
 
     // Called once, at the simulated time the prefill ends.
     void on_prefill_done(std::function<void()> hook) { prefill_done_ = std::move(hook); }
+    // Called once, when the replay ends (normally or not), before the simulation stops.
+    void on_replay_end(std::function<void()> hook) { replay_end_ = std::move(hook); }
 
     const HostStats& stats() const { return stats_; }
     // The exception that ended the replay early (e.g. a malformed trace line), or null.
@@ -54,6 +56,7 @@ private:
     TraceReader& trace_;
     Progress progress_;
     std::function<void()> prefill_done_;
+    std::function<void()> replay_end_;
     StepScores scores_;
     HostStats stats_;
     TransactionIssuer issuer_;

@@ -4,6 +4,7 @@
 
 #include "Vrefresh_scheduler.h"
 #include "common/error.h"
+#include "common/units.h"
 
 namespace kelle {
 
@@ -144,7 +145,7 @@ std::uint32_t RtlRefreshScheduler::skipped_groups() const {
 void RtlRefreshScheduler::issue_commands() {
     const std::uint32_t issued = cmd_valid_.read();
     for (int g = 0; g < static_cast<int>(interval_ticks_.size()); ++g)
-        if (issued & (1u << g)) target_.refresh_bank(g, packed_bank(cmd_bank_.read(), g));
+        if (issued & (1u << g)) target_.refresh_bank(g, packed_bank(cmd_bank_.read(), g), now_ns());
 }
 
 void register_rtl_refresh_impl() {

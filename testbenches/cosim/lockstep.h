@@ -50,7 +50,8 @@ class CommandRecorder : public kelle::RefreshTarget {
 public:
     explicit CommandRecorder(std::function<bool(int group, int bank)> drop = nullptr) : drop_(std::move(drop)) {}
 
-    void refresh_bank(int group, int bank) override {
+    // Both drivers wake at each slot, so the slot's time is now.
+    void refresh_bank(int group, int bank, double /*at_ns*/) override {
         if (drop_ && drop_(group, bank)) return;
         const auto now_ps = static_cast<std::uint64_t>(std::llround(sc_core::sc_time_stamp().to_seconds() * 1e12));
         log_.push_back({now_ps, group, bank});
