@@ -91,7 +91,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes);
     }
     kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), plan, important_share, functional);
-    host_ = std::make_unique<HostInterface>("host", trace, std::move(progress));
+    host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), kv.quantum_ns);
     host_->on_prefill_done([this] {
         if (edram_) edram_->settle_refresh(now_ns());
         prefill_energy_ = energy_until(now_ns());

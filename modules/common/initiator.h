@@ -6,6 +6,7 @@
 // scratch buffer grown to its largest transfer: no allocation per transaction once warm.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <tlm>
@@ -74,6 +75,29 @@ private:
 
     tlm::tlm_generic_payload payload_;
     std::vector<unsigned char> scratch_;
+};
+
+// Temporal decoupling (sim.quantum_ns): an initiator runs ahead of simulated time, issuing at
+// its own local time with annotated delays, until it is a quantum or more ahead; only then does
+// it wait() for the kernel to catch up. This is tlm_utils::tlm_quantumkeeper's rule with the
+// quantum taken from the module's config rather than the kernel-wide global quantum.
+// Quantum 0 waits at every sync point, which is what keeps every result exact: time-driven
+// processes (the eDRAM refresh) then act in time order with the initiator's accesses.
+class QuantumKeeper {
+public:
+    explicit QuantumKeeper(double quantum_ns = 0) : quantum_ns_(quantum_ns) {}
+
+    // Whether an initiator at local time t_ns goes on without waiting: it is under a quantum ahead.
+    bool may_run_ahead(double t_ns) const { return quantum_ns_ > 0 && t_ns - now_ns() < quantum_ns_; }
+
+    // Waits until simulated time reaches t_ns (to the kernel's resolution of 1 ps).
+    static void wait_until(double t_ns) {
+        const double now = now_ns();
+        if (t_ns > now) sc_core::wait(from_ns(t_ns - now));
+    }
+
+private:
+    double quantum_ns_;
 };
 
 }  // namespace kelle

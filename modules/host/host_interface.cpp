@@ -4,8 +4,12 @@
 
 namespace kelle {
 
-HostInterface::HostInterface(sc_core::sc_module_name name, TraceReader& trace, Progress progress)
-    : sc_core::sc_module(name), initiator_socket("initiator_socket"), trace_(trace), progress_(std::move(progress)) {
+HostInterface::HostInterface(sc_core::sc_module_name name, TraceReader& trace, Progress progress, double quantum_ns)
+    : sc_core::sc_module(name),
+      initiator_socket("initiator_socket"),
+      trace_(trace),
+      progress_(std::move(progress)),
+      keeper_(quantum_ns) {
     SC_HAS_PROCESS(HostInterface);
     SC_THREAD(run);
     stats_.token_latency_ns.reserve(static_cast<std::size_t>(trace.header().decode_steps));
@@ -16,10 +20,12 @@ void HostInterface::trace(sc_core::sc_trace_file* file) {
     sc_core::sc_trace(file, current_layer_, "host.layer");
 }
 
-void HostInterface::send(LayerCommand& command) {
+double HostInterface::send(LayerCommand& command, double at_ns) {
     current_layer_ = command.layer;
-    const double done_ns = issuer_.command(initiator_socket, command, now_ns());
-    sc_core::wait(from_ns(done_ns - now_ns()));
+    const double done_ns = issuer_.command(initiator_socket, command, at_ns);
+    if (keeper_.may_run_ahead(done_ns)) return done_ns;
+    QuantumKeeper::wait_until(done_ns);
+    return now_ns();  // done_ns as the kernel rounded it, which latencies are measured in
 }
 
 void HostInterface::run() {
@@ -30,6 +36,7 @@ void HostInterface::run() {
     } catch (...) {
         failure_ = std::current_exception();
     }
+    QuantumKeeper::wait_until(local_ns_);
     stats_.end_ns = now_ns();
     if (replay_end_) replay_end_();
     sc_core::sc_stop();
@@ -40,24 +47,27 @@ void HostInterface::replay() {
     LayerCommand command;
     command.phase = LayerCommand::Phase::load_prompt;
     command.scores = trace_.prefill();
+    local_ns_ = now_ns();
     for (int layer = 0; layer < layers; ++layer) {
         command.layer = layer;
-        send(command);
+        local_ns_ = send(command, local_ns_);
     }
-    stats_.prefill_ns = now_ns();
+    QuantumKeeper::wait_until(local_ns_);  // the prefill-done hook reads simulated time
+    local_ns_ = now_ns();
+    stats_.prefill_ns = local_ns_;
     if (prefill_done_) prefill_done_();
 
     command.phase = LayerCommand::Phase::decode;
     command.scores = &scores_;
     while (trace_.next(scores_)) {
-        const double step_start_ns = now_ns();
+        const double step_start_ns = local_ns_;
         current_step_ = scores_.step;
         command.step = scores_.step;
         for (int layer = 0; layer < layers; ++layer) {
             command.layer = layer;
-            send(command);
+            local_ns_ = send(command, local_ns_);
         }
-        stats_.token_latency_ns.push_back(now_ns() - step_start_ns);
+        stats_.token_latency_ns.push_back(local_ns_ - step_start_ns);
         ++stats_.tokens;
         if (progress_) progress_(static_cast<int>(stats_.tokens), trace_.header().decode_steps);
     }

@@ -4,10 +4,13 @@
 // prefill-done hook, so the platform can split energy between the phases; then for
 // each decode step it reads the step's scores from the trace (streaming: one step in memory)
 // and sends one decode LayerCommand per layer, waiting out each command's annotated delay.
-// A token's latency is the simulated time from the start of its step to the end of its last
-// layer. When the trace ends it stops the simulation.
+// With a quantum (sim.quantum_ns > 0) it sends the next layer at its local time instead, and
+// waits only once a quantum or more ahead, and always at the end of the prefill and of the run,
+// which the platform observes. A token's latency is the simulated time from the start of its
+// step to the end of its last layer. When the trace ends it stops the simulation.
 //
-// Sockets: `initiator_socket` (to the KV cache manager). No parameters.
+// Sockets: `initiator_socket` (to the KV cache manager). Parameters: the quantum, given by the
+// platform (sim.quantum_ns, declared with the KV cache manager's).
 #pragma once
 
 #include <exception>
@@ -36,7 +39,7 @@ public:
     // Called after every decode step with (steps done, steps in the trace).
     using Progress = std::function<void(int, int)>;
 
-    HostInterface(sc_core::sc_module_name name, TraceReader& trace, Progress progress);
+    HostInterface(sc_core::sc_module_name name, TraceReader& trace, Progress progress, double quantum_ns = 0);
 
     // Called once, at the simulated time the prefill ends.
     void on_prefill_done(std::function<void()> hook) { prefill_done_ = std::move(hook); }
@@ -51,7 +54,8 @@ public:
 private:
     void run();
     void replay();
-    void send(LayerCommand& command);
+    // Sends `command` at local time at_ns; returns the local time it completes at.
+    double send(LayerCommand& command, double at_ns);
 
     TraceReader& trace_;
     Progress progress_;
@@ -60,6 +64,8 @@ private:
     StepScores scores_;
     HostStats stats_;
     TransactionIssuer issuer_;
+    QuantumKeeper keeper_;
+    double local_ns_ = 0;  // where the replay has got to: ahead of simulated time by under a quantum
     int current_step_ = -1;   // traced; -1 while the prompt is loaded
     int current_layer_ = -1;  // traced
     std::exception_ptr failure_;

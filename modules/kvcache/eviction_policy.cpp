@@ -8,13 +8,22 @@ namespace kelle {
 void HeadCache::append(std::uint32_t position, std::uint32_t slot, double importance, bool as_x) {
     if (!tokens_.empty() && tokens_.back().position >= position)
         throw std::logic_error("HeadCache: positions must arrive in increasing order");
-    tokens_.push_back(KvToken{position, slot, importance, as_x});
+    tokens_.push_back(KvToken{position, as_x ? 1u : 0u, slot, importance});
+    if (!as_x) ++kv_tokens_;
 }
 
 KvToken HeadCache::erase(std::size_t index) {
     const KvToken token = tokens_.at(index);
     tokens_.erase(tokens_.begin() + static_cast<std::ptrdiff_t>(index));
+    if (!token.as_x) --kv_tokens_;
     return token;
+}
+
+std::size_t HeadCache::index_of(std::uint32_t position) const {
+    auto it = std::lower_bound(tokens_.begin(), tokens_.end(), position,
+                               [](const KvToken& t, std::uint32_t p) { return t.position < p; });
+    if (it == tokens_.end() || it->position != position) throw std::logic_error("HeadCache: position not held");
+    return static_cast<std::size_t>(it - tokens_.begin());
 }
 
 KvToken* HeadCache::find(std::uint32_t position) {
@@ -37,6 +46,23 @@ double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {
         }
     }
     return listed_held + share * static_cast<double>(tokens_.size() - listed_held_count);
+}
+
+std::size_t EvictionPolicy::least_important(const HeadCache& head, std::size_t candidates, FrozenVictims& frozen) {
+    auto& heap = frozen.heap_;
+    const auto later = [](const FrozenVictims::Candidate& a, const FrozenVictims::Candidate& b) {
+        return a.importance != b.importance ? a.importance > b.importance : a.position > b.position;
+    };
+    // Only victims leave the head, so the heap holds exactly its first heap.size() tokens: the
+    // ones after them, up to the candidate boundary, have left the recent window since.
+    for (std::size_t i = heap.size(); i < candidates; ++i) {
+        heap.push_back({head.tokens()[i].importance, head.tokens()[i].position});
+        std::push_heap(heap.begin(), heap.end(), later);
+    }
+    std::pop_heap(heap.begin(), heap.end(), later);
+    const std::uint32_t position = heap.back().position;
+    heap.pop_back();
+    return head.index_of(position);
 }
 
 namespace {
@@ -89,6 +115,9 @@ public:
         for (std::size_t i = 1; i < candidates; ++i)
             if (tokens[i].importance < tokens[best].importance) best = i;  // strict: ties keep the oldest
         return best;
+    }
+    std::size_t victim(const HeadCache& head, FrozenVictims& frozen) const override {
+        return least_important(head, head.size() - std::min(recent_, head.size()), frozen);
     }
 
 private:

@@ -26,19 +26,30 @@
 
 namespace kelle {
 
+// 16 bytes (position and form share a word): under `full`, LLaMA-2-7B at 16K tokens of context
+// keeps 16K of these in each of its 1024 heads, and the run must stay under 500 MB of RSS.
 struct KvToken {
-    std::uint32_t position = 0;
-    std::uint32_t slot = 0;  // its K/V slot, or (AERP, as_x) its layer's x entry
-    double importance = 0;
-    bool as_x = false;       // AERP: kept as the layer input x, K/V recomputed on use
+    std::uint32_t position : 31;
+    std::uint32_t as_x : 1;  // AERP: kept as the layer input x, K/V recomputed on use
+    std::uint32_t slot;      // its K/V slot, or (AERP, as_x) its layer's x entry
+    double importance;
 };
+static_assert(sizeof(KvToken) == 16, "KvToken's size sets the RSS of long contexts");
 
 class HeadCache {
 public:
     const std::vector<KvToken>& tokens() const { return tokens_; }
-    // For moving tokens between slots: callers may change `slot`, never position or order.
+    // For moving tokens between slots: callers may change `slot`, and swap `as_x` between two
+    // tokens (so kv_tokens() stays right), never position or order.
     std::vector<KvToken>& tokens_for_placement() { return tokens_; }
     std::size_t size() const { return tokens_.size(); }
+    // Room for the most tokens the head will hold, allocated once: growing by doubling would
+    // leave the freed smaller arrays in the heap, about doubling the RSS of long contexts.
+    void reserve(std::size_t tokens) { tokens_.reserve(tokens); }
+    // Tokens kept as K/V (not as_x): counted, not scanned, because every admission asks.
+    std::size_t kv_tokens() const { return kv_tokens_; }
+    // Index of the token at `position`; it must be held.
+    std::size_t index_of(std::uint32_t position) const;
 
     // Appends a token with the attention it has already received (from prefill, if known);
     // positions arrive in increasing order.
@@ -55,6 +66,22 @@ private:
     KvToken* find(std::uint32_t position);
 
     std::vector<KvToken> tokens_;
+    std::size_t kv_tokens_ = 0;
+};
+
+// The victims of one head while its importances stay fixed (the prompt is admitted with the
+// attention prefill gave it, and nothing accumulates in between): a policy that searches
+// importance keeps its candidates in a heap here instead of scanning them per eviction, which
+// made prefill O(prompt x budget) per head. Reset it before each head.
+class FrozenVictims {
+public:
+    void reset() { heap_.clear(); }
+
+private:
+    friend class EvictionPolicy;
+    struct Candidate { double importance; std::uint32_t position; };
+    // Every candidate pushed and not yet evicted, as a min-heap on (importance, position).
+    std::vector<Candidate> heap_;
 };
 
 class EvictionPolicy {
@@ -68,6 +95,13 @@ public:
     // Whether choosing a victim searches the importance values (the eviction unit's min search)
     // rather than taking a fixed position.
     virtual bool searches_importance() const { return false; }
+    // The same victim as victim(head), for a head whose importances have not changed since
+    // `frozen` was reset and whose tokens only this call's victims have removed.
+    virtual std::size_t victim(const HeadCache& head, FrozenVictims& /*frozen*/) const { return victim(head); }
+
+protected:
+    // Index of the least important of head.tokens()[0, candidates), the oldest of equals.
+    static std::size_t least_important(const HeadCache& head, std::size_t candidates, FrozenVictims& frozen);
 };
 
 // Names: full, window, streaming, h2o, aep, aerp. Throws std::invalid_argument for an unknown name or

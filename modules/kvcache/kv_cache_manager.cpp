@@ -32,6 +32,12 @@ void KvConfig::declare(ParamRegistry& registry) {
     registry.declare(param(ParamType::boolean, "workload.prefill_compute", "true", "",
                           "time the prompt's prefill (GEMMs and causal attention) before decode; false puts "
                           "the prompt's K/V in the store with only the write's time, for decode-only studies"));
+    // Declared here because the KV cache manager is the initiator whose syncs meet the refresh;
+    // the host follows the same quantum.
+    registry.declare(param(ParamType::real, "sim.quantum_ns", "0", "ns",
+                          "temporal decoupling: the KV cache manager and the host run up to this far ahead of "
+                          "simulated time before they sync; 0 syncs at every point (exact); larger values let "
+                          "refresh bursts yield to accesses (tolerances in docs/performance.md)").non_negative());
     registry.declare(param(ParamType::text, "kv.store", "edram", "",
                           "on-chip KV store: edram (Kelle) or sram (the baselines)").one_of({"edram", "sram"}));
 }
@@ -46,6 +52,7 @@ KvConfig KvConfig::from(const ParamRegistry& registry) {
     config.recompute_share = registry.get_real("kv.recompute_share");
     config.batch = static_cast<std::uint64_t>(registry.get_int("workload.batch"));
     config.prefill_compute = registry.get_bool("workload.prefill_compute");
+    config.quantum_ns = registry.get_real("sim.quantum_ns");
     if (config.policy == "streaming" && config.sink_tokens >= config.budget_tokens)
         throw InputError(registry.origin_of("kv.sink_tokens"), 0, "kv.sink_tokens",
                          "must be smaller than kv.budget_tokens (" + std::to_string(config.budget_tokens) + ")");
@@ -90,6 +97,7 @@ KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& con
       config_(config),
       header_(header),
       functional_(functional),
+      keeper_(config.quantum_ns),
       policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens, config.sink_tokens)),
       aerp_(config.policy == "aerp"),
       kv_tier_slots_(aerp_ ? kv_tier_for(config, header) : region_slots_for(*policy_, header)),
@@ -98,6 +106,7 @@ KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& con
               aerp_ ? x_entries_for(config, header) : 0, config.batch) {
     const std::size_t regions = static_cast<std::size_t>(header.model.layers) * static_cast<std::size_t>(header.model.kv_heads);
     heads_.resize(regions);
+    for (HeadCache& head : heads_) head.reserve(region_slots_for(*policy_, header));
     free_slots_.resize(regions);
     if (aerp_) x_by_position_.resize(static_cast<std::size_t>(header.model.layers));
     const auto first_of = [this](int c) { return static_cast<std::uint32_t>(layout_.first_slot(c)); };
@@ -131,8 +140,7 @@ void KvCacheManager::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_
 }
 
 double KvCacheManager::sync(double t_ns) {
-    const double now = now_ns();
-    if (t_ns > now) sc_core::wait(from_ns(t_ns - now));
+    if (!keeper_.may_run_ahead(t_ns)) QuantumKeeper::wait_until(t_ns);
     return std::max(t_ns, now_ns());
 }
 
@@ -156,33 +164,38 @@ std::uint32_t KvCacheManager::take_slot(int region, int preferred_class) {
     for (const int c : {preferred_class, 1 - preferred_class}) {
         if (c >= layout_.classes()) continue;
         auto& free = free_slots_[r][static_cast<std::size_t>(c)];
+        std::uint32_t slot;
         if (!free.empty()) {
-            const std::uint32_t slot = free.back();
+            slot = free.back();
             free.pop_back();
-            return slot;
+        } else {
+            std::uint32_t& fresh = fresh_slot_[r][static_cast<std::size_t>(c)];
+            if (fresh >= layout_.first_slot(c) + layout_.class_slots(c)) continue;
+            slot = fresh++;
         }
-        std::uint32_t& fresh = fresh_slot_[r][static_cast<std::size_t>(c)];
-        if (fresh < layout_.first_slot(c) + layout_.class_slots(c)) return fresh++;
+        if (layout_.slot_onchip(region, slot)) ++onchip_slots_;
+        return slot;
     }
     throw std::logic_error("KV region has no free slot: the budget and the region size disagree");
 }
 
 void KvCacheManager::release_slot(int region, std::uint32_t slot, double t_ns) {
     hint_liveness(region, slot, false, t_ns);
+    if (layout_.slot_onchip(region, slot)) --onchip_slots_;
     free_slots_[static_cast<std::size_t>(region)][static_cast<std::size_t>(layout_.class_of(slot))].push_back(slot);
 }
 
-void KvCacheManager::admit(int region, std::uint32_t position, double t_ns, double importance) {
+void KvCacheManager::admit(int region, std::uint32_t position, double t_ns, double importance, FrozenVictims* frozen) {
     HeadCache& head = heads_[static_cast<std::size_t>(region)];
     const int layer = region / header_.model.kv_heads;
     if (policy_->budget_tokens() != 0 && head.size() >= policy_->budget_tokens()) {
-        const KvToken victim = head.erase(policy_->victim(head));
+        const KvToken victim = head.erase(frozen ? policy_->victim(head, *frozen) : policy_->victim(head));
         if (victim.as_x) release_x(layer, victim.position, t_ns);
         else release_slot(region, victim.slot, t_ns);
         ++stats_.evictions;
         --resident_tokens_;
     }
-    if (aerp_ && kv_tokens(region) >= kv_tier_slots_) {  // the K/V tier is full: keep x
+    if (aerp_ && head.kv_tokens() >= kv_tier_slots_) {  // the K/V tier is full: keep x
         head.append(position, acquire_x(layer, position, t_ns), importance, true);
         ++resident_tokens_;
         stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
@@ -198,14 +211,31 @@ void KvCacheManager::admit(int region, std::uint32_t position, double t_ns, doub
 }
 
 void KvCacheManager::update_footprint() {
-    std::uint64_t onchip = 0;
-    for (std::size_t region = 0; region < heads_.size(); ++region)
-        for (const KvToken& token : heads_[region].tokens())
-            if (!token.as_x && layout_.slot_onchip(static_cast<int>(region), token.slot)) onchip += layout_.slot_bytes();
-    for (std::size_t layer = 0; layer < x_by_position_.size(); ++layer)
-        for (const auto& [position, x] : x_by_position_[layer])
-            if (layout_.x_onchip(static_cast<int>(layer), x.entry)) onchip += layout_.x_bytes();
+    const std::uint64_t onchip = onchip_slots_ * layout_.slot_bytes() + onchip_x_ * layout_.x_bytes();
     stats_.onchip_kv_bytes_max = std::max(stats_.onchip_kv_bytes_max, onchip);
+}
+
+bool KvCacheManager::classes_settled(const std::vector<KvToken>& tokens, std::size_t important) const {
+    // Moves happen only for wanted tokens outside class 0; class 0 never holds more than
+    // `important`, so it must hold exactly that many, all ranked before every class-1 token.
+    // Checking this costs one pass; most steps it holds and the sort below is skipped.
+    const auto before = [](const KvToken& a, const KvToken& b) {
+        return a.importance != b.importance ? a.importance > b.importance : a.position < b.position;
+    };
+    const KvToken* worst_important = nullptr;
+    const KvToken* best_other = nullptr;
+    std::size_t in_class_0 = 0;
+    for (const std::size_t i : order_) {
+        const KvToken& token = tokens[i];
+        if (layout_.class_of(token.slot) == 0) {
+            ++in_class_0;
+            if (!worst_important || before(*worst_important, token)) worst_important = &token;
+        } else if (!best_other || before(token, *best_other)) {
+            best_other = &token;
+        }
+    }
+    if (in_class_0 != important) return false;
+    return !worst_important || !best_other || before(*worst_important, *best_other);
 }
 
 double KvCacheManager::reclassify(int region, double t_ns) {
@@ -217,6 +247,7 @@ double KvCacheManager::reclassify(int region, double t_ns) {
     for (std::size_t i = 0; i < tokens.size(); ++i)
         if (!tokens[i].as_x) order_.push_back(i);
     const std::size_t important = std::min<std::size_t>(layout_.class_slots(0), order_.size());
+    if (classes_settled(tokens, important)) return t_ns;
     std::partial_sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(important), order_.end(),
                       [&](std::size_t a, std::size_t b) {
                           return tokens[a].importance != tokens[b].importance ? tokens[a].importance > tokens[b].importance
@@ -281,9 +312,10 @@ double KvCacheManager::load_prompt(int layer, const StepScores* prefill, double 
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
         const int region = layout_.region(layer, kv_head);
         if (prefill) prefill_importance(layer, kv_head, *prefill);
+        frozen_victims_.reset();
         for (int position = 0; position < header_.prompt_tokens; ++position)
             admit(region, static_cast<std::uint32_t>(position), t_ns,
-                  prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0);
+                  prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0, &frozen_victims_);
         if (aerp_) place_prompt_as_x(region, layer, t_ns);
         done_ns = std::max(done_ns, write_region(region, t_ns));
     }

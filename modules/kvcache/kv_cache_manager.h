@@ -16,7 +16,8 @@
 // lifetime-aware eDRAM refreshes only rows with live data. Phases run
 // one after the other (no overlap between them; the PE array overlaps weights and compute
 // inside a GEMV). Before touching the KV store the manager synchronises with simulated time,
-// so refresh bursts that fall inside a layer delay the accesses they collide with.
+// so refresh bursts that fall inside a layer delay the accesses they collide with; with
+// sim.quantum_ns > 0 it waits only when a quantum or more ahead (QuantumKeeper, initiator.h).
 //
 // load_prompt runs one layer of the prefill: the QKV projection as a GEMM over every prompt
 // token (weights stream once), the eviction unit's pass over the prompt's importance when the
@@ -54,7 +55,8 @@
 // not model.
 //
 // Sockets: `target_socket` (host), `pe_socket`, `kv_socket` (eDRAM or SRAM KV store),
-// `dram_socket` (spill). Parameters: section [kv] (KvConfig::declare).
+// `dram_socket` (spill). Parameters: section [kv], workload.batch, workload.prefill_compute and
+// sim.quantum_ns (KvConfig::declare).
 #pragma once
 
 #include <array>
@@ -87,6 +89,7 @@ struct KvConfig {
     std::string store;  // "edram" or "sram"
     std::uint64_t batch = 1;       // sequences decoded together (workload.batch)
     bool prefill_compute = true;   // time the prompt's prefill (workload.prefill_compute)
+    double quantum_ns = 0;         // temporal decoupling (sim.quantum_ns); 0 = sync at every point
 
     static void declare(ParamRegistry& registry);
     static KvConfig from(const ParamRegistry& registry);
@@ -140,7 +143,6 @@ private:
     std::uint32_t acquire_x(int layer, std::uint32_t position, double t_ns);
     void release_x(int layer, std::uint32_t position, double t_ns);
     void hint_x(int layer, std::uint32_t entry, bool live, double t_ns);
-    std::uint64_t kv_tokens(int region) const;
     void place_prompt_as_x(int region, int layer, double t_ns);
     double write_new_x(int layer, double t_ns);
     double write_all_x(int layer, double t_ns);
@@ -156,7 +158,8 @@ private:
     double search(std::uint64_t compare_elements, double t_ns);
     double eviction_search(int layer, double t_ns);
     double prefill_search(double t_ns);
-    void admit(int region, std::uint32_t position, double t_ns, double importance = 0);
+    // frozen: the head's importances stay fixed from one call to the next (the prompt).
+    void admit(int region, std::uint32_t position, double t_ns, double importance = 0, FrozenVictims* frozen = nullptr);
     void hint_extents(const Extent* pieces, int count, bool live, double t_ns);
     void hint_liveness(int region, std::uint32_t slot, bool live, double t_ns);
     std::uint32_t take_slot(int region, int preferred_class);
@@ -171,6 +174,7 @@ private:
     void measure_output_error(int region, const StepScores& scores);
     double write_region(int region, double t_ns);
     double reclassify(int region, double t_ns);
+    bool classes_settled(const std::vector<KvToken>& tokens, std::size_t important) const;
     double transfer_region(int region, tlm::tlm_command command, double t_ns);
     double sync(double t_ns);
     void accumulate(int layer, const StepScores& scores);
@@ -179,6 +183,7 @@ private:
     KvConfig config_;
     TraceHeader header_;
     bool functional_;
+    QuantumKeeper keeper_;
     std::unique_ptr<EvictionPolicy> policy_;
     bool aerp_ = false;
     std::uint64_t kv_tier_slots_ = 0;  // per head: slots for K/V (aerp: the rest of the budget is x)
@@ -189,6 +194,7 @@ private:
     std::vector<std::size_t> order_, promote_, demote_;      // reclassify's buffers, reused
     std::vector<bool> want_important_;
     std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
+    FrozenVictims frozen_victims_;           // the prompt's victims, one head at a time
     std::vector<std::map<std::uint32_t, XEntry>> x_by_position_;  // per layer
     std::vector<std::uint32_t> x_free_;  // x entries free for reuse, any layer
     std::uint32_t x_fresh_ = 0;          // next never-used x entry
@@ -200,6 +206,10 @@ private:
     std::vector<double> output_, reference_output_;
     KvStats stats_;
     int resident_tokens_ = 0;  // all heads, traced
+    // On-chip K/V slots and x entries in use, kept as they are taken and released: summing them
+    // over every token at each step cost O(context) under `full`.
+    std::uint64_t onchip_slots_ = 0;
+    std::uint64_t onchip_x_ = 0;
     TransactionIssuer issuer_;
     PeCommand pe_command_;
     LivenessHint hint_;

@@ -23,6 +23,7 @@ KvLayout::KvLayout(const ModelShape& model, std::uint64_t region_slots, const Kv
     layer_weight_elements_ = (d + 2 * u64(model.kv_dim())) * d + d * d + ffn_in_rows(model) * d + d * u64(model.ffn);
     const std::uint64_t weights_bytes = layer_weight_elements_ * u64(model.dtype_bytes) * u64(model.layers);
     spill_base_address_ = (weights_bytes + 4095) / 4096 * 4096;
+    for (int c = 0; c < plan.classes; ++c) area_entries_[c] = plan_.bytes(plan_.area(c, 0)) / plane_bytes();
 }
 
 std::uint64_t KvLayout::class_slots(int importance_class) const {
@@ -32,10 +33,6 @@ std::uint64_t KvLayout::class_slots(int importance_class) const {
 std::uint64_t KvLayout::entry(int region, std::uint64_t slot) const {
     const int c = class_of(slot);
     return u64(region) * class_slots(c) + (slot - first_slot(c));
-}
-
-std::uint64_t KvLayout::area_entries(int importance_class) const {
-    return plan_.bytes(plan_.area(importance_class, 0)) / plane_bytes();
 }
 
 std::uint64_t KvLayout::spill_address(int importance_class, std::uint64_t entry) const {

@@ -77,7 +77,8 @@ public:
 private:
     std::uint64_t entry(int region, std::uint64_t slot) const;
     std::uint64_t x_offset(int layer, std::uint64_t entry) const;  // bytes into the x class's area, per plane
-    std::uint64_t area_entries(int importance_class) const;
+    // Slots of a class that fit on chip; every slot's placement asks, so it is computed once.
+    std::uint64_t area_entries(int importance_class) const { return area_entries_[importance_class]; }
     std::uint64_t spill_address(int importance_class, std::uint64_t entry) const;
     Matrix matrix(int layer, std::uint64_t offset_elements, std::uint64_t out_rows, std::uint64_t in_cols) const;
 
@@ -91,6 +92,7 @@ private:
     std::uint64_t x_bytes_;
     std::uint64_t layer_weight_elements_;
     std::uint64_t spill_base_address_;
+    std::uint64_t area_entries_[2] = {0, 0};
 };
 
 }  // namespace kelle

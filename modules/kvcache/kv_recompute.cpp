@@ -8,11 +8,6 @@
 
 namespace kelle {
 
-std::uint64_t KvCacheManager::kv_tokens(int region) const {
-    const auto& tokens = heads_[static_cast<std::size_t>(region)].tokens();
-    return static_cast<std::uint64_t>(std::count_if(tokens.begin(), tokens.end(), [](const KvToken& t) { return !t.as_x; }));
-}
-
 void KvCacheManager::hint_x(int layer, std::uint32_t entry, bool live, double t_ns) {
     Extent pieces[2];
     hint_extents(pieces, layout_.x_pieces(layer, entry, pieces), live, t_ns);
@@ -33,6 +28,7 @@ std::uint32_t KvCacheManager::acquire_x(int layer, std::uint32_t position, doubl
         if (entry >= layout_.x_entries()) throw std::logic_error("AERP x store overflow: more x tokens than heads x share");
     }
     entries.emplace(position, XEntry{entry, 1});
+    if (layout_.x_onchip(layer, entry)) ++onchip_x_;
     hint_x(layer, entry, true, t_ns);
     x_new_.push_back(entry);
     return entry;
@@ -44,6 +40,7 @@ void KvCacheManager::release_x(int layer, std::uint32_t position, double t_ns) {
     if (it == entries.end()) throw std::logic_error("AERP: released an x entry that is not held");
     if (--it->second.references > 0) return;
     hint_x(layer, it->second.entry, false, t_ns);
+    if (layout_.x_onchip(layer, it->second.entry)) --onchip_x_;
     x_free_.push_back(it->second.entry);
     x_new_.erase(std::remove(x_new_.begin(), x_new_.end(), it->second.entry), x_new_.end());
     entries.erase(it);
@@ -52,8 +49,9 @@ void KvCacheManager::release_x(int layer, std::uint32_t position, double t_ns) {
 void KvCacheManager::place_prompt_as_x(int region, int layer, double t_ns) {
     // Prefill has every prompt token's x and K/V at hand, so the form can still be chosen
     // freely: the head's least important tokens (older first on ties) are the ones kept as x.
-    auto& tokens = heads_[static_cast<std::size_t>(region)].tokens_for_placement();
-    const std::size_t as_x = tokens.size() - static_cast<std::size_t>(kv_tokens(region));
+    HeadCache& head = heads_[static_cast<std::size_t>(region)];
+    auto& tokens = head.tokens_for_placement();
+    const std::size_t as_x = tokens.size() - head.kv_tokens();
     order_.resize(tokens.size());
     for (std::size_t i = 0; i < tokens.size(); ++i) order_[i] = i;
     std::stable_sort(order_.begin(), order_.end(),
