@@ -6,19 +6,9 @@
 
 using namespace kelle_test;
 
-namespace {
-nlohmann::json run_default(const std::string& name, const std::string& extra) {
-    const std::string stats = tmp_path(name + ".json");
-    const RunResult r = sim("--stats-json " + stats + " " + extra);
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-    return read_json(stats);
-}
-}  // namespace
-
 TEST_CASE("the default trace gives the same refresh stats with the RTL scheduler as with the TLM one", "[cosim][system]") {
-    const nlohmann::json tlm = run_default("impl_tlm", "");
-    const nlohmann::json rtl = run_default("impl_rtl", "--set edram.refresh_impl=rtl");
+    const nlohmann::json tlm = run_stats("impl_tlm", "");
+    const nlohmann::json rtl = run_stats("impl_rtl", "--set edram.refresh_impl=rtl");
     CHECK(rtl["config"]["edram.refresh_impl"] == "rtl");
     CHECK(tlm["refresh"]["bursts"].get<long long>() > 0);
     // Every field: bursts, rows refreshed and skipped per group and bank, and the refresh stalls,

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 namespace kelle_test {
@@ -59,5 +60,21 @@ inline std::string make_trace(const std::string& name, const std::string& genera
 inline nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(slurp(path)); }
 
 inline std::string source_path(const std::string& relative) { return std::string(KELLE_SOURCE_DIR) + "/" + relative; }
+
+// Runs kelle-sim with `arguments` and returns its stats JSON; a failed run throws with its stderr
+// (Catch reports the message), so a test never reads a stale or missing stats file.
+inline nlohmann::json run_stats(const std::string& name, const std::string& arguments) {
+    const std::string stats = tmp_path(name + ".json");
+    const RunResult r = sim(arguments + " --stats-json " + stats);
+    if (r.status != 0) throw std::runtime_error("kelle-sim exited " + std::to_string(r.status) + ": " + r.err);
+    return read_json(stats);
+}
+
+// The tiny platform (testbenches/system/tiny.ini) on the trace its hand derivations assume:
+// model `tiny`, prompt 2, 3 decode steps, top-2 scores, seed 7.
+inline std::string tiny_arguments() {
+    const std::string trace = make_trace("tiny.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");
+    return "--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace;
+}
 
 }  // namespace kelle_test

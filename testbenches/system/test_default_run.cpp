@@ -10,19 +10,11 @@ using namespace kelle_test;
 
 namespace {
 const char* const kEnergyParts[] = {"compute", "sram", "edram_access", "edram_refresh", "dram", "static"};
-
-nlohmann::json run_default(const std::string& name, const std::string& extra = "") {
-    const std::string stats = tmp_path(name + ".json");
-    const RunResult r = sim("--stats-json " + stats + " " + extra);
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-    return read_json(stats);
-}
 }  // namespace
 
 TEST_CASE("default run writes every documented stats key, and energy parts sum to the total", "[system][default]") {
     const std::string vcd = tmp_path("default.vcd");
-    const nlohmann::json s = run_default("default", "--vcd " + vcd);
+    const nlohmann::json s = run_stats("default", "--vcd " + vcd);
     for (const char* key : {"platform", "tokens", "sim_time_s", "wall_time_s", "tlm_transactions"})
         CHECK(s.contains(key));
     for (const char* key : {"mean", "p50", "p99"}) CHECK(s["latency_per_token_ms"].contains(key));
@@ -38,7 +30,7 @@ TEST_CASE("default run writes every documented stats key, and energy parts sum t
 
 TEST_CASE("default VCD converts with gtkwave's vcd2fst and shows refresh bursts on every bank", "[system][vcd]") {
     const std::string vcd = tmp_path("bursts.vcd");
-    const nlohmann::json s = run_default("bursts", "--vcd " + vcd);
+    const nlohmann::json s = run_stats("bursts", "--vcd " + vcd);
     const std::string fst = tmp_path("bursts.fst");
     std::remove(fst.c_str());
     const RunResult convert = run("vcd2fst " + vcd + " " + fst);
@@ -68,15 +60,15 @@ TEST_CASE("doubling the refresh interval halves refresh energy", "[system][refre
     // Periodic refresh costs rows x E_row per (bank, interval): E = banks x rows x E_row x
     // floor-ish(sim_time / interval). Doubling the interval halves it, up to the burst that a
     // run's end cuts and the slightly shorter run (fewer refresh stalls).
-    const nlohmann::json at45 = run_default("refresh45", "--set edram.refresh_policy=periodic --set edram.refresh_interval_us=45");
-    const nlohmann::json at90 = run_default("refresh90", "--set edram.refresh_policy=periodic --set edram.refresh_interval_us=90");
+    const nlohmann::json at45 = run_stats("refresh45", "--set edram.refresh_policy=periodic --set edram.refresh_interval_us=45");
+    const nlohmann::json at90 = run_stats("refresh90", "--set edram.refresh_policy=periodic --set edram.refresh_interval_us=90");
     const double ratio = at45["energy_pj"]["edram_refresh"].get<double>() / at90["energy_pj"]["edram_refresh"].get<double>();
     CHECK(ratio == Approx(2.0).epsilon(0.05));
 }
 
 TEST_CASE("same config, trace and seed give identical stats", "[system][determinism]") {
-    nlohmann::json a = run_default("determinism_a");
-    nlohmann::json b = run_default("determinism_b");
+    nlohmann::json a = run_stats("determinism_a", "");
+    nlohmann::json b = run_stats("determinism_b", "");
     for (const char* host_measure : {"wall_time_s", "peak_rss_mb"}) {  // the host, not the model
         a.erase(host_measure);
         b.erase(host_measure);

@@ -8,13 +8,7 @@ using namespace kelle_test;
 
 namespace {
 nlohmann::json run_tiny(const std::string& name, const std::string& extra) {
-    const std::string trace = make_trace("functional_tiny.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");
-    const std::string stats = tmp_path(name + ".json");
-    const RunResult r = sim("--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace +
-                            " --stats-json " + stats + " --set edram.functional=true " + extra);
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-    return read_json(stats);
+    return run_stats(name, tiny_arguments() + " --set edram.functional=true " + extra);
 }
 }  // namespace
 

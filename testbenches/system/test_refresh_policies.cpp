@@ -10,21 +10,6 @@
 
 using namespace kelle_test;
 
-namespace {
-nlohmann::json run_json(const std::string& name, const std::string& arguments) {
-    const std::string stats = tmp_path(name + ".json");
-    const RunResult r = sim(arguments + " --stats-json " + stats);
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-    return read_json(stats);
-}
-
-std::string tiny(const std::string& extra) {
-    const std::string trace = make_trace("policies_tiny.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");
-    return "--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace + " " + extra;
-}
-}  // namespace
-
 TEST_CASE("2DRP refresh energy is the sum over groups of rows / interval x E_row", "[refresh][2drp]") {
     // The default run with h2o fills the whole eDRAM (256 tokens x 16 layers x 8 KV heads x 256 B = 8 MB),
     // so every row of every group is live after the prompt is loaded: group g refreshes
@@ -32,7 +17,7 @@ TEST_CASE("2DRP refresh energy is the sum over groups of rows / interval x E_row
     // per bank) and the few bursts before the prompt was written: 1% covers both. Prefill
     // compute is off so the rows are live from the start, as the formula assumes.
     const std::string decode_only = " --set workload.prefill_compute=false";
-    const nlohmann::json s = run_json("2drp_default", "--set edram.refresh_policy=2drp --set kv.policy=h2o" + decode_only);
+    const nlohmann::json s = run_stats("2drp_default", "--set edram.refresh_policy=2drp --set kv.policy=h2o" + decode_only);
     const double sim_us = s["sim_time_s"].get<double>() * 1e6;
     const double e_row_pj = s["config"]["edram.refresh_pj_per_row"].get<double>();
     double expected_pj = 0, reported_pj = 0;
@@ -48,7 +33,7 @@ TEST_CASE("2DRP refresh energy is the sum over groups of rows / interval x E_row
     CHECK(s["energy_pj"]["edram_refresh"].get<double>() == Approx(expected_pj).epsilon(0.01));
     // The four default groups are equal in size at 45, 90, 180 and 360 us: against periodic at
     // 45 us, energy is 1/4 x (1 + 1/2 + 1/4 + 1/8) = 0.46875 of it.
-    const nlohmann::json periodic = run_json("periodic_default", "--set edram.refresh_policy=periodic --set kv.policy=h2o" + decode_only);
+    const nlohmann::json periodic = run_stats("periodic_default", "--set edram.refresh_policy=periodic --set kv.policy=h2o" + decode_only);
     CHECK(s["energy_pj"]["edram_refresh"].get<double>() / periodic["energy_pj"]["edram_refresh"].get<double>() ==
           Approx(0.46875).epsilon(0.01));
 }
@@ -61,7 +46,7 @@ TEST_CASE("expected flips follow the retention distribution at three intervals",
     const std::pair<double, double> cases[] = {{45.0, 1e-9}, {177.48239, 1.43837e-7}, {700.0, 1e-5}};
     for (const auto& [interval_us, p_fail] : cases) {
         const nlohmann::json s =
-            run_json("flips", tiny("--set edram.refresh_interval_us=" + std::to_string(interval_us)));
+            run_stats("flips", tiny_arguments() + " --set edram.refresh_interval_us=" + std::to_string(interval_us));
         INFO(interval_us);
         CHECK(s["retention"]["expected_bit_flips"].get<double>() == Approx(640 * p_fail).epsilon(1e-4));
     }
@@ -74,7 +59,7 @@ TEST_CASE("2DRP puts each plane of a token in its class's group", "[refresh][2dr
     // and the first decode token go to the unimportant planes (8 B each per token): 24 B in
     // unimportant_msb and 24 B in unimportant_lsb written at first; after step 0 the two most
     // attended move to the important planes.
-    const nlohmann::json s = run_json("2drp_tiny", tiny("--set edram.refresh_policy=2drp"));
+    const nlohmann::json s = run_stats("2drp_tiny", tiny_arguments() + " --set edram.refresh_policy=2drp");
     const auto& groups = s["refresh"]["groups"];
     REQUIRE(groups.size() == 4);
     for (const auto& g : groups) CHECK(g["rows"] == 2);
@@ -91,7 +76,7 @@ TEST_CASE("2DRP puts each plane of a token in its class's group", "[refresh][2dr
 TEST_CASE("periodic refresh within the screened retention loses nothing", "[refresh][monitor]") {
     // Interval 0.2 us < retention_min 0.5 us: p_fail(0.2) = 0, and the tiny run's bursts never
     // wait for an access, so the monitor passes and no bit flips, even in functional mode.
-    const nlohmann::json s = run_json("monitor_ok", tiny("--set edram.retention_min_us=0.5 --set edram.functional=true"));
+    const nlohmann::json s = run_stats("monitor_ok", tiny_arguments() + " --set edram.retention_min_us=0.5 --set edram.functional=true");
     CHECK(s["retention"]["expected_bit_flips"].get<double>() == 0.0);
     CHECK(s["retention"]["actual_bit_flips"] == 0);
 }
@@ -114,8 +99,8 @@ TEST_CASE("bursts issued on demand give the stats of one kernel wake-up per burs
     // On the default trace refresh bursts do delay accesses (refresh stall > 0), so equal stats
     // show each burst met the bank state of its own time. Only wall time and RSS may differ.
     const std::string args = "--set kv.policy=h2o --set edram.refresh_policy=2drp";
-    nlohmann::json eager = run_json("refresh_eager", args + " --vcd " + tmp_path("refresh_eager.vcd"));
-    nlohmann::json on_demand = run_json("refresh_on_demand", args);
+    nlohmann::json eager = run_stats("refresh_eager", args + " --vcd " + tmp_path("refresh_eager.vcd"));
+    nlohmann::json on_demand = run_stats("refresh_on_demand", args);
     std::remove(tmp_path("refresh_eager.vcd").c_str());
     REQUIRE(eager["refresh"]["stall_ns"].get<double>() > 0);
     for (auto* stats : {&eager, &on_demand})

@@ -32,20 +32,8 @@
 
 using namespace kelle_test;
 
-namespace {
-nlohmann::json run_tiny() {
-    const std::string trace = make_trace("tiny.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");
-    const std::string stats = tmp_path("tiny.json");
-    const RunResult r = sim("--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace +
-                            " --stats-json " + stats);
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-    return read_json(stats);
-}
-}  // namespace
-
 TEST_CASE("tiny platform: latency per token matches the hand timeline", "[system]") {
-    const nlohmann::json s = run_tiny();
+    const nlohmann::json s = run_stats("tiny", tiny_arguments());
     CHECK(s["tokens"] == 3);
     CHECK(s["sim_time_s"].get<double>() == Approx(1225e-9).epsilon(1e-9));
     CHECK(s["ttft_ms"].get<double>() == Approx(4e-6).epsilon(1e-9));
@@ -56,7 +44,7 @@ TEST_CASE("tiny platform: latency per token matches the hand timeline", "[system
 }
 
 TEST_CASE("tiny platform: energy by component matches the hand count", "[system]") {
-    const nlohmann::json s = run_tiny();
+    const nlohmann::json s = run_stats("tiny", tiny_arguments());
     const auto& e = s["energy_pj"];
     // Refresh: 12 bursts x 4 rows x 100 pJ.
     CHECK(s["refresh"]["bursts"] == 12);
@@ -78,7 +66,7 @@ TEST_CASE("tiny platform: energy by component matches the hand count", "[system]
 }
 
 TEST_CASE("tiny platform: counts of transactions, tokens and expected flips", "[system]") {
-    const nlohmann::json s = run_tiny();
+    const nlohmann::json s = run_stats("tiny", tiny_arguments());
     // Per step: 1 layer command, 5 PE commands, 4 DRAM weight reads, 10 buffer accesses,
     // 2 eDRAM accesses and 1 liveness hint for the new slot = 23; prompt: 1 command,
     // 1 eDRAM write and 2 hints.
@@ -188,18 +176,6 @@ TEST_CASE("tiny platform: AERP keeps part of the budget as x and recomputes K an
     CHECK(s["traffic_bytes"]["dram_read"] == 2 * 320);
 }
 
-namespace {
-nlohmann::json run_tiny_with(const std::string& name, const std::string& sets) {
-    const std::string trace = make_trace("tiny.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");
-    const std::string stats = tmp_path(name + ".json");
-    const RunResult r = sim("--config " + source_path("testbenches/system/tiny.ini") + " --trace " + trace +
-                            " --stats-json " + stats + " " + sets);
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-    return read_json(stats);
-}
-}  // namespace
-
 TEST_CASE("tiny platform: the prefill's GEMMs and causal attention give the hand TTFT", "[system][prefill]") {
     // Prefill of P = 2 prompt tokens through the one layer, from t = 0, as GEMMs of 2 vectors:
     //   QKV GEMM   buffer read 2 x 8 B = 16 B: 16/8+1 = 3; max(DRAM 96+10 = 106,
@@ -213,7 +189,7 @@ TEST_CASE("tiny platform: the prefill's GEMMs and causal attention give the hand
     //   TTFT = 116 + 4 + 15 + 48 + 150 + 82 = 415 ns.
     // Decode then runs as in the decode-only timeline (403, 407, 411 ns): the refresh bursts
     // (bank 0 at 500, 900, 1300 ns) miss the eDRAM accesses at 527-535, 930-939, 1337-1347 ns.
-    const nlohmann::json s = run_tiny_with("tiny_prefill", "--set workload.prefill_compute=true");
+    const nlohmann::json s = run_stats("tiny_prefill", tiny_arguments() + " --set workload.prefill_compute=true");
     CHECK(s["ttft_ms"].get<double>() == Approx(415e-6).epsilon(1e-9));
     CHECK(s["sim_time_s"].get<double>() == Approx((415 + 1221) * 1e-9).epsilon(1e-9));
     CHECK(s["refresh"]["stall_ns"].get<double>() == 0.0);
@@ -246,8 +222,8 @@ TEST_CASE("tiny platform: the prefill's GEMMs and causal attention give the hand
 TEST_CASE("tiny platform: a batch of 2 doubles KV traffic and MACs, not weight traffic", "[system][batch]") {
     // Two sequences replay the trace: K/V slots carry both (32 B), every GEMV is a GEMM of 2
     // vectors, attention and softmax work double. Hand counts from the decode-only case:
-    const nlohmann::json one = run_tiny_with("tiny_batch1", "");
-    const nlohmann::json two = run_tiny_with("tiny_batch2", "--set workload.batch=2");
+    const nlohmann::json one = run_stats("tiny_batch1", tiny_arguments());
+    const nlohmann::json two = run_stats("tiny_batch2", tiny_arguments() + " --set workload.batch=2");
     CHECK(two["batch"] == 2);
     // eDRAM bytes 272 -> 544; DRAM weights stay 3 x 320 B.
     CHECK(two["traffic_bytes"]["edram_read"].get<double>() + two["traffic_bytes"]["edram_write"].get<double>() == 544);
