@@ -95,9 +95,11 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     host_->on_prefill_done([this] {
         if (edram_) edram_->settle_refresh(now_ns());
         prefill_energy_ = energy_until(now_ns());
+        prefill_wall_end_ = std::chrono::steady_clock::now();
     });
     host_->on_replay_end([this] {
         if (edram_) edram_->settle_refresh(now_ns());
+        replay_wall_end_ = std::chrono::steady_clock::now();
     });
 
     host_->initiator_socket.bind(kv_->target_socket);
@@ -203,6 +205,7 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
     out["tokens"] = host.tokens;
     out["sim_time_s"] = sim_ns * 1e-9;
     out["wall_time_s"] = wall_time_s;
+    out["decode_wall_time_s"] = std::chrono::duration<double>(replay_wall_end_ - prefill_wall_end_).count();
     out["tlm_transactions"] = kv.commands + pe.commands + dram.transactions + buffer.transactions +
                               sram_kv.transactions + edram.access.transactions;
     out["latency_per_token_ms"] = {{"mean", mean_ns * 1e-6},

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <chrono>
+
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -66,6 +68,9 @@ private:
     std::unique_ptr<KvCacheManager> kv_;
     std::unique_ptr<HostInterface> host_;
     nlohmann::ordered_json prefill_energy_;  // energy_until the end of the prefill
+    // Host wall clock at the ends of prefill and of the replay: decode's own wall time, which
+    // the benchmark needs without the prompt's admission and trace parsing in it.
+    std::chrono::steady_clock::time_point prefill_wall_end_, replay_wall_end_;
 };
 
 // Nearest-rank percentile (p in (0, 100]) of unsorted values; 0 for none.

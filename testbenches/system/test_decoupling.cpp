@@ -31,7 +31,9 @@ void check_within_tolerance(const nlohmann::json& synced, const nlohmann::json& 
         const std::string& key = it.key();
         INFO(key);
         REQUIRE(b.contains(key));
-        if (key == "/wall_time_s" || key == "/peak_rss_mb" || key == "/config/sim.quantum_ns") continue;
+        if (key == "/wall_time_s" || key == "/decode_wall_time_s" || key == "/peak_rss_mb" ||
+            key == "/config/sim.quantum_ns")
+            continue;
         if (key == "/refresh/stall_ns") {  // bursts yield to early accesses: less stall, never more
             CHECK(b[key].get<double>() <= it.value().get<double>());
             CHECK(std::abs(b[key].get<double>() - it.value().get<double>()) <= 1e-3 * sim_ns);
