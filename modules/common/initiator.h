@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <tlm>
 #include <vector>
@@ -23,10 +24,9 @@ public:
     template <typename Socket>
     double memory(Socket& socket, tlm::tlm_command command, std::uint64_t address,
                   std::uint64_t bytes, double at_ns) {
-        data(bytes);
         payload_.set_command(command);
         payload_.set_address(address);
-        payload_.set_data_ptr(scratch_.data());
+        payload_.set_data_ptr(data(bytes));
         payload_.set_data_length(static_cast<unsigned int>(bytes));
         payload_.set_streaming_width(static_cast<unsigned int>(bytes));
         payload_.set_byte_enable_ptr(nullptr);
@@ -54,8 +54,13 @@ public:
     // The data array of the next memory transaction (at least `bytes` long): fill it before a
     // write, read it after a read. Functional models use it; timing-only ones ignore it.
     unsigned char* data(std::uint64_t bytes) {
-        if (scratch_.size() < bytes) scratch_.resize(bytes);
-        return scratch_.data();
+        if (scratch_bytes_ < bytes) {
+            // Default-initialised, not zero-filled: a timing-mode weight stream of 180 MB (one
+            // LLaMA-2-7B FFN matrix) then costs address space, not resident memory.
+            scratch_.reset(new unsigned char[bytes]);
+            scratch_bytes_ = bytes;
+        }
+        return scratch_.get();
     }
 
 private:
@@ -74,7 +79,8 @@ private:
     }
 
     tlm::tlm_generic_payload payload_;
-    std::vector<unsigned char> scratch_;
+    std::unique_ptr<unsigned char[]> scratch_;
+    std::uint64_t scratch_bytes_ = 0;
 };
 
 // Temporal decoupling (sim.quantum_ns): an initiator runs ahead of simulated time, issuing at
