@@ -6,6 +6,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/initiator.h"
 #include "common/units.h"
 
 namespace kelle {
@@ -32,6 +33,11 @@ void declare_platform_parameters(ParamRegistry& registry) {
     for (const char* key : kShapeKeys)
         registry.declare(param(ParamType::integer, std::string("model.") + key, "0", "",
                           std::string("if > 0, the trace's ") + key + " must match (0: any)").non_negative());
+    registry.declare(param(ParamType::integer, "sim.transaction_bytes", "0", "B",
+                          "largest TLM memory transaction: longer transfers go as several, issued together "
+                          "(0: one per transfer); timing and energy stay the same up to rounding, transaction "
+                          "counts and the per-transaction refresh.stall_ns sum change (docs/performance.md)")
+                         .non_negative());
     PeConfig::declare(registry);
     KvConfig::declare(registry);
     EdramConfig::declare(registry);
@@ -60,6 +66,7 @@ void check_trace_against_config(const TraceHeader& header, const std::string& tr
 Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, TraceReader& trace,
                    std::uint64_t seed, HostInterface::Progress progress)
     : sc_core::sc_module(name), registry_(registry), trace_(trace), name_(registry.get_text("platform")) {
+    TransactionIssuer::set_max_transaction_bytes(static_cast<std::uint64_t>(registry.get_int("sim.transaction_bytes")));
     const SramConfig sram = SramConfig::from(registry);
     const KvConfig kv = KvConfig::from(registry);
     dram_ = std::make_unique<Dram>("dram", DramConfig::from(registry));

@@ -4,6 +4,13 @@
 // Timing-mode targets never touch the data array (they account bytes, time and energy), but
 // the TLM-2.0 rules want a valid pointer of the stated length, so the initiator keeps one
 // scratch buffer grown to its largest transfer: no allocation per transaction once warm.
+//
+// Granularity (sim.transaction_bytes): by default a transfer is one transaction, however long
+// (a whole weight matrix, a region's compacted K/V). With a limit, every initiator cuts longer
+// transfers into transactions of at most that many bytes, all issued at the transfer's time:
+// bandwidth-bound targets then finish the last piece when they would have finished the whole, so
+// timing and energy stay the same (up to rounding), while the transaction count grows; it is the
+// knob for measuring per-transaction cost and for targets that want bus-sized transactions.
 #pragma once
 
 #include <algorithm>
@@ -24,14 +31,27 @@ public:
     template <typename Socket>
     double memory(Socket& socket, tlm::tlm_command command, std::uint64_t address,
                   std::uint64_t bytes, double at_ns) {
-        payload_.set_command(command);
-        payload_.set_address(address);
-        payload_.set_data_ptr(data(bytes));
-        payload_.set_data_length(static_cast<unsigned int>(bytes));
-        payload_.set_streaming_width(static_cast<unsigned int>(bytes));
-        payload_.set_byte_enable_ptr(nullptr);
-        return send(socket, at_ns);
+        unsigned char* const whole = data(bytes);
+        const std::uint64_t piece_limit = max_transaction_bytes_ == 0 ? bytes : max_transaction_bytes_;
+        double done_ns = at_ns;
+        std::uint64_t offset = 0;
+        do {
+            const std::uint64_t piece = std::min(piece_limit, bytes - offset);
+            payload_.set_command(command);
+            payload_.set_address(address + offset);
+            payload_.set_data_ptr(whole + offset);
+            payload_.set_data_length(static_cast<unsigned int>(piece));
+            payload_.set_streaming_width(static_cast<unsigned int>(piece));
+            payload_.set_byte_enable_ptr(nullptr);
+            done_ns = std::max(done_ns, send(socket, at_ns));
+            offset += piece;
+        } while (offset < bytes);
+        return done_ns;
     }
+
+    // The largest memory transaction of every initiator (0: no limit); the platform sets it from
+    // sim.transaction_bytes before simulation starts, like TLM's global quantum.
+    static void set_max_transaction_bytes(std::uint64_t bytes) { max_transaction_bytes_ = bytes; }
 
     // A command carried by `extension` (see commands.h); returns the absolute completion time.
     template <typename Socket, typename Extension>
@@ -79,6 +99,7 @@ private:
     }
 
     tlm::tlm_generic_payload payload_;
+    static inline std::uint64_t max_transaction_bytes_ = 0;
     std::unique_ptr<unsigned char[]> scratch_;
     std::uint64_t scratch_bytes_ = 0;
 };

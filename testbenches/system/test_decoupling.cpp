@@ -71,3 +71,18 @@ TEST_CASE("decoupled H2O with lifetime refresh matches the synchronised run with
     check_within_tolerance(synced, decoupled);
     CHECK(decoupled["refresh"]["stall_ns"] != synced["refresh"]["stall_ns"]);
 }
+
+TEST_CASE("finer transactions keep the default run's timing and energy within rounding", "[system][granularity]") {
+    // 4 KB transactions instead of whole transfers: the count grows, bandwidth-bound targets end
+    // the last piece when they would have ended the whole (sums in another order: 1e-12).
+    // refresh.stall_ns is summed per transaction, so it is expected to change.
+    const nlohmann::json whole = run_stats("granularity_whole", "");
+    const nlohmann::json cut = run_stats("granularity_4k", "--set sim.transaction_bytes=4096");
+    CHECK(cut["tlm_transactions"].get<double>() > 2 * whole["tlm_transactions"].get<double>());
+    CHECK(cut["sim_time_s"].get<double>() == Approx(whole["sim_time_s"].get<double>()).epsilon(1e-12));
+    for (const auto& part : whole["energy_pj"].items())
+        CHECK(cut["energy_pj"][part.key()].get<double>() == Approx(part.value().get<double>()).epsilon(1e-12));
+    CHECK(cut["traffic_bytes"] == whole["traffic_bytes"]);
+    CHECK(cut["kv"] == whole["kv"]);
+    CHECK(cut["refresh"]["rows_refreshed"] == whole["refresh"]["rows_refreshed"]);
+}

@@ -237,3 +237,21 @@ TEST_CASE("tiny platform: a batch of 2 doubles KV traffic and MACs, not weight t
     // the doubled KV and buffer bytes, never by a second weight stream: less than 2x.
     CHECK(two["latency_per_token_ms"]["mean"].get<double>() < 1.2 * one["latency_per_token_ms"]["mean"].get<double>());
 }
+
+TEST_CASE("tiny platform: 8-byte transactions cut every transfer, and change no time or energy", "[system][granularity]") {
+    // sim.transaction_bytes = 8 issues a transfer of B bytes as ceil(B / 8) transactions at once,
+    // ceil(B / 8) - 1 more than whole transfers. Per the timeline at the top of this file:
+    //   DRAM weights: 3 steps x (96 + 32 + 128 + 64 B) = 120 pieces for 12 transfers    -> +108
+    //   eDRAM: prompt 32 B (+3); per step a 16 B write (+1) and a 16n B read (+2n - 1),
+    //          n = 3, 4, 5: 3 + 3 x 1 + (5 + 7 + 9)                                         -> +27
+    //   buffer SRAM per step: QKV out 24 B (+2), FFN in out 32 B (+3), FFN out in 16 B (+1);
+    //          the 8 B vectors stay whole: 3 x 6                                           -> +18
+    // Each target is bandwidth-bound per bank, so the last piece ends when the whole would.
+    const nlohmann::json whole = run_stats("tiny_whole", tiny_arguments());
+    const nlohmann::json cut = run_stats("tiny_cut", tiny_arguments() + " --set sim.transaction_bytes=8");
+    CHECK(cut["tlm_transactions"].get<int>() - whole["tlm_transactions"].get<int>() == 108 + 27 + 18);
+    CHECK(cut["sim_time_s"] == whole["sim_time_s"]);
+    CHECK(cut["latency_per_token_ms"] == whole["latency_per_token_ms"]);
+    CHECK(cut["energy_pj"] == whole["energy_pj"]);
+    CHECK(cut["traffic_bytes"] == whole["traffic_bytes"]);
+}
