@@ -66,6 +66,7 @@ void check_trace_against_config(const TraceHeader& header, const std::string& tr
 Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, TraceReader& trace,
                    std::uint64_t seed, HostInterface::Progress progress)
     : sc_core::sc_module(name), registry_(registry), trace_(trace), name_(registry.get_text("platform")) {
+    check_time_resolution();
     TransactionIssuer::set_max_transaction_bytes(static_cast<std::uint64_t>(registry.get_int("sim.transaction_bytes")));
     const SramConfig sram = SramConfig::from(registry);
     const KvConfig kv = KvConfig::from(registry);
