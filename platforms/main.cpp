@@ -195,7 +195,8 @@ int sc_main(int argc, char* argv[]) {
         std::cerr << "kelle-sim: error: " << e.what() << '\n';
         return e.exit_status();
     } catch (const sc_core::sc_report& e) {
-        std::cerr << "kelle-sim: internal model error: " << e.what() << '\n';
+        // what() adds "In file/In process" lines; the one-line contract wants the message and its source.
+        std::cerr << "kelle-sim: internal model error: " << e.get_msg_type() << ": " << e.get_msg() << '\n';
         return 3;
     } catch (const std::exception& e) {
         std::cerr << "kelle-sim: internal error: " << e.what() << '\n';

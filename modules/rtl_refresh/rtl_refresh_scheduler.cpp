@@ -117,6 +117,10 @@ sc_core::sc_time RtlRefreshScheduler::until_edge_of_next_slot() const {
 }
 
 void RtlRefreshScheduler::on_slot() {
+    // The block's 48-bit time wraps after 281 s: past it, its next slot would lie in the past.
+    if (next_due_ticks_.read() <= now_ticks())
+        SC_REPORT_ERROR(name(), "simulated time passed the RTL refresh scheduler's 48-bit picosecond "
+                                "counter (281 s); run this trace with edram.refresh_impl=tlm");
     if (!edge_given_) {
         clock_slot();
         next_trigger(sc_core::sc_time(1, sc_core::SC_PS));
