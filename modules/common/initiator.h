@@ -32,7 +32,9 @@ public:
     double memory(Socket& socket, tlm::tlm_command command, std::uint64_t address,
                   std::uint64_t bytes, double at_ns) {
         unsigned char* const whole = data(bytes);
-        const std::uint64_t piece_limit = max_transaction_bytes_ == 0 ? bytes : max_transaction_bytes_;
+        // A payload's length is 32 bits: larger transfers (a big batch's K/V) always go in pieces.
+        const std::uint64_t piece_limit =
+            std::min<std::uint64_t>(max_transaction_bytes_ == 0 ? bytes : max_transaction_bytes_, kMaxPayloadBytes);
         double done_ns = at_ns;
         std::uint64_t offset = 0;
         do {
@@ -99,6 +101,7 @@ private:
     }
 
     tlm::tlm_generic_payload payload_;
+    static constexpr std::uint64_t kMaxPayloadBytes = std::uint64_t{1} << 31;
     static inline std::uint64_t max_transaction_bytes_ = 0;
     std::unique_ptr<unsigned char[]> scratch_;
     std::uint64_t scratch_bytes_ = 0;

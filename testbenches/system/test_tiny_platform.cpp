@@ -255,3 +255,17 @@ TEST_CASE("tiny platform: 8-byte transactions cut every transfer, and change no 
     CHECK(cut["energy_pj"] == whole["energy_pj"]);
     CHECK(cut["traffic_bytes"] == whole["traffic_bytes"]);
 }
+
+TEST_CASE("tiny platform: transfers beyond a TLM payload's 32-bit length arrive whole", "[system][batch]") {
+    // A batch of 300 million makes a K/V slot 16 B x 3e8 = 4.8 GB, beyond the 4 GB a payload
+    // can state: the initiators cut such transfers, and no byte may be lost. The 8 KB eDRAM
+    // holds no slot, so all K/V goes to DRAM: writes 5 slots (prompt 2, one a step) = 24e9 B;
+    // reads 3 + 4 + 5 slots = 57.6e9 B, plus the weights, 3 x 320 B. (A large buffer and a long
+    // refresh interval keep the run short; neither changes these bytes.)
+    const nlohmann::json s = run_stats("tiny_huge_batch", tiny_arguments() +
+                                                               " --set workload.batch=300000000 --set sram.buffer_kb=8388608"
+                                                               " --set edram.refresh_interval_us=1000000");
+    CHECK(s["traffic_bytes"]["dram_write"].get<double>() == 24e9);
+    CHECK(s["traffic_bytes"]["dram_read"].get<double>() == 57.6e9 + 960);
+    CHECK(s["traffic_bytes"]["edram_write"].get<double>() == 0);
+}
