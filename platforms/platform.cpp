@@ -236,6 +236,7 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
                  {"store", registry_.get_text("kv.store")},
                  {"evictions", kv.evictions},
                  {"recomputes", kv.recomputes},
+                 {"x_tier_tokens", kv_->x_tier_tokens()},
                  {"class_moves", kv.class_moves},
                  {"resident_tokens_max", kv.resident_tokens_max},
                  {"onchip_bytes_max", kv.onchip_kv_bytes_max},

@@ -6,6 +6,7 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "common/units.h"
+#include "pe_array/pe_timing.h"
 
 namespace kelle {
 
@@ -23,6 +24,11 @@ void KvConfig::declare(ParamRegistry& registry) {
                           "aerp: part of each head's budget kept as the layer input x, K/V recomputed "
                           "(assumption: kelle-paper.md, 'part of the retained tokens')")
                          .non_negative().at_most(1));
+    registry.declare(param(ParamType::text, "kv.recompute_sizing", "share", "",
+                          "aerp: share keeps kv.recompute_share of the budget as x; idle_compute keeps as many "
+                          "tokens as the PE array can recompute while it waits for W_QKV to stream "
+                          "(from pe.*, clock_mhz, dram.*, the model and the batch; kv.recompute_share unused)")
+                         .one_of({"share", "idle_compute"}));
     registry.declare(param(ParamType::integer, "kv.sink_tokens", "4", "tokens",
                           "streaming: first positions always kept, as StreamingLLM's 4 attention sinks")
                          .non_negative());
@@ -50,6 +56,10 @@ KvConfig KvConfig::from(const ParamRegistry& registry) {
     config.store = registry.get_text("kv.store");
     config.sink_tokens = static_cast<std::uint64_t>(registry.get_int("kv.sink_tokens"));
     config.recompute_share = registry.get_real("kv.recompute_share");
+    config.x_tier_fits_idle_compute = registry.get_text("kv.recompute_sizing") == "idle_compute";
+    config.hardware = {registry.get_real("clock_mhz"), registry.get_real("dram.bandwidth_gbps"),
+                       registry.get_real("dram.latency_ns"), static_cast<std::uint64_t>(registry.get_int("pe.rows")),
+                       static_cast<std::uint64_t>(registry.get_int("pe.cols"))};
     config.batch = static_cast<std::uint64_t>(registry.get_int("workload.batch"));
     config.prefill_compute = registry.get_bool("workload.prefill_compute");
     config.quantum_ns = registry.get_real("sim.quantum_ns");
@@ -69,17 +79,36 @@ std::uint64_t region_slots_for(const EvictionPolicy& policy, const TraceHeader& 
         static_cast<std::uint64_t>(header.prompt_tokens) + static_cast<std::uint64_t>(header.decode_steps);
     return policy.budget_tokens() == 0 ? all_positions : std::min<std::uint64_t>(policy.budget_tokens(), all_positions);
 }
-// AERP: the K/V tier of each head, and the x entries of all layers (every head could keep a
-// different x token, so a layer may need x for kv_heads x the x share of the budget).
+std::uint64_t budget_for(const KvConfig& config, const TraceHeader& header) {
+    return std::min<std::uint64_t>(config.budget_tokens,
+                                   static_cast<std::uint64_t>(header.prompt_tokens + header.decode_steps));
+}
+// x tokens per layer whose K and V the array can recompute while it would otherwise wait for
+// W_QKV (the decode QKV projection is memory bound at small batches): the stream's time less
+// the projection's own compute, over one x token's 2 kv_dim x hidden MACs, all for `batch`
+// sequences (pe_timing.h's tile counts, pe_array.h's timing).
+std::uint64_t idle_compute_x_tokens(const KvConfig& config, const ModelShape& m) {
+    const KvConfig::Hardware& hw = config.hardware;
+    const PeGeometry pe{hw.pe_rows, hw.pe_cols};
+    const auto d = static_cast<std::uint64_t>(m.hidden);
+    const auto qkv_rows = d + 2 * static_cast<std::uint64_t>(m.kv_dim());
+    const double ns_per_cycle = 1e3 / hw.clock_mhz;
+    const double stream_ns =
+        static_cast<double>(qkv_rows * d * static_cast<std::uint64_t>(m.dtype_bytes)) / hw.dram_bytes_per_ns + hw.dram_latency_ns;
+    const double projection_ns = static_cast<double>(gemm_cycles(pe, qkv_rows, d, config.batch)) * ns_per_cycle;
+    const double per_x_ns =
+        static_cast<double>(gemm_cycles(pe, 2 * static_cast<std::uint64_t>(m.kv_dim()), d, config.batch)) * ns_per_cycle;
+    return stream_ns > projection_ns ? static_cast<std::uint64_t>((stream_ns - projection_ns) / per_x_ns) : 0;
+}
+// AERP: the x tier and the K/V tier of each head, and the x entries of all layers (every head
+// could keep a different x token, so a layer may need x for kv_heads x the x tier).
 std::uint64_t x_share_tokens(const KvConfig& config, const TraceHeader& header) {
-    const std::uint64_t budget = std::min<std::uint64_t>(
-        config.budget_tokens, static_cast<std::uint64_t>(header.prompt_tokens + header.decode_steps));
+    const std::uint64_t budget = budget_for(config, header);
+    if (config.x_tier_fits_idle_compute) return std::min(budget, idle_compute_x_tokens(config, header.model));
     return static_cast<std::uint64_t>(config.recompute_share * static_cast<double>(budget));
 }
 std::uint64_t kv_tier_for(const KvConfig& config, const TraceHeader& header) {
-    const std::uint64_t budget = std::min<std::uint64_t>(
-        config.budget_tokens, static_cast<std::uint64_t>(header.prompt_tokens + header.decode_steps));
-    return budget - x_share_tokens(config, header);
+    return budget_for(config, header) - x_share_tokens(config, header);
 }
 std::uint64_t x_entries_for(const KvConfig& config, const TraceHeader& header) {
     return x_share_tokens(config, header) * static_cast<std::uint64_t>(header.model.kv_heads) *
@@ -100,6 +129,7 @@ KvCacheManager::KvCacheManager(sc_core::sc_module_name name, const KvConfig& con
       keeper_(config.quantum_ns),
       policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens, config.sink_tokens)),
       aerp_(config.policy == "aerp"),
+      x_tier_tokens_(aerp_ ? x_share_tokens(config, header) : 0),
       kv_tier_slots_(aerp_ ? kv_tier_for(config, header) : region_slots_for(*policy_, header)),
       layout_(header.model, kv_tier_slots_, plan,
               static_cast<std::uint64_t>(important_share * static_cast<double>(kv_tier_slots_)),

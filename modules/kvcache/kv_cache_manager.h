@@ -86,6 +86,11 @@ struct KvConfig {
     std::uint64_t recent_tokens = 0;
     std::uint64_t sink_tokens = 0;
     double recompute_share = 0;  // aerp: part of the budget kept as x
+    // aerp with kv.recompute_sizing = idle_compute: the x tier is as many tokens as the PE array
+    // can recompute in the time it idles while W_QKV streams from DRAM (set from pe.*, dram.*).
+    bool x_tier_fits_idle_compute = false;
+    struct Hardware { double clock_mhz = 0, dram_bytes_per_ns = 0, dram_latency_ns = 0; std::uint64_t pe_rows = 0, pe_cols = 0; };
+    Hardware hardware;
     std::string store;  // "edram" or "sram"
     std::uint64_t batch = 1;       // sequences decoded together (workload.batch)
     bool prefill_compute = true;   // time the prompt's prefill (workload.prefill_compute)
@@ -132,6 +137,8 @@ public:
                    const KvAreaPlan& plan, double important_share, bool functional);
 
     const KvStats& stats() const { return stats_; }
+    // AERP: tokens each head keeps as x (the rest of its budget is K/V); 0 for other policies.
+    std::uint64_t x_tier_tokens() const { return x_tier_tokens_; }
     const KvLayout& layout() const { return layout_; }
     void trace(sc_core::sc_trace_file* file);
 
@@ -186,6 +193,7 @@ private:
     QuantumKeeper keeper_;
     std::unique_ptr<EvictionPolicy> policy_;
     bool aerp_ = false;
+    std::uint64_t x_tier_tokens_ = 0;  // per head, aerp: tokens kept as x
     std::uint64_t kv_tier_slots_ = 0;  // per head: slots for K/V (aerp: the rest of the budget is x)
     KvLayout layout_;
     std::vector<HeadCache> heads_;                        // per region

@@ -269,3 +269,19 @@ TEST_CASE("tiny platform: transfers beyond a TLM payload's 32-bit length arrive 
     CHECK(s["traffic_bytes"]["dram_read"].get<double>() == 57.6e9 + 960);
     CHECK(s["traffic_bytes"]["edram_write"].get<double>() == 0);
 }
+
+TEST_CASE("tiny platform: an AERP x tier sized to the idle compute keeps QKV memory bound", "[system][aerp]") {
+    // With DRAM at 4 B/ns, W_QKV (12 x 4, 96 B) streams in 96 / 4 + 10 = 34 ns; the 2 x 2 array
+    // needs 6 x 2 = 12 cycles for it and 4 x 2 = 8 more per x token (K and V: 8 x 4): it idles
+    // 22 ns, so floor(22 / 8) = 2 tokens per head are kept as x; the QKV GEMV of each of the 3
+    // steps stays memory bound. Half-and-half of a 4-token budget would also give 2; keeping the
+    // whole budget as x (4 tokens, 12 + 32 = 44 > 34 ns) makes the later steps compute bound.
+    const std::string aerp = tiny_arguments() + " --set kv.policy=aerp --set kv.budget_tokens=4 --set kv.recent_tokens=2"
+                                                " --set dram.bandwidth_gbps=4";
+    const nlohmann::json fitted = run_stats("tiny_x_idle", aerp + " --set kv.recompute_sizing=idle_compute");
+    CHECK(fitted["kv"]["x_tier_tokens"] == 2);
+    CHECK(fitted["pe"]["bound_by_matrix"]["qkv"]["memory"] == 3);
+    const nlohmann::json all_x = run_stats("tiny_x_all", aerp + " --set kv.recompute_share=1");
+    CHECK(all_x["kv"]["x_tier_tokens"] == 4);
+    CHECK(all_x["pe"]["bound_by_matrix"]["qkv"]["compute"].get<int>() > 0);
+}
