@@ -69,10 +69,13 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     check_time_resolution();
     TransactionIssuer::set_max_transaction_bytes(static_cast<std::uint64_t>(registry.get_int("sim.transaction_bytes")));
     const SramConfig sram = SramConfig::from(registry);
-    const KvConfig kv = KvConfig::from(registry);
-    dram_ = std::make_unique<Dram>("dram", DramConfig::from(registry));
+    const DramConfig dram = DramConfig::from(registry);
+    const PeConfig pe = PeConfig::from(registry);
+    KvConfig kv = KvConfig::from(registry);
+    kv.hardware = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
+    dram_ = std::make_unique<Dram>("dram", dram);
     buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes);
-    pe_ = std::make_unique<PeArray>("pe_array", PeConfig::from(registry));
+    pe_ = std::make_unique<PeArray>("pe_array", pe);
 
     // The KV store and the plan of its areas, which the KV cache manager places data by.
     KvAreaPlan plan;

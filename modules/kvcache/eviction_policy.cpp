@@ -19,17 +19,23 @@ KvToken HeadCache::erase(std::size_t index) {
     return token;
 }
 
+std::size_t HeadCache::search(std::uint32_t position) const {
+    // Tokens are kept in position order (append checks it), so a binary search finds one.
+    const auto it = std::lower_bound(tokens_.begin(), tokens_.end(), position,
+                                     [](const KvToken& t, std::uint32_t p) { return t.position < p; });
+    return it != tokens_.end() && it->position == position ? static_cast<std::size_t>(it - tokens_.begin())
+                                                           : tokens_.size();
+}
+
 std::size_t HeadCache::index_of(std::uint32_t position) const {
-    auto it = std::lower_bound(tokens_.begin(), tokens_.end(), position,
-                               [](const KvToken& t, std::uint32_t p) { return t.position < p; });
-    if (it == tokens_.end() || it->position != position) throw std::logic_error("HeadCache: position not held");
-    return static_cast<std::size_t>(it - tokens_.begin());
+    const std::size_t index = search(position);
+    if (index == tokens_.size()) throw std::logic_error("HeadCache: position not held");
+    return index;
 }
 
 KvToken* HeadCache::find(std::uint32_t position) {
-    auto it = std::lower_bound(tokens_.begin(), tokens_.end(), position,
-                               [](const KvToken& t, std::uint32_t p) { return t.position < p; });
-    return (it != tokens_.end() && it->position == position) ? &*it : nullptr;
+    const std::size_t index = search(position);
+    return index == tokens_.size() ? nullptr : &tokens_[index];
 }
 
 double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {

@@ -63,6 +63,7 @@ public:
     double accumulate(const HeadScores& scores, int context_tokens);
 
 private:
+    std::size_t search(std::uint32_t position) const;  // its index, or size() when not held
     KvToken* find(std::uint32_t position);
 
     std::vector<KvToken> tokens_;

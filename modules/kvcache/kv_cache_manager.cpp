@@ -6,7 +6,6 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "common/units.h"
-#include "pe_array/pe_timing.h"
 
 namespace kelle {
 
@@ -57,9 +56,6 @@ KvConfig KvConfig::from(const ParamRegistry& registry) {
     config.sink_tokens = static_cast<std::uint64_t>(registry.get_int("kv.sink_tokens"));
     config.recompute_share = registry.get_real("kv.recompute_share");
     config.x_tier_fits_idle_compute = registry.get_text("kv.recompute_sizing") == "idle_compute";
-    config.hardware = {registry.get_real("clock_mhz"), registry.get_real("dram.bandwidth_gbps"),
-                       registry.get_real("dram.latency_ns"), static_cast<std::uint64_t>(registry.get_int("pe.rows")),
-                       static_cast<std::uint64_t>(registry.get_int("pe.cols"))};
     config.batch = static_cast<std::uint64_t>(registry.get_int("workload.batch"));
     config.prefill_compute = registry.get_bool("workload.prefill_compute");
     config.quantum_ns = registry.get_real("sim.quantum_ns");
@@ -74,14 +70,19 @@ KvConfig KvConfig::from(const ParamRegistry& registry) {
 }
 
 namespace {
+std::uint64_t all_positions(const TraceHeader& header) {
+    return static_cast<std::uint64_t>(header.prompt_tokens) + static_cast<std::uint64_t>(header.decode_steps);
+}
 std::uint64_t region_slots_for(const EvictionPolicy& policy, const TraceHeader& header) {
-    const std::uint64_t all_positions =
-        static_cast<std::uint64_t>(header.prompt_tokens) + static_cast<std::uint64_t>(header.decode_steps);
-    return policy.budget_tokens() == 0 ? all_positions : std::min<std::uint64_t>(policy.budget_tokens(), all_positions);
+    return policy.budget_tokens() == 0 ? all_positions(header)
+                                       : std::min<std::uint64_t>(policy.budget_tokens(), all_positions(header));
+}
+// 2DRP's ranking for the important class: more accumulated attention first, older on ties.
+bool ranks_before(const KvToken& a, const KvToken& b) {
+    return a.importance != b.importance ? a.importance > b.importance : a.position < b.position;
 }
 std::uint64_t budget_for(const KvConfig& config, const TraceHeader& header) {
-    return std::min<std::uint64_t>(config.budget_tokens,
-                                   static_cast<std::uint64_t>(header.prompt_tokens + header.decode_steps));
+    return std::min<std::uint64_t>(config.budget_tokens, all_positions(header));
 }
 // x tokens per layer whose K and V the array can recompute while it would otherwise wait for
 // W_QKV (the decode QKV projection is memory bound at small batches): the stream's time less
@@ -89,7 +90,7 @@ std::uint64_t budget_for(const KvConfig& config, const TraceHeader& header) {
 // sequences (pe_timing.h's tile counts, pe_array.h's timing).
 std::uint64_t idle_compute_x_tokens(const KvConfig& config, const ModelShape& m) {
     const KvConfig::Hardware& hw = config.hardware;
-    const PeGeometry pe{hw.pe_rows, hw.pe_cols};
+    const PeGeometry& pe = hw.pe;
     const auto d = static_cast<std::uint64_t>(m.hidden);
     const auto qkv_rows = d + 2 * static_cast<std::uint64_t>(m.kv_dim());
     const double ns_per_cycle = 1e3 / hw.clock_mhz;
@@ -249,9 +250,6 @@ bool KvCacheManager::classes_settled(const std::vector<KvToken>& tokens, std::si
     // Moves happen only for wanted tokens outside class 0; class 0 never holds more than
     // `important`, so it must hold exactly that many, all ranked before every class-1 token.
     // Checking this costs one pass; most steps it holds and the sort below is skipped.
-    const auto before = [](const KvToken& a, const KvToken& b) {
-        return a.importance != b.importance ? a.importance > b.importance : a.position < b.position;
-    };
     const KvToken* worst_important = nullptr;
     const KvToken* best_other = nullptr;
     std::size_t in_class_0 = 0;
@@ -259,13 +257,13 @@ bool KvCacheManager::classes_settled(const std::vector<KvToken>& tokens, std::si
         const KvToken& token = tokens[i];
         if (layout_.class_of(token.slot) == 0) {
             ++in_class_0;
-            if (!worst_important || before(*worst_important, token)) worst_important = &token;
-        } else if (!best_other || before(token, *best_other)) {
+            if (!worst_important || ranks_before(*worst_important, token)) worst_important = &token;
+        } else if (!best_other || ranks_before(token, *best_other)) {
             best_other = &token;
         }
     }
     if (in_class_0 != important) return false;
-    return !worst_important || !best_other || before(*worst_important, *best_other);
+    return !worst_important || !best_other || ranks_before(*worst_important, *best_other);
 }
 
 double KvCacheManager::reclassify(int region, double t_ns) {
@@ -279,10 +277,7 @@ double KvCacheManager::reclassify(int region, double t_ns) {
     const std::size_t important = std::min<std::size_t>(layout_.class_slots(0), order_.size());
     if (classes_settled(tokens, important)) return t_ns;
     std::partial_sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(important), order_.end(),
-                      [&](std::size_t a, std::size_t b) {
-                          return tokens[a].importance != tokens[b].importance ? tokens[a].importance > tokens[b].importance
-                                                                              : tokens[a].position < tokens[b].position;
-                      });
+                      [&](std::size_t a, std::size_t b) { return ranks_before(tokens[a], tokens[b]); });
     want_important_.assign(tokens.size(), false);
     for (std::size_t i = 0; i < important; ++i) want_important_[order_[i]] = true;
     promote_.clear();

@@ -75,6 +75,7 @@
 #include "common/trace.h"
 #include "kvcache/eviction_policy.h"
 #include "kvcache/kv_layout.h"
+#include "pe_array/pe_timing.h"
 
 namespace kelle {
 
@@ -87,9 +88,13 @@ struct KvConfig {
     std::uint64_t sink_tokens = 0;
     double recompute_share = 0;  // aerp: part of the budget kept as x
     // aerp with kv.recompute_sizing = idle_compute: the x tier is as many tokens as the PE array
-    // can recompute in the time it idles while W_QKV streams from DRAM (set from pe.*, dram.*).
+    // can recompute in the time it idles while W_QKV streams from DRAM. The platform fills
+    // `hardware` from the PE array's and the DRAM's own configs.
     bool x_tier_fits_idle_compute = false;
-    struct Hardware { double clock_mhz = 0, dram_bytes_per_ns = 0, dram_latency_ns = 0; std::uint64_t pe_rows = 0, pe_cols = 0; };
+    struct Hardware {
+        PeGeometry pe;
+        double clock_mhz = 0, dram_bytes_per_ns = 0, dram_latency_ns = 0;
+    };
     Hardware hardware;
     std::string store;  // "edram" or "sram"
     std::uint64_t batch = 1;       // sequences decoded together (workload.batch)
