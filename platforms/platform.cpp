@@ -70,7 +70,8 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     TransactionIssuer::set_max_transaction_bytes(static_cast<std::uint64_t>(registry.get_int("sim.transaction_bytes")));
     const SramConfig sram = SramConfig::from(registry);
     const DramConfig dram = DramConfig::from(registry);
-    const PeConfig pe = PeConfig::from(registry);
+    PeConfig pe = PeConfig::from(registry);
+    pe.buffer_bytes = sram.buffer_bytes;
     KvConfig kv = KvConfig::from(registry);
     kv.hardware = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
     dram_ = std::make_unique<Dram>("dram", dram);

@@ -1,6 +1,7 @@
 #include "pe_array/pe_array.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "common/config.h"
 #include "common/units.h"
@@ -42,7 +43,6 @@ PeConfig PeConfig::from(const ParamRegistry& registry) {
     config.mac_pj = registry.get_real("pe.mac_pj");
     config.sfu_pj_per_element = registry.get_real("pe.sfu_pj_per_element");
     config.static_mw = registry.get_real("pe.static_mw");
-    config.buffer_bytes = static_cast<std::uint64_t>(registry.get_int("sram.buffer_kb")) * 1024;
     return config;
 }
 
@@ -53,6 +53,7 @@ PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& config)
       buffer_socket("buffer_socket"),
       config_(config),
       activity_("activity") {
+    if (config.buffer_bytes == 0) throw std::logic_error("PeArray: the platform must give the activation buffer's size");
     target_socket.register_b_transport(this, &PeArray::b_transport);
 }
 

@@ -40,7 +40,8 @@ struct PeConfig {
     double compare_pj = 0;
     double sfu_pj_per_element = 0;
     double static_mw = 0;
-    std::uint64_t buffer_bytes = 0;  // activation buffer (sram.buffer_kb): larger operands pass in pieces
+    std::uint64_t buffer_bytes = 0;  // the activation buffer's size (the platform sets it from the
+                                     // buffer SRAM's config): larger operands pass in pieces
 
     double ns_per_cycle() const { return 1e3 / clock_mhz; }
     static void declare(ParamRegistry& registry);
