@@ -23,6 +23,11 @@ def add_common_arguments(parser):
     parser.add_argument("--set", action="append", default=[], help="extra section.key=value for every point")
 
 
+def decode_energy_pj(stats, part="total"):
+    """Energy per decode step (pJ): the run's, less what the prefill spent."""
+    return (stats["energy_pj"][part] - stats["energy_pj_prefill"][part]) / stats["tokens"]
+
+
 def sim_command(sim, stats_path, options=(), settings=()):
     """kelle-sim's argv for one point. options: (flag, value) pairs such as ("--config", path);
     settings: section.key=value strings, each passed with --set."""
