@@ -11,71 +11,66 @@
 
 namespace kelle {
 
-namespace {
-const char* const kShapeKeys[] = {"layers", "heads", "kv_heads", "head_dim", "hidden", "ffn", "dtype_bytes"};
-
-int shape_field(const ModelShape& m, const std::string& key) {
-    if (key == "layers") return m.layers;
-    if (key == "heads") return m.heads;
-    if (key == "kv_heads") return m.kv_heads;
-    if (key == "head_dim") return m.head_dim;
-    if (key == "hidden") return m.hidden;
-    if (key == "ffn") return m.ffn;
-    return m.dtype_bytes;
+void PlatformConfig::bind(ParamBinder& p) {
+    p.text("platform", name, "kelle", "name of the system this config describes");
+    p.text("model.name", model.name, "", "if set, the trace's model name must match (empty: any)");
+    for (const auto& [key, member] : shape_fields())
+        p.integer("model." + key, model.*member, "0", "", "if > 0, the trace's " + key + " must match (0: any)")
+            .non_negative();
+    p.integer("sim.transaction_bytes", transaction_bytes, "0", "B",
+              "largest TLM memory transaction: longer transfers go as several, issued together (0: one per "
+              "transfer); timing and energy stay the same up to rounding, transaction counts and the "
+              "per-transaction refresh.stall_ns sum change (docs/performance.md)")
+        .non_negative();
 }
-}  // namespace
+
+const std::vector<std::pair<std::string, int ModelShape::*>>& PlatformConfig::shape_fields() {
+    static const std::vector<std::pair<std::string, int ModelShape::*>> fields{
+        {"layers", &ModelShape::layers}, {"heads", &ModelShape::heads},   {"kv_heads", &ModelShape::kv_heads},
+        {"head_dim", &ModelShape::head_dim}, {"hidden", &ModelShape::hidden}, {"ffn", &ModelShape::ffn},
+        {"dtype_bytes", &ModelShape::dtype_bytes}};
+    return fields;
+}
 
 void declare_platform_parameters(ParamRegistry& registry) {
-    registry.declare(param(ParamType::text, "platform", "kelle", "",
-                          "name of the system this config describes"));
-    registry.declare(param(ParamType::text, "model.name", "", "",
-                          "if set, the trace's model name must match (empty: any)"));
-    for (const char* key : kShapeKeys)
-        registry.declare(param(ParamType::integer, std::string("model.") + key, "0", "",
-                          std::string("if > 0, the trace's ") + key + " must match (0: any)").non_negative());
-    registry.declare(param(ParamType::integer, "sim.transaction_bytes", "0", "B",
-                          "largest TLM memory transaction: longer transfers go as several, issued together "
-                          "(0: one per transfer); timing and energy stay the same up to rounding, transaction "
-                          "counts and the per-transaction refresh.stall_ns sum change (docs/performance.md)")
-                         .non_negative());
-    PeConfig::declare(registry);
+    declare_params<PlatformConfig>(registry);
+    declare_params<PeConfig>(registry);
     KvConfig::declare(registry);
     EdramConfig::declare(registry);
-    SramConfig::declare(registry);
-    DramConfig::declare(registry);
+    declare_params<SramConfig>(registry);
+    declare_params<DramConfig>(registry);
 }
 
 void check_trace_against_config(const TraceHeader& header, const std::string& trace_path,
                                 const ParamRegistry& registry) {
-    const std::string& name = registry.get_text("model.name");
-    if (!name.empty() && name != header.model.name)
+    const PlatformConfig config = load_params<PlatformConfig>(registry);
+    if (!config.model.name.empty() && config.model.name != header.model.name)
         throw InputError(trace_path, 0, "model.name",
                          "trace is for '" + header.model.name + "' but the config (" +
-                             registry.origin_of("model.name") + ") says '" + name + "'");
-    for (const char* key : kShapeKeys) {
-        const std::string full = std::string("model.") + key;
-        const long long wanted = registry.get_int(full);
-        const int actual = shape_field(header.model, key);
+                             registry.origin_of("model.name") + ") says '" + config.model.name + "'");
+    for (const auto& [key, member] : PlatformConfig::shape_fields()) {
+        const int wanted = config.model.*member;
+        const int actual = header.model.*member;
         if (wanted > 0 && wanted != actual)
-            throw InputError(trace_path, 0, full,
+            throw InputError(trace_path, 0, "model." + key,
                              "trace has " + std::to_string(actual) + " but the config (" +
-                                 registry.origin_of(full) + ") says " + std::to_string(wanted));
+                                 registry.origin_of("model." + key) + ") says " + std::to_string(wanted));
     }
 }
 
 Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, TraceReader& trace,
                    std::uint64_t seed, HostInterface::Progress progress)
-    : sc_core::sc_module(name), registry_(registry), trace_(trace), name_(registry.get_text("platform")) {
+    : sc_core::sc_module(name), registry_(registry), trace_(trace), config_(load_params<PlatformConfig>(registry)) {
     check_time_resolution();
-    TransactionIssuer::set_max_transaction_bytes(static_cast<std::uint64_t>(registry.get_int("sim.transaction_bytes")));
-    const SramConfig sram = SramConfig::from(registry);
-    const DramConfig dram = DramConfig::from(registry);
-    PeConfig pe = PeConfig::from(registry);
-    pe.buffer_bytes = sram.buffer_bytes;
+    TransactionIssuer::set_max_transaction_bytes(config_.transaction_bytes);
+    const SramConfig sram = load_params<SramConfig>(registry);
+    const DramConfig dram = load_params<DramConfig>(registry);
+    PeConfig pe = load_params<PeConfig>(registry);
+    pe.buffer_bytes = sram.buffer_bytes();
     KvConfig kv = KvConfig::from(registry);
     kv.hardware = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
     dram_ = std::make_unique<Dram>("dram", dram);
-    buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes);
+    buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes());
     pe_ = std::make_unique<PeArray>("pe_array", pe);
 
     // The KV store and the plan of its areas, which the KV cache manager places data by.
@@ -99,8 +94,8 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         if (registry.get_bool("edram.functional"))
             throw InputError(registry.origin_of("edram.functional"), 0, "edram.functional",
                              "functional mode models eDRAM retention: it needs kv.store = edram");
-        plan = plain_area_plan(sram.kv_capacity_bytes, sram.interleave_bytes);
-        sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes);
+        plan = plain_area_plan(sram.kv_capacity_bytes(), sram.interleave_bytes);
+        sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes());
     }
     kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), plan, important_share, functional);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), kv.quantum_ns);
@@ -209,7 +204,7 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
 
     ordered_json out;
     out["schema"] = "kelle-stats/1";
-    out["platform"] = name_;
+    out["platform"] = config_.name;
     out["trace"] = trace_.path();
     out["model"] = trace_.header().model.name;
     out["prompt_tokens"] = trace_.header().prompt_tokens;

@@ -11,13 +11,12 @@
 #pragma once
 
 #include <chrono>
-
-#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <systemc>
 
+#include "common/config.h"
 #include "common/trace.h"
 #include "dram/dram.h"
 #include "edram/edram_controller.h"
@@ -28,10 +27,19 @@
 
 namespace kelle {
 
-class ParamRegistry;
+// The platform's own parameters: its name, the optional `model.*` shape check, and the
+// transaction granularity every initiator follows.
+struct PlatformConfig {
+    std::string name;
+    ModelShape model;  // 0 or empty: any
+    std::uint64_t transaction_bytes = 0;
 
-// Declares every parameter of every module, plus `platform` and the optional `model.*` shape
-// check, in the order `--help` lists them.
+    void bind(ParamBinder& p);
+    static const std::vector<std::pair<std::string, int ModelShape::*>>& shape_fields();
+};
+
+// Declares every parameter of every module, plus the platform's own, in the order `--help`
+// lists them.
 void declare_platform_parameters(ParamRegistry& registry);
 
 // Throws InputError when a `model.*` parameter set in the config disagrees with the trace.
@@ -59,7 +67,7 @@ private:
 
     const ParamRegistry& registry_;
     TraceReader& trace_;
-    std::string name_;
+    PlatformConfig config_;
     std::unique_ptr<Dram> dram_;
     std::unique_ptr<Sram> buffer_;
     std::unique_ptr<Sram> sram_kv_;

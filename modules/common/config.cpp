@@ -141,6 +141,9 @@ ParamRegistry::Value ParamRegistry::parse(const ParamSpec& spec, const std::stri
             throw fail(std::string("must be ") + (spec.min_exclusive ? "> " : ">= ") + format_number(spec.min) +
                        ", got " + text);
         if (numeric > spec.max) throw fail("must be <= " + format_number(spec.max) + ", got " + text);
+        if (numeric < spec.type_min || numeric > spec.type_max)
+            throw fail("does not fit the model's integer (" + format_number(spec.type_min) + " to " +
+                       format_number(spec.type_max) + "), got " + text);
     }
     value.text = text;
     value.origin = line > 0 ? source + ":" + std::to_string(line) : source;
@@ -173,9 +176,16 @@ void ParamRegistry::set(const std::string& key, const std::string& value, const 
 }
 
 void ParamRegistry::load_ini(const std::string& path) {
+    std::vector<std::string> including;
+    load_ini(path, including);
+}
+
+// `including`: the files whose include led here, to refuse a cycle.
+void ParamRegistry::load_ini(const std::string& path, std::vector<std::string>& including) {
     if (std::filesystem::is_directory(path)) throw InputError(path, 0, "", "is a directory, not a config file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError(path, 0, "", "cannot open config file");
+    including.push_back(std::filesystem::weakly_canonical(path).string());
     std::string section;
     std::set<std::string> seen;
     std::string raw;
@@ -197,10 +207,29 @@ void ParamRegistry::load_ini(const std::string& path) {
         if (equals == std::string::npos) throw InputError(path, number, line, "expected key = value");
         const std::string name = trim(line.substr(0, equals));
         if (name.empty()) throw InputError(path, number, "", "missing key before '='");
+        if (section.empty() && name == "include") {
+            if (!seen.empty()) throw InputError(path, number, "include", "must come before every key of the file");
+            include_ini(path, number, trim(line.substr(equals + 1)), including);
+            continue;
+        }
         const std::string key = section.empty() ? name : section + "." + name;
         if (!seen.insert(key).second) throw InputError(path, number, key, "set twice in this file");
         set(key, line.substr(equals + 1), path, number, InputOrigin::file);
     }
+    including.pop_back();
+}
+
+void ParamRegistry::include_ini(const std::string& path, int line, std::string target,
+                                std::vector<std::string>& including) {
+    if (target.size() >= 2 && target.front() == '"' && target.back() == '"') target = target.substr(1, target.size() - 2);
+    if (target.empty()) throw InputError(path, line, "include", "names no file");
+    const std::filesystem::path resolved = std::filesystem::path(path).parent_path() / target;
+    if (!std::filesystem::exists(resolved))
+        throw InputError(path, line, "include", "cannot open " + resolved.string());
+    const std::string canonical = std::filesystem::weakly_canonical(resolved).string();
+    if (std::find(including.begin(), including.end(), canonical) != including.end())
+        throw InputError(path, line, "include", resolved.string() + " includes itself (a cycle)");
+    load_ini(resolved.string(), including);
 }
 
 void ParamRegistry::apply_assignment(const std::string& assignment) {
@@ -265,6 +294,42 @@ std::string ParamRegistry::help_text() const {
         }
     }
     return out.str();
+}
+
+ParamSpec& ParamBinder::add(ParamType type, std::string key, std::string default_value, std::string unit,
+                            std::string help) {
+    pending_.push_back(param(type, std::move(key), std::move(default_value), std::move(unit), std::move(help)));
+    return pending_.back();
+}
+
+ParamSpec& ParamBinder::real(std::string key, double& member, std::string default_value, std::string unit,
+                             std::string help) {
+    ParamSpec& spec = add(ParamType::real, std::move(key), std::move(default_value), std::move(unit), std::move(help));
+    if (loading_) member = loading_->get_real(spec.key);
+    return spec;
+}
+
+ParamSpec& ParamBinder::flag(std::string key, bool& member, std::string default_value, std::string help) {
+    ParamSpec& spec = add(ParamType::boolean, std::move(key), std::move(default_value), "", std::move(help));
+    if (loading_) member = loading_->get_bool(spec.key);
+    return spec;
+}
+
+ParamSpec& ParamBinder::text(std::string key, std::string& member, std::string default_value, std::string help) {
+    ParamSpec& spec = add(ParamType::text, std::move(key), std::move(default_value), "", std::move(help));
+    if (loading_) member = loading_->get_text(spec.key);
+    return spec;
+}
+
+void ParamBinder::rule(const std::string& key, const std::function<std::string()>& broken) const {
+    if (!loading_) return;
+    const std::string message = broken();
+    if (!message.empty()) throw InputError(loading_->origin_of(key), 0, key, message);
+}
+
+void ParamBinder::finish() {
+    for (ParamSpec& spec : pending_) declaring_->declare(std::move(spec));
+    pending_.clear();
 }
 
 nlohmann::json ParamRegistry::to_json() const {

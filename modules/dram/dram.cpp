@@ -1,27 +1,15 @@
 #include "dram/dram.h"
 
-#include "common/config.h"
-
 namespace kelle {
 
-void DramConfig::declare(ParamRegistry& registry) {
-    registry.declare(param(ParamType::real, "dram.bandwidth_gbps", "25.6", "GB/s",
-                          "channel bandwidth; LPDDR4-3200 x64 (assumption, kelle-paper.md)").positive());
-    registry.declare(param(ParamType::real, "dram.latency_ns", "100", "ns",
-                          "access latency, activate to first data incl. controller (assumption)").non_negative());
-    registry.declare(param(ParamType::real, "dram.pj_per_bit", "15", "pJ/bit",
-                          "energy per bit moved incl. interface (assumption, kelle-paper.md: 15-20)").non_negative());
-    registry.declare(param(ParamType::real, "dram.static_mw", "20", "mW",
-                          "background power of the device (assumption)").non_negative());
-}
-
-DramConfig DramConfig::from(const ParamRegistry& registry) {
-    DramConfig config;
-    config.bandwidth_gbps = registry.get_real("dram.bandwidth_gbps");
-    config.latency_ns = registry.get_real("dram.latency_ns");
-    config.pj_per_bit = registry.get_real("dram.pj_per_bit");
-    config.static_mw = registry.get_real("dram.static_mw");
-    return config;
+void DramConfig::bind(ParamBinder& p) {
+    p.real("dram.bandwidth_gbps", bandwidth_gbps, "25.6", "GB/s",
+           "channel bandwidth; LPDDR4-3200 x64 (assumption, kelle-paper.md)").positive();
+    p.real("dram.latency_ns", latency_ns, "100", "ns",
+           "access latency, activate to first data incl. controller (assumption)").non_negative();
+    p.real("dram.pj_per_bit", pj_per_bit, "15", "pJ/bit",
+           "energy per bit moved incl. interface (assumption, kelle-paper.md: 15-20)").non_negative();
+    p.real("dram.static_mw", static_mw, "20", "mW", "background power of the device (assumption)").non_negative();
 }
 
 namespace {

@@ -14,11 +14,10 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "common/activity_trace.h"
+#include "common/config.h"
 #include "common/memory_port.h"
 
 namespace kelle {
-
-class ParamRegistry;
 
 struct DramConfig {
     double bandwidth_gbps = 0;  // GB/s = bytes per ns
@@ -26,8 +25,7 @@ struct DramConfig {
     double pj_per_bit = 0;
     double static_mw = 0;
 
-    static void declare(ParamRegistry& registry);
-    static DramConfig from(const ParamRegistry& registry);
+    void bind(ParamBinder& p);
 };
 
 class Dram : public sc_core::sc_module {

@@ -3,47 +3,28 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "common/config.h"
 #include "common/units.h"
 
 namespace kelle {
 
-void PeConfig::declare(ParamRegistry& registry) {
-    registry.declare(param(ParamType::real, "clock_mhz", "1000", "MHz",
-                          "accelerator core clock (PE array, SFU) (assumption, kelle-paper.md)").positive());
-    registry.declare(param(ParamType::integer, "pe.rows", "32", "",
-                          "systolic array rows (assumption, kelle-paper.md)").positive());
-    registry.declare(param(ParamType::integer, "pe.cols", "32", "",
-                          "systolic array columns (assumption, kelle-paper.md)").positive());
-    registry.declare(param(ParamType::integer, "pe.sfu_lanes", "32", "elements/cycle",
-                          "softmax throughput of the SFU (assumption)").positive());
-    registry.declare(param(ParamType::integer, "pe.eviction_lanes", "32", "elements/cycle",
-                          "eviction unit: importance values compared per cycle in the min search (assumption)")
-                         .positive());
-    registry.declare(param(ParamType::real, "pe.compare_pj", "0.05", "pJ",
-                          "eviction unit: one 16-bit compare, 28 nm (assumption: ~1/10 of a MAC)")
-                         .non_negative());
-    registry.declare(param(ParamType::real, "pe.mac_pj", "0.5", "pJ",
-                          "energy of one 16-bit MAC incl. operand registers, 28 nm (assumption: Horowitz "
-                          "ISSCC 2014 45 nm fp16 mult+add ~1.5 pJ, scaled)").non_negative());
-    registry.declare(param(ParamType::real, "pe.sfu_pj_per_element", "5", "pJ",
-                          "softmax per element: exp, sum, divide (assumption)").non_negative());
-    registry.declare(param(ParamType::real, "pe.static_mw", "30", "mW",
-                          "leakage of the PE array, SFU and control, 28 nm (assumption)").non_negative());
-}
-
-PeConfig PeConfig::from(const ParamRegistry& registry) {
-    PeConfig config;
-    config.clock_mhz = registry.get_real("clock_mhz");
-    config.geometry.rows = static_cast<std::uint64_t>(registry.get_int("pe.rows"));
-    config.geometry.cols = static_cast<std::uint64_t>(registry.get_int("pe.cols"));
-    config.geometry.sfu_lanes = static_cast<std::uint64_t>(registry.get_int("pe.sfu_lanes"));
-    config.geometry.eviction_lanes = static_cast<std::uint64_t>(registry.get_int("pe.eviction_lanes"));
-    config.compare_pj = registry.get_real("pe.compare_pj");
-    config.mac_pj = registry.get_real("pe.mac_pj");
-    config.sfu_pj_per_element = registry.get_real("pe.sfu_pj_per_element");
-    config.static_mw = registry.get_real("pe.static_mw");
-    return config;
+void PeConfig::bind(ParamBinder& p) {
+    p.real("clock_mhz", clock_mhz, "1000", "MHz",
+           "accelerator core clock (PE array, SFU) (assumption, kelle-paper.md)").positive();
+    p.integer("pe.rows", geometry.rows, "32", "", "systolic array rows (assumption, kelle-paper.md)").positive();
+    p.integer("pe.cols", geometry.cols, "32", "", "systolic array columns (assumption, kelle-paper.md)").positive();
+    p.integer("pe.sfu_lanes", geometry.sfu_lanes, "32", "elements/cycle", "softmax throughput of the SFU (assumption)")
+        .positive();
+    p.integer("pe.eviction_lanes", geometry.eviction_lanes, "32", "elements/cycle",
+              "eviction unit: importance values compared per cycle in the min search (assumption)").positive();
+    p.real("pe.compare_pj", compare_pj, "0.05", "pJ",
+           "eviction unit: one 16-bit compare, 28 nm (assumption: ~1/10 of a MAC)").non_negative();
+    p.real("pe.mac_pj", mac_pj, "0.5", "pJ",
+           "energy of one 16-bit MAC incl. operand registers, 28 nm (assumption: Horowitz ISSCC 2014 45 nm fp16 "
+           "mult+add ~1.5 pJ, scaled)").non_negative();
+    p.real("pe.sfu_pj_per_element", sfu_pj_per_element, "5", "pJ", "softmax per element: exp, sum, divide (assumption)")
+        .non_negative();
+    p.real("pe.static_mw", static_mw, "30", "mW", "leakage of the PE array, SFU and control, 28 nm (assumption)")
+        .non_negative();
 }
 
 PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& config)

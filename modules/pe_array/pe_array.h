@@ -14,7 +14,7 @@
 // compares x compare_pj.
 //
 // Sockets: `target_socket` (commands), `dram_socket` (weights), `buffer_socket` (activations).
-// Parameters: clock_mhz and section [pe] (PeConfig::declare).
+// Parameters: clock_mhz and section [pe] (PeConfig::bind).
 #pragma once
 
 #include <map>
@@ -26,12 +26,11 @@
 
 #include "common/activity_trace.h"
 #include "common/commands.h"
+#include "common/config.h"
 #include "common/initiator.h"
 #include "pe_array/pe_timing.h"
 
 namespace kelle {
-
-class ParamRegistry;
 
 struct PeConfig {
     double clock_mhz = 0;
@@ -44,8 +43,7 @@ struct PeConfig {
                                      // buffer SRAM's config): larger operands pass in pieces
 
     double ns_per_cycle() const { return 1e3 / clock_mhz; }
-    static void declare(ParamRegistry& registry);
-    static PeConfig from(const ParamRegistry& registry);
+    void bind(ParamBinder& p);
 };
 
 struct PeStats {

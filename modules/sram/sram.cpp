@@ -1,47 +1,32 @@
 #include "sram/sram.h"
 
 #include "common/commands.h"
-#include "common/config.h"
 #include "common/units.h"
 
 namespace kelle {
 
-void SramConfig::declare(ParamRegistry& registry) {
-    registry.declare(param(ParamType::integer, "sram.banks", "16", "",
-                          "banks (assumption)").positive());
-    registry.declare(param(ParamType::integer, "sram.interleave_bytes", "64", "B",
-                          "bank interleaving granule, one bank word line (assumption)").positive());
-    registry.declare(param(ParamType::real, "sram.clock_mhz", "1000", "MHz",
-                          "SRAM clock, same as the PE array (assumption, kelle-paper.md)").positive());
-    registry.declare(param(ParamType::real, "sram.bytes_per_cycle", "64", "B/cycle",
-                          "bytes one bank moves per cycle (assumption)").positive());
-    registry.declare(param(ParamType::real, "sram.access_cycles", "1", "cycles",
-                          "read/write latency (assumption)").non_negative());
-    registry.declare(param(ParamType::real, "sram.pj_per_byte", "2.0", "pJ/B",
-                          "access energy of a MB-class 28 nm SRAM macro (assumption; eDRAM is 0.5x, "
-                          "kelle-paper.md)").non_negative());
-    registry.declare(param(ParamType::real, "sram.static_mw_per_mb", "10", "mW/MB",
-                          "leakage of 28 nm SRAM (assumption)").non_negative());
-    registry.declare(param(ParamType::integer, "sram.buffer_kb", "512", "KB",
-                          "PE array activation buffer (assumption)").positive());
-    registry.declare(param(ParamType::real, "sram.kv_capacity_mb", "3.2", "MB",
-                          "KV store of the SRAM baselines: the eDRAM's area at 2.5x lower density "
-                          "(equal-area rule, assumption, kelle-paper.md)").positive());
+void SramConfig::bind(ParamBinder& p) {
+    p.integer("sram.banks", banks, "16", "", "banks (assumption)").positive();
+    p.integer("sram.interleave_bytes", interleave_bytes, "64", "B",
+              "bank interleaving granule, one bank word line (assumption)").positive();
+    p.real("sram.clock_mhz", clock_mhz, "1000", "MHz",
+           "SRAM clock, same as the PE array (assumption, kelle-paper.md)").positive();
+    p.real("sram.bytes_per_cycle", bytes_per_cycle, "64", "B/cycle", "bytes one bank moves per cycle (assumption)")
+        .positive();
+    p.real("sram.access_cycles", access_cycles, "1", "cycles", "read/write latency (assumption)").non_negative();
+    p.real("sram.pj_per_byte", pj_per_byte, "2.0", "pJ/B",
+           "access energy of a MB-class 28 nm SRAM macro (assumption; eDRAM is 0.5x, kelle-paper.md)")
+        .non_negative();
+    p.real("sram.static_mw_per_mb", static_mw_per_mb, "10", "mW/MB", "leakage of 28 nm SRAM (assumption)")
+        .non_negative();
+    p.integer("sram.buffer_kb", buffer_kb, "512", "KB", "PE array activation buffer (assumption)").positive();
+    p.real("sram.kv_capacity_mb", kv_capacity_mb, "3.2", "MB",
+           "KV store of the SRAM baselines: the eDRAM's area at 2.5x lower density (equal-area rule, "
+           "assumption, kelle-paper.md)").positive();
 }
 
-SramConfig SramConfig::from(const ParamRegistry& registry) {
-    SramConfig config;
-    config.banks = static_cast<int>(registry.get_int("sram.banks"));
-    config.interleave_bytes = static_cast<std::uint64_t>(registry.get_int("sram.interleave_bytes"));
-    config.clock_mhz = registry.get_real("sram.clock_mhz");
-    config.bytes_per_cycle = registry.get_real("sram.bytes_per_cycle");
-    config.access_cycles = registry.get_real("sram.access_cycles");
-    config.pj_per_byte = registry.get_real("sram.pj_per_byte");
-    config.static_mw_per_mb = registry.get_real("sram.static_mw_per_mb");
-    config.buffer_bytes = static_cast<std::uint64_t>(registry.get_int("sram.buffer_kb")) * 1024;
-    config.kv_capacity_bytes =
-        static_cast<std::uint64_t>(registry.get_real("sram.kv_capacity_mb") * kBytesPerMb);
-    return config;
+std::uint64_t SramConfig::kv_capacity_bytes() const {
+    return static_cast<std::uint64_t>(kv_capacity_mb * kBytesPerMb);
 }
 
 namespace {

@@ -14,11 +14,10 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "common/activity_trace.h"
+#include "common/config.h"
 #include "common/memory_port.h"
 
 namespace kelle {
-
-class ParamRegistry;
 
 struct SramConfig {
     int banks = 0;
@@ -28,11 +27,12 @@ struct SramConfig {
     double access_cycles = 0;
     double pj_per_byte = 0;
     double static_mw_per_mb = 0;
-    std::uint64_t buffer_bytes = 0;       // activation buffer of the PE array
-    std::uint64_t kv_capacity_bytes = 0;  // KV store when kv.store = sram
+    std::uint64_t buffer_kb = 0;  // activation buffer of the PE array
+    double kv_capacity_mb = 0;    // KV store when kv.store = sram
 
-    static void declare(ParamRegistry& registry);
-    static SramConfig from(const ParamRegistry& registry);
+    std::uint64_t buffer_bytes() const { return buffer_kb * 1024; }
+    std::uint64_t kv_capacity_bytes() const;
+    void bind(ParamBinder& p);
 };
 
 class Sram : public sc_core::sc_module {

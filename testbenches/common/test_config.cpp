@@ -116,3 +116,86 @@ TEST_CASE("declaring a key twice or a bad default is a programming error", "[con
     CHECK_THROWS_AS(r.declare(param(ParamType::integer, "edram.banks", "1", "", "again")), std::logic_error);
     CHECK_THROWS_AS(r.declare(param(ParamType::integer, "x", "one", "", "bad")), std::logic_error);
 }
+
+namespace {
+enum class Flavour { plain, fancy };
+const Choices<Flavour> kFlavours{{"plain", Flavour::plain}, {"fancy", Flavour::fancy}};
+
+// A config as a module writes one: each member bound in one line, plus a rule across two.
+struct ToyConfig {
+    double interval_us = 0;
+    int banks = 0;
+    std::uint64_t budget = 0, recent = 0;
+    bool functional = false;
+    Flavour flavour = Flavour::plain;
+
+    void bind(ParamBinder& p) {
+        p.real("toy.interval_us", interval_us, "45", "us", "interval").positive();
+        p.integer("toy.banks", banks, "16", "", "banks").positive();
+        p.integer("toy.budget", budget, "8", "tokens", "budget").positive();
+        p.integer("toy.recent", recent, "4", "tokens", "recent window").non_negative();
+        p.flag("toy.functional", functional, "false", "functional mode");
+        p.choice("toy.flavour", flavour, "plain", kFlavours, "flavour");
+        p.rule("toy.recent", [this] { return recent < budget ? "" : "must be smaller than toy.budget"; });
+    }
+};
+
+ParamRegistry toy_registry() {
+    ParamRegistry r;
+    declare_params<ToyConfig>(r);
+    return r;
+}
+}  // namespace
+
+TEST_CASE("a bound config declares its members once and loads them typed", "[config]") {
+    ParamRegistry r = toy_registry();
+    REQUIRE(r.specs().size() == 6);
+    CHECK(r.specs()[0].key == "toy.interval_us");
+    CHECK(r.specs()[5].choices == std::vector<std::string>{"plain", "fancy"});
+    r.apply_assignment("toy.banks=4");
+    r.apply_assignment("toy.flavour=fancy");
+    r.apply_assignment("toy.functional=on");
+    const ToyConfig c = load_params<ToyConfig>(r);
+    CHECK(c.interval_us == 45.0);
+    CHECK(c.banks == 4);
+    CHECK(c.functional);
+    CHECK(c.flavour == Flavour::fancy);
+    CHECK(kFlavours.name(c.flavour) == "fancy");
+}
+
+TEST_CASE("a bound integer refuses what its member cannot hold instead of truncating", "[config]") {
+    ParamRegistry r = toy_registry();
+    // 2^32 + 16 would wrap to 16 in an int member.
+    CHECK_THROWS_WITH(r.apply_assignment("toy.banks=4294967312"), Catch::Contains("toy.banks: does not fit"));
+    CHECK_THROWS_WITH(r.apply_assignment("toy.budget=-3"), Catch::Contains("toy.budget: must be > 0"));
+    CHECK_NOTHROW(r.apply_assignment("toy.budget=4294967312"));  // a 64-bit member holds it
+}
+
+TEST_CASE("a broken rule across parameters names the key and where its value came from", "[config]") {
+    ParamRegistry r = toy_registry();
+    const std::string path = ini("rule.ini", "[toy]\nbudget = 4\nrecent = 4\n");
+    r.load_ini(path);
+    CHECK_THROWS_WITH(load_params<ToyConfig>(r), path + ":3: toy.recent: must be smaller than toy.budget");
+}
+
+TEST_CASE("an included file is loaded first and the including file overrides it", "[config]") {
+    ParamRegistry r = toy_registry();
+    const std::string base = ini("base.ini", "[toy]\nbanks = 32\nbudget = 64\n");
+    const std::string overlay = ini("overlay.ini", "include = base.ini   ; the common machine\n[toy]\nbanks = 8\n");
+    r.load_ini(overlay);
+    CHECK(r.get_int("toy.banks") == 8);
+    CHECK(r.origin_of("toy.banks") == overlay + ":3");
+    CHECK(r.get_int("toy.budget") == 64);
+    CHECK(r.origin_of("toy.budget") == base + ":3");
+}
+
+TEST_CASE("include errors: a missing file, a cycle, an include after a key", "[config]") {
+    ParamRegistry r = toy_registry();
+    CHECK_THROWS_WITH(r.load_ini(ini("inc1.ini", "include = nowhere.ini\n")),
+                      Catch::Contains("inc1.ini:1: include: cannot open"));
+    ini("inc_a.ini", "include = inc_b.ini\n");
+    CHECK_THROWS_WITH(r.load_ini(ini("inc_b.ini", "include = inc_a.ini\n")), Catch::Contains("a cycle"));
+    ParamRegistry with_global = registry();
+    CHECK_THROWS_WITH(with_global.load_ini(ini("inc3.ini", "p = 0.1\ninclude = base.ini\n")),
+                      Catch::Contains("inc3.ini:2: include: must come before every key"));
+}
