@@ -2,6 +2,7 @@
 // carries a source, and docs/config.md lists every parameter the program declares.
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -21,12 +22,43 @@ std::vector<std::string> declared_keys() {
         keys.push_back((*it)[1]);
     return keys;
 }
+
+// key -> value of an INI file's settings (sections joined with '.'), comments dropped.
+std::map<std::string, std::string> settings(const std::string& name) {
+    std::istringstream in(slurp(source_path("platforms/" + name + ".ini")));
+    const std::regex section(R"(^\[([\w.]+)\].*$)"), setting(R"(^\s*(\w+)\s*=\s*([^;#\s]+).*$)");
+    std::map<std::string, std::string> out;
+    std::string prefix;
+    for (std::string line; std::getline(in, line);) {
+        std::smatch m;
+        if (std::regex_match(line, m, section)) prefix = std::string(m[1]) + ".";
+        else if (std::regex_match(line, m, setting)) out[prefix + std::string(m[1])] = m[2];
+    }
+    return out;
+}
 }  // namespace
+
+TEST_CASE("each platform is an overlay of base.ini that repeats none of its settings", "[platforms]") {
+    const auto base = settings("base");
+    REQUIRE(base.size() > 30);
+    for (const char* name : kPlatforms) {
+        const auto overlay = settings(name);
+        INFO(name);
+        CHECK(overlay.at("include") == "base.ini");
+        CHECK(overlay.size() <= 12);  // a system is a handful of choices, the machine is shared
+        for (const auto& [key, value] : overlay) {
+            INFO(key);
+            CHECK_FALSE((base.count(key) && base.at(key) == value));
+        }
+    }
+}
 
 TEST_CASE("every numeric value in a shipped platform names its source", "[platforms]") {
     const std::regex numeric(R"(^\s*\w+\s*=\s*[-+0-9.eE]+\s*(.*)$)");
-    for (const char* name : kPlatforms) {
-        std::istringstream in(slurp(source_path(std::string("platforms/") + name + ".ini")));
+    std::vector<std::string> files(std::begin(kPlatforms), std::end(kPlatforms));
+    files.push_back("base");
+    for (const std::string& name : files) {
+        std::istringstream in(slurp(source_path("platforms/" + name + ".ini")));
         int number = 0;
         for (std::string line; std::getline(in, line);) {
             ++number;
