@@ -70,7 +70,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     KvConfig kv = KvConfig::from(registry);
     kv.hardware = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
     dram_ = std::make_unique<Dram>("dram", dram);
-    buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes());
+    buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes(), "buffer");
     pe_ = std::make_unique<PeArray>("pe_array", pe);
 
     // The KV store and the plan of its areas, which the KV cache manager places data by.
@@ -95,7 +95,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
             throw InputError(registry.origin_of("edram.functional"), 0, "edram.functional",
                              "functional mode models eDRAM retention: it needs kv.store = edram");
         plan = plain_area_plan(sram.kv_capacity_bytes(), sram.interleave_bytes);
-        sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes());
+        sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes(), "kv");
     }
     kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), plan, important_share, functional);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), kv.quantum_ns);
@@ -118,14 +118,69 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     pe_->buffer_socket.bind(buffer_->target_socket);
 }
 
+void Platform::for_each_module(const std::function<void(Observable&)>& visit) const {
+    for (sc_core::sc_object* child : get_child_objects())
+        if (auto* module = dynamic_cast<Observable*>(child)) visit(*module);
+}
+
 void Platform::trace_signals(sc_core::sc_trace_file* file) {
-    host_->trace(file);
+    for_each_module([file](Observable& module) { module.trace(file); });
     kv_->trace(file);
-    pe_->trace(file);
-    dram_->trace(file);
-    buffer_->trace(file, "sram.buffer_busy");
     if (edram_) edram_->trace(file);
-    if (sram_kv_) sram_kv_->trace(file, "sram.kv_busy");
+}
+
+namespace {
+// The stats' key order and the zero of every component a platform may lack (docs/stats.md).
+nlohmann::ordered_json energy_skeleton() {
+    return {{"energy", {{"compute", 0.0}, {"sram", 0.0}, {"edram_access", 0.0}, {"edram_refresh", 0.0}, {"dram", 0.0}}},
+            {"static_mw", {{"pe_array", 0.0}, {"sram_buffer", 0.0}, {"sram_kv", 0.0}, {"edram", 0.0}, {"dram", 0.0}}}};
+}
+
+nlohmann::ordered_json stats_skeleton() {
+    using nlohmann::ordered_json;
+    return {{"schema", "kelle-stats/1"}, {"platform", ""}, {"trace", ""}, {"model", ""}, {"prompt_tokens", 0},
+            {"batch", 0}, {"tokens", 0}, {"sim_time_s", 0.0}, {"wall_time_s", 0.0}, {"decode_wall_time_s", 0.0},
+            {"tlm_transactions", 0}, {"latency_per_token_ms", ordered_json::object()}, {"ttft_ms", 0.0},
+            {"energy_pj", ordered_json::object()}, {"energy_pj_prefill", ordered_json::object()},
+            {"static_mw", ordered_json::object()},
+            {"refresh", {{"policy", "none"}, {"interval_us", 0.0}, {"bursts", 0}, {"rows_refreshed", 0},
+                         {"rows_skipped", 0}, {"rows_refreshed_per_bank", ordered_json::array()},
+                         {"groups", ordered_json::array()}, {"stall_ns", 0.0}}},
+            {"kv", ordered_json::object()},
+            {"retention", {{"expected_bit_flips", 0.0}, {"functional", false}, {"actual_bit_flips", 0},
+                           {"values_checked", 0}, {"corrupted_values", 0}, {"value_rel_error", 0.0}}},
+            {"traffic_bytes", {{"dram_read", 0}, {"dram_write", 0}, {"edram_read", 0}, {"edram_write", 0},
+                               {"sram_read", 0}, {"sram_write", 0}}},
+            {"pe", ordered_json::object()}};
+}
+
+double sum_of(const nlohmann::ordered_json& parts) {
+    double total = 0;
+    for (const auto& item : parts.items()) total += item.value().get<double>();
+    return total;
+}
+}  // namespace
+
+StatsReport Platform::energy_report() const {
+    StatsReport report(energy_skeleton());
+    for_each_module([&report](Observable& module) { module.report_energy(report); });
+    if (edram_) {
+        const EdramStats edram = edram_->stats();
+        report.add("energy.edram_access", edram.access.access_energy_pj);
+        report.add("energy.edram_refresh", edram.refresh_energy_pj);
+        report.set("static_mw.edram", edram_->static_mw());
+    }
+    return report;
+}
+
+nlohmann::ordered_json Platform::energy_until(double at_ns) const {
+    const StatsReport report = energy_report();
+    nlohmann::ordered_json energy = report.json()["energy"];
+    energy["static"] = sum_of(report.json()["static_mw"]) * at_ns * kPjPerMwNs;
+    nlohmann::ordered_json out;
+    out["total"] = sum_of(energy);
+    for (const auto& item : energy.items()) out[item.key()] = item.value();
+    return out;
 }
 
 namespace {
@@ -145,127 +200,65 @@ nlohmann::ordered_json group_stats(const std::vector<RefreshGroupStats>& groups)
 }
 }  // namespace
 
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) return 0.0;
-    std::sort(values.begin(), values.end());
-    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
-    return values[std::max<std::size_t>(rank, 1) - 1];
+void Platform::report_edram(StatsReport& report) const {
+    if (!edram_) return;
+    const EdramStats edram = edram_->stats();
+    report.add("tlm_transactions", edram.access.transactions);
+    report.set("refresh", {{"policy", edram_->config().refresh_policy},
+                           {"interval_us", edram_->config().refresh_interval_us},
+                           {"bursts", edram.refresh_bursts},
+                           {"rows_refreshed", edram.rows_refreshed},
+                           {"rows_skipped", edram.rows_skipped},
+                           {"rows_refreshed_per_bank", edram.rows_refreshed_per_bank},
+                           {"groups", group_stats(edram.groups)},
+                           {"stall_ns", edram.refresh_stall_ns}});
+    report.set("retention.expected_bit_flips", edram.expected_bit_flips);
+    report.set("retention.functional", edram_->config().functional);
+    report.set("retention.actual_bit_flips", edram.actual_bit_flips);
+    report.add("traffic_bytes.edram_read", edram.access.read_bytes);
+    report.add("traffic_bytes.edram_write", edram.access.write_bytes);
 }
 
-nlohmann::ordered_json Platform::energy_until(double at_ns) const {
-    const PeStats& pe = pe_->stats();
-    const MemoryStats& buffer = buffer_->stats();
-    const MemoryStats sram_kv = sram_kv_ ? sram_kv_->stats() : MemoryStats{};
-    const EdramStats edram = edram_ ? edram_->stats() : EdramStats{};
-    nlohmann::ordered_json energy;
-    energy["compute"] = pe.compute_energy_pj;
-    energy["sram"] = buffer.access_energy_pj + sram_kv.access_energy_pj;
-    energy["edram_access"] = edram.access.access_energy_pj;
-    energy["edram_refresh"] = edram.refresh_energy_pj;
-    energy["dram"] = dram_->stats().access_energy_pj;
-    energy["static"] = static_mw()["total"].get<double>() * at_ns * kPjPerMwNs;
-    double total = 0;
-    for (const auto& item : energy.items()) total += item.value().get<double>();
-    nlohmann::ordered_json out;
-    out["total"] = total;
-    for (const auto& item : energy.items()) out[item.key()] = item.value();
-    return out;
-}
-
-nlohmann::ordered_json Platform::static_mw() const {
-    nlohmann::ordered_json mw;
-    mw["pe_array"] = pe_->config().static_mw;
-    mw["sram_buffer"] = buffer_->static_mw();
-    mw["sram_kv"] = sram_kv_ ? sram_kv_->static_mw() : 0.0;
-    mw["edram"] = edram_ ? edram_->static_mw() : 0.0;
-    mw["dram"] = dram_->config().static_mw;
-    double total = 0;
-    for (const auto& item : mw.items()) total += item.value().get<double>();
-    mw["total"] = total;
-    return mw;
+void Platform::report_kv(StatsReport& report) const {
+    const KvStats& kv = kv_->stats();
+    report.add("tlm_transactions", kv.commands);
+    report.set("kv", {{"policy", registry_.get_text("kv.policy")},
+                      {"store", registry_.get_text("kv.store")},
+                      {"evictions", kv.evictions},
+                      {"recomputes", kv.recomputes},
+                      {"x_tier_tokens", kv_->x_tier_tokens()},
+                      {"class_moves", kv.class_moves},
+                      {"resident_tokens_max", kv.resident_tokens_max},
+                      {"onchip_bytes_max", kv.onchip_kv_bytes_max},
+                      {"attention_mass_retained",
+                       {{"mean", kv.attention_mass_samples ? kv.attention_mass_sum / static_cast<double>(kv.attention_mass_samples) : 1.0},
+                        {"min", kv.attention_mass_samples ? kv.attention_mass_min : 1.0}}}});
+    report.set("retention.values_checked", kv.values_checked);
+    report.set("retention.corrupted_values", kv.corrupted_values);
+    report.set("retention.value_rel_error", kv.value_rel_error());
+    const auto& errors = kv.output_rel_errors;
+    report.set("kv.output_rel_error",
+               {{"mean", errors.empty() ? 0.0 : std::accumulate(errors.begin(), errors.end(), 0.0) / static_cast<double>(errors.size())},
+                {"p99", percentile(errors, 99)}});
 }
 
 nlohmann::ordered_json Platform::stats(double wall_time_s) const {
     using nlohmann::ordered_json;
-    const HostStats& host = host_->stats();
-    const PeStats& pe = pe_->stats();
-    const KvStats& kv = kv_->stats();
-    const MemoryStats& dram = dram_->stats();
-    const MemoryStats& buffer = buffer_->stats();
-    const MemoryStats sram_kv = sram_kv_ ? sram_kv_->stats() : MemoryStats{};
-    const EdramStats edram = edram_ ? edram_->stats() : EdramStats{};
-    const double sim_ns = host.end_ns;
-    ordered_json static_mw_out = static_mw();
-    static_mw_out.erase("total");
-
-    const auto& latencies = host.token_latency_ns;
-    const double mean_ns = latencies.empty() ? 0.0
-                           : std::accumulate(latencies.begin(), latencies.end(), 0.0) / static_cast<double>(latencies.size());
-
-    ordered_json out;
-    out["schema"] = "kelle-stats/1";
-    out["platform"] = config_.name;
-    out["trace"] = trace_.path();
-    out["model"] = trace_.header().model.name;
-    out["prompt_tokens"] = trace_.header().prompt_tokens;
-    out["batch"] = registry_.get_int("workload.batch");
-    out["tokens"] = host.tokens;
-    out["sim_time_s"] = sim_ns * 1e-9;
-    out["wall_time_s"] = wall_time_s;
-    out["decode_wall_time_s"] = std::chrono::duration<double>(replay_wall_end_ - prefill_wall_end_).count();
-    out["tlm_transactions"] = kv.commands + pe.commands + dram.transactions + buffer.transactions +
-                              sram_kv.transactions + edram.access.transactions;
-    out["latency_per_token_ms"] = {{"mean", mean_ns * 1e-6},
-                                   {"p50", percentile(latencies, 50) * 1e-6},
-                                   {"p99", percentile(latencies, 99) * 1e-6},
-                                   {"max", percentile(latencies, 100) * 1e-6}};
-    out["ttft_ms"] = host.prefill_ns * 1e-6;
-    out["energy_pj"] = energy_until(sim_ns);
-    out["energy_pj_prefill"] = prefill_energy_;
-    out["static_mw"] = static_mw_out;
-    out["refresh"] = {{"policy", edram_ ? edram_->config().refresh_policy : "none"},
-                      {"interval_us", edram_ ? edram_->config().refresh_interval_us : 0.0},
-                      {"bursts", edram.refresh_bursts},
-                      {"rows_refreshed", edram.rows_refreshed},
-                      {"rows_skipped", edram.rows_skipped},
-                      {"rows_refreshed_per_bank", edram.rows_refreshed_per_bank},
-                      {"groups", group_stats(edram.groups)},
-                      {"stall_ns", edram.refresh_stall_ns}};
-    out["kv"] = {{"policy", registry_.get_text("kv.policy")},
-                 {"store", registry_.get_text("kv.store")},
-                 {"evictions", kv.evictions},
-                 {"recomputes", kv.recomputes},
-                 {"x_tier_tokens", kv_->x_tier_tokens()},
-                 {"class_moves", kv.class_moves},
-                 {"resident_tokens_max", kv.resident_tokens_max},
-                 {"onchip_bytes_max", kv.onchip_kv_bytes_max},
-                 {"attention_mass_retained",
-                  {{"mean", kv.attention_mass_samples ? kv.attention_mass_sum / static_cast<double>(kv.attention_mass_samples) : 1.0},
-                   {"min", kv.attention_mass_samples ? kv.attention_mass_min : 1.0}}}};
-    out["retention"] = {{"expected_bit_flips", edram.expected_bit_flips},
-                        {"functional", edram_ && edram_->config().functional},
-                        {"actual_bit_flips", edram.actual_bit_flips},
-                        {"values_checked", kv.values_checked},
-                        {"corrupted_values", kv.corrupted_values},
-                        {"value_rel_error", kv.value_rel_error()}};
-    const auto& errors = kv.output_rel_errors;
-    out["kv"]["output_rel_error"] = {
-        {"mean", errors.empty() ? 0.0 : std::accumulate(errors.begin(), errors.end(), 0.0) / static_cast<double>(errors.size())},
-        {"p99", percentile(errors, 99)}};
-    out["traffic_bytes"] = {{"dram_read", dram.read_bytes},       {"dram_write", dram.write_bytes},
-                            {"edram_read", edram.access.read_bytes}, {"edram_write", edram.access.write_bytes},
-                            {"sram_read", buffer.read_bytes + sram_kv.read_bytes},
-                            {"sram_write", buffer.write_bytes + sram_kv.write_bytes}};
-    out["pe"] = {{"macs", pe.macs},
-                 {"sfu_elements", pe.sfu_elements},
-                 {"compare_elements", pe.compare_elements},
-                 {"compute_s", pe.compute_ns * 1e-9},
-                 {"weight_stream_s", pe.weight_stream_ns * 1e-9},
-                 {"weight_bytes", pe.weight_bytes},
-                 {"memory_bound_gemvs", pe.memory_bound_gemvs},
-                 {"compute_bound_gemvs", pe.compute_bound_gemvs}};
-    for (const auto& [matrix, bounds] : pe.bounds_by_matrix)
-        out["pe"]["bound_by_matrix"][matrix] = {{"memory", bounds.memory}, {"compute", bounds.compute}};
+    StatsReport report(stats_skeleton());
+    for_each_module([&report](Observable& module) { module.report_stats(report); });
+    report.set("platform", config_.name);
+    report.set("trace", trace_.path());
+    report.set("model", trace_.header().model.name);
+    report.set("prompt_tokens", trace_.header().prompt_tokens);
+    report.set("wall_time_s", wall_time_s);
+    report.set("decode_wall_time_s", std::chrono::duration<double>(replay_wall_end_ - prefill_wall_end_).count());
+    report.set("energy_pj", energy_until(host_->stats().end_ns));
+    report.set("energy_pj_prefill", prefill_energy_);
+    report.set("static_mw", energy_report().json()["static_mw"]);
+    report.set("batch", registry_.get_int("workload.batch"));
+    report_edram(report);
+    report_kv(report);
+    ordered_json out = report.json();
     out["config"] = ordered_json::parse(registry_.to_json().dump());  // sorted keys: stable bytes
     return out;
 }

@@ -11,12 +11,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <systemc>
 
 #include "common/config.h"
+#include "common/observable.h"
 #include "common/trace.h"
 #include "dram/dram.h"
 #include "edram/edram_controller.h"
@@ -63,7 +65,12 @@ public:
     std::string retention_violation() const { return edram_ ? edram_->retention_violation() : std::string(); }
 
 private:
-    nlohmann::ordered_json static_mw() const;  // by component, and "total"
+    // Every module of the platform that reports (a direct child in the SystemC hierarchy that is
+    // Observable), in the order they were built.
+    void for_each_module(const std::function<void(Observable&)>& visit) const;
+    StatsReport energy_report() const;  // energy.<category> (pJ) and static_mw.<component> (mW)
+    void report_edram(StatsReport& report) const;
+    void report_kv(StatsReport& report) const;
 
     const ParamRegistry& registry_;
     TraceReader& trace_;
@@ -80,8 +87,5 @@ private:
     // the benchmark needs without the prompt's admission and trace parsing in it.
     std::chrono::steady_clock::time_point prefill_wall_end_, replay_wall_end_;
 };
-
-// Nearest-rank percentile (p in (0, 100]) of unsorted values; 0 for none.
-double percentile(std::vector<double> values, double p);
 
 }  // namespace kelle

@@ -33,4 +33,15 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_time&
     activity_.mark(timing.start_ns, timing.complete_ns);
 }
 
+void Dram::report_energy(StatsReport& report) const {
+    report.add("energy.dram", stats().access_energy_pj);
+    report.set("static_mw.dram", config_.static_mw);
+}
+
+void Dram::report_stats(StatsReport& report) const {
+    report.add("tlm_transactions", stats().transactions);
+    report.add("traffic_bytes.dram_read", stats().read_bytes);
+    report.add("traffic_bytes.dram_write", stats().write_bytes);
+}
+
 }  // namespace kelle

@@ -16,6 +16,7 @@
 #include "common/activity_trace.h"
 #include "common/config.h"
 #include "common/memory_port.h"
+#include "common/observable.h"
 
 namespace kelle {
 
@@ -28,7 +29,7 @@ struct DramConfig {
     void bind(ParamBinder& p);
 };
 
-class Dram : public sc_core::sc_module {
+class Dram : public sc_core::sc_module, public Observable {
 public:
     tlm_utils::multi_passthrough_target_socket<Dram> target_socket;
 
@@ -36,7 +37,9 @@ public:
 
     const MemoryStats& stats() const { return port_.stats(); }
     const DramConfig& config() const { return config_; }
-    void trace(sc_core::sc_trace_file* file) { activity_.trace(file, "dram.busy"); }
+    void report_energy(StatsReport& report) const override;
+    void report_stats(StatsReport& report) const override;
+    void trace(sc_core::sc_trace_file* file) override { activity_.trace(file, "dram.busy"); }
 
 private:
     void b_transport(int initiator, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);

@@ -1,5 +1,7 @@
 #include "host/host_interface.h"
 
+#include <numeric>
+
 #include "common/units.h"
 
 namespace kelle {
@@ -18,6 +20,19 @@ HostInterface::HostInterface(sc_core::sc_module_name name, TraceReader& trace, P
 void HostInterface::trace(sc_core::sc_trace_file* file) {
     sc_core::sc_trace(file, current_step_, "host.step");
     sc_core::sc_trace(file, current_layer_, "host.layer");
+}
+
+void HostInterface::report_stats(StatsReport& report) const {
+    const auto& latencies = stats_.token_latency_ns;
+    const double mean_ns = latencies.empty() ? 0.0
+                           : std::accumulate(latencies.begin(), latencies.end(), 0.0) / static_cast<double>(latencies.size());
+    report.set("tokens", stats_.tokens);
+    report.set("sim_time_s", stats_.end_ns * 1e-9);
+    report.set("latency_per_token_ms", {{"mean", mean_ns * 1e-6},
+                                        {"p50", percentile(latencies, 50) * 1e-6},
+                                        {"p99", percentile(latencies, 99) * 1e-6},
+                                        {"max", percentile(latencies, 100) * 1e-6}});
+    report.set("ttft_ms", stats_.prefill_ns * 1e-6);
 }
 
 double HostInterface::send(LayerCommand& command, double at_ns) {

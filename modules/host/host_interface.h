@@ -21,6 +21,7 @@
 
 #include "common/commands.h"
 #include "common/initiator.h"
+#include "common/observable.h"
 #include "common/trace.h"
 
 namespace kelle {
@@ -32,7 +33,7 @@ struct HostStats {
     double end_ns = 0;
 };
 
-class HostInterface : public sc_core::sc_module {
+class HostInterface : public sc_core::sc_module, public Observable {
 public:
     tlm_utils::simple_initiator_socket<HostInterface> initiator_socket;
 
@@ -49,7 +50,10 @@ public:
     const HostStats& stats() const { return stats_; }
     // The exception that ended the replay early (e.g. a malformed trace line), or null.
     std::exception_ptr failure() const { return failure_; }
-    void trace(sc_core::sc_trace_file* file);
+    // The host's own energy is not modelled (it is off the accelerator).
+    void report_energy(StatsReport&) const override {}
+    void report_stats(StatsReport& report) const override;
+    void trace(sc_core::sc_trace_file* file) override;
 
 private:
     void run();

@@ -111,4 +111,23 @@ double PeArray::stream_weights(const PeCommand& command, double at_ns) {
     return issuer_.memory(dram_socket, tlm::TLM_READ_COMMAND, command.weight_address, command.weight_bytes, at_ns);
 }
 
+void PeArray::report_energy(StatsReport& report) const {
+    report.add("energy.compute", stats_.compute_energy_pj);
+    report.set("static_mw.pe_array", config_.static_mw);
+}
+
+void PeArray::report_stats(StatsReport& report) const {
+    report.add("tlm_transactions", stats_.commands);
+    report.set("pe", {{"macs", stats_.macs},
+                      {"sfu_elements", stats_.sfu_elements},
+                      {"compare_elements", stats_.compare_elements},
+                      {"compute_s", stats_.compute_ns * 1e-9},
+                      {"weight_stream_s", stats_.weight_stream_ns * 1e-9},
+                      {"weight_bytes", stats_.weight_bytes},
+                      {"memory_bound_gemvs", stats_.memory_bound_gemvs},
+                      {"compute_bound_gemvs", stats_.compute_bound_gemvs}});
+    for (const auto& [matrix, bounds] : stats_.bounds_by_matrix)
+        report.set("pe.bound_by_matrix." + matrix, {{"memory", bounds.memory}, {"compute", bounds.compute}});
+}
+
 }  // namespace kelle

@@ -28,6 +28,7 @@
 #include "common/commands.h"
 #include "common/config.h"
 #include "common/initiator.h"
+#include "common/observable.h"
 #include "pe_array/pe_timing.h"
 
 namespace kelle {
@@ -63,7 +64,7 @@ struct PeStats {
     std::map<std::string, Bounds, std::less<>> bounds_by_matrix;
 };
 
-class PeArray : public sc_core::sc_module {
+class PeArray : public sc_core::sc_module, public Observable {
 public:
     tlm_utils::simple_target_socket<PeArray> target_socket;
     tlm_utils::simple_initiator_socket<PeArray> dram_socket;
@@ -73,7 +74,9 @@ public:
 
     const PeStats& stats() const { return stats_; }
     const PeConfig& config() const { return config_; }
-    void trace(sc_core::sc_trace_file* file) { activity_.trace(file, "pe.busy"); }
+    void report_energy(StatsReport& report) const override;
+    void report_stats(StatsReport& report) const override;
+    void trace(sc_core::sc_trace_file* file) override { activity_.trace(file, "pe.busy"); }
 
 private:
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);

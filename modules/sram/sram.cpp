@@ -37,11 +37,12 @@ BankGeometry sram_geometry(const SramConfig& config) {
 }
 }  // namespace
 
-Sram::Sram(sc_core::sc_module_name name, const SramConfig& config, std::uint64_t capacity_bytes)
+Sram::Sram(sc_core::sc_module_name name, const SramConfig& config, std::uint64_t capacity_bytes, std::string role)
     : sc_core::sc_module(name),
       target_socket("target_socket"),
       config_(config),
       capacity_bytes_(capacity_bytes),
+      role_(std::move(role)),
       port_(sram_geometry(config), config.pj_per_byte),
       activity_("activity") {
     target_socket.register_b_transport(this, &Sram::b_transport);
@@ -63,6 +64,17 @@ void Sram::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& dela
     }
     const AccessTiming timing = port_.serve(payload, delay);
     activity_.mark(timing.start_ns, timing.complete_ns);
+}
+
+void Sram::report_energy(StatsReport& report) const {
+    report.add("energy.sram", stats().access_energy_pj);
+    report.set("static_mw.sram_" + role_, static_mw());
+}
+
+void Sram::report_stats(StatsReport& report) const {
+    report.add("tlm_transactions", stats().transactions);
+    report.add("traffic_bytes.sram_read", stats().read_bytes);
+    report.add("traffic_bytes.sram_write", stats().write_bytes);
 }
 
 }  // namespace kelle

@@ -16,6 +16,7 @@
 #include "common/activity_trace.h"
 #include "common/config.h"
 #include "common/memory_port.h"
+#include "common/observable.h"
 
 namespace kelle {
 
@@ -35,21 +36,26 @@ struct SramConfig {
     void bind(ParamBinder& p);
 };
 
-class Sram : public sc_core::sc_module {
+class Sram : public sc_core::sc_module, public Observable {
 public:
     tlm_utils::simple_target_socket<Sram> target_socket;
 
-    Sram(sc_core::sc_module_name name, const SramConfig& config, std::uint64_t capacity_bytes);
+    // role: what this instance holds ("buffer", "kv"): names its static power (static_mw.sram_<role>)
+    // and its busy flag (sram.<role>_busy).
+    Sram(sc_core::sc_module_name name, const SramConfig& config, std::uint64_t capacity_bytes, std::string role);
 
     const MemoryStats& stats() const { return port_.stats(); }
     double static_mw() const;
-    void trace(sc_core::sc_trace_file* file, const std::string& label) { activity_.trace(file, label); }
+    void report_energy(StatsReport& report) const override;
+    void report_stats(StatsReport& report) const override;
+    void trace(sc_core::sc_trace_file* file) override { activity_.trace(file, "sram." + role_ + "_busy"); }
 
 private:
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
 
     SramConfig config_;
     std::uint64_t capacity_bytes_;
+    std::string role_;
     MemoryPort port_;
     ActivityTrace activity_;
 };

@@ -1,0 +1,62 @@
+// Observability as a service: every module reports through one interface, and the platform
+// walks the modules it registered instead of naming each one (in the spirit of MINRES SCC's
+// tracer walking the hierarchy).
+//
+// A module reports three things:
+//   energy   dynamic energy spent so far, in pJ, added into `energy.<category>` (compute, sram,
+//            edram_access, edram_refresh, dram: docs/stats.md), and its static power, in mW,
+//            set as `static_mw.<component>`;
+//   stats    its named counters, set or added at dotted paths of the stats JSON (docs/stats.md);
+//   signals  its traced signals, added to a waveform under their dotted names (`pe.busy`, ...).
+// Paths that several modules share (`tlm_transactions`, `traffic_bytes.sram_read`, an energy
+// category) are added to, so each module reports only its own part. The report starts from the
+// schema's skeleton, so the key order is the schema's and a component that is absent from a
+// platform still shows its zero.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <systemc>
+#include <type_traits>
+#include <vector>
+
+namespace kelle {
+
+class StatsReport {
+public:
+    explicit StatsReport(nlohmann::ordered_json skeleton) : json_(std::move(skeleton)) {}
+
+    // Sets the value at a dotted path ("refresh.bursts"); a key the skeleton lacks is appended.
+    void set(const std::string& path, nlohmann::ordered_json value) { at(path) = std::move(value); }
+
+    // Adds to the number at a dotted path; integers stay integers, a real makes the sum real.
+    template <class T>
+    void add(const std::string& path, T value) {
+        static_assert(std::is_arithmetic_v<T>, "only numbers add up");
+        nlohmann::ordered_json& slot = at(path);
+        if constexpr (std::is_floating_point_v<T>) slot = slot.get<double>() + value;
+        else if (slot.is_number_float()) slot = slot.get<double>() + static_cast<double>(value);
+        else slot = slot.get<std::uint64_t>() + static_cast<std::uint64_t>(value);
+    }
+
+    const nlohmann::ordered_json& json() const { return json_; }
+    nlohmann::ordered_json& json() { return json_; }
+
+private:
+    nlohmann::ordered_json& at(const std::string& path);
+
+    nlohmann::ordered_json json_;
+};
+
+// Nearest-rank percentile (p in (0, 100]) of unsorted values; 0 for none.
+double percentile(std::vector<double> values, double p);
+
+class Observable {
+public:
+    virtual ~Observable() = default;
+    virtual void report_energy(StatsReport& report) const = 0;
+    virtual void report_stats(StatsReport& report) const = 0;
+    virtual void trace(sc_core::sc_trace_file* file) = 0;
+};
+
+}  // namespace kelle
