@@ -20,6 +20,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "platform.h"
 #include "summary.h"
 #if KELLE_WITH_VERILATOR
@@ -35,6 +36,7 @@ struct Options {
     std::string config = KELLE_DEFAULT_CONFIG;
     std::string trace = KELLE_DEFAULT_TRACE;
     std::vector<std::string> sets;
+    std::vector<std::string> logs;
     std::string stats_json;
     std::string vcd;
     std::string seed_text = "1";
@@ -53,7 +55,10 @@ po::options_description cli_options(Options& o) {
         ("stats-json", po::value(&o.stats_json), "write the stats JSON here (docs/stats.md)")
         ("vcd", po::value(&o.vcd), "write a VCD waveform here (name must end in .vcd)")
         ("seed", po::value(&o.seed_text), "seed of the functional mode's retention bit flips (edram.functional)")
-        ("progress", po::bool_switch(&o.progress), "report progress on stderr even when it is not a terminal");
+        ("progress", po::bool_switch(&o.progress), "report progress on stderr even when it is not a terminal")
+        ("log", po::value(&o.logs)->composing(),
+         "one module's messages on stderr: TYPE=off|warning|info|debug, TYPE one of kelle/host, kelle/sequencer, "
+         "kelle/kvcache, kelle/edram, kelle/pe, or kelle for all (repeatable; default warning)");
     return d;
 }
 
@@ -136,6 +141,8 @@ int run(int argc, char* argv[]) {
     ParamRegistry registry;
     declare_platform_parameters(registry);
     const Options options = parse_command_line(argc, argv, registry);
+    init_logging();
+    for (const std::string& level : options.logs) set_log_level(level);
     registry.load_ini(options.config);
     for (const std::string& assignment : options.sets) registry.apply_assignment(assignment);
 
@@ -148,8 +155,9 @@ int run(int argc, char* argv[]) {
     check_trace_against_config(trace.header(), options.trace, registry);
 
     // stdout is the summary table's: SystemC's informational notes (end of simulation, VCD
-    // timescale) would interleave with it.
+    // timescale) would interleave with it; the model's own go to stderr, as --log sets them.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+
     ProgressReporter progress(options.progress);
     Platform platform("kelle", registry, trace, options.seed, progress.callback());
     sc_core::sc_trace_file* vcd = nullptr;

@@ -1,7 +1,9 @@
 #include "host/host_interface.h"
 
+#include <iomanip>
 #include <numeric>
 
+#include "common/log.h"
 #include "common/units.h"
 
 namespace kelle {
@@ -70,10 +72,13 @@ void HostInterface::replay() {
     QuantumKeeper::wait_until(local_ns_);  // the prefill-done hook reads simulated time
     local_ns_ = now_ns();
     stats_.prefill_ns = local_ns_;
+    KELLE_LOG(msg::host, LogLevel::info,
+              "prefill of " << trace_.header().prompt_tokens << " tokens through " << layers << " layers done");
     if (prefill_done_) prefill_done_();
 
     command.phase = LayerCommand::Phase::decode;
     command.scores = &scores_;
+    KELLE_LOG(msg::host, LogLevel::info, "decoding " << trace_.header().decode_steps << " steps");
     while (trace_.next(scores_)) {
         const double step_start_ns = local_ns_;
         current_step_ = scores_.step;
@@ -84,6 +89,9 @@ void HostInterface::replay() {
         }
         stats_.token_latency_ns.push_back(local_ns_ - step_start_ns);
         ++stats_.tokens;
+        KELLE_LOG(msg::host, LogLevel::debug,
+                  "decode step " << scores_.step << " ends at " << std::fixed << std::setprecision(3) << local_ns_ * 1e-3
+                                 << " us after " << (local_ns_ - step_start_ns) * 1e-3 << " us");
         if (progress_) progress_(static_cast<int>(stats_.tokens), trace_.header().decode_steps);
     }
 }

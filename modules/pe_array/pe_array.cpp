@@ -1,8 +1,10 @@
 #include "pe_array/pe_array.h"
 
 #include <algorithm>
+#include <iomanip>
 #include <stdexcept>
 
+#include "common/log.h"
 #include "common/units.h"
 
 namespace kelle {
@@ -36,6 +38,9 @@ PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& config)
       activity_("activity") {
     if (config.buffer_bytes == 0) throw std::logic_error("PeArray: the platform must give the activation buffer's size");
     target_socket.register_b_transport(this, &PeArray::b_transport);
+    KELLE_LOG(msg::pe, LogLevel::info,
+              config.geometry.rows << " x " << config.geometry.cols << " array at " << config.clock_mhz << " MHz, "
+                                   << config.buffer_bytes << " B activation buffer");
 }
 
 void PeArray::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
@@ -78,6 +83,10 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
     activity_.mark(inputs_ready_ns, inputs_ready_ns + core_ns);
     const double done_ns = buffer_access(tlm::TLM_WRITE_COMMAND, command.output_bytes, inputs_ready_ns + core_ns);
 
+    KELLE_LOG(msg::pe, LogLevel::debug,
+              command.label << ": " << macs << " MACs, " << cycles << " cycles, " << command.weight_bytes
+                            << " weight bytes, " << std::fixed << std::setprecision(3) << start_ns * 1e-3 << " to "
+                            << done_ns * 1e-3 << " us");
     ++stats_.commands;
     stats_.macs += macs;
     stats_.sfu_elements += command.sfu_elements;
