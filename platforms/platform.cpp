@@ -72,13 +72,14 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     const DramConfig dram = DramConfig::from(registry);
     PeConfig pe = PeConfig::from(registry);
     pe.buffer_bytes = sram.buffer_bytes;
-    KvConfig kv = KvConfig::from(registry);
-    kv.hardware = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
+    const KvConfig kv = KvConfig::from(registry);
+    SequencerConfig sequencing = SequencerConfig::from(registry);
+    sequencing.facts = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
     dram_ = std::make_unique<Dram>("dram", dram);
     buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes);
     pe_ = std::make_unique<PeArray>("pe_array", pe);
 
-    // The KV store and the plan of its areas, which the KV cache manager places data by.
+    // The KV store and the plan of its areas, which the KV cache places data by.
     KvAreaPlan plan;
     double important_share = 0;
     bool functional = false;
@@ -102,8 +103,11 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         plan = plain_area_plan(sram.kv_capacity_bytes, sram.interleave_bytes);
         sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes);
     }
-    kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), plan, important_share, functional);
-    host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), kv.quantum_ns);
+    const TraceHeader& header = trace.header();
+    const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
+    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, WeightMap(header.model).end_address(), functional);
+    sequencer_ = std::make_unique<LayerSequencer>("sequencer", sequencing, header, *kv_);
+    host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), sequencing.quantum_ns);
     host_->on_prefill_done([this] {
         if (edram_) edram_->settle_refresh(now_ns());
         prefill_energy_ = energy_until(now_ns());
@@ -114,8 +118,8 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         replay_wall_end_ = std::chrono::steady_clock::now();
     });
 
-    host_->initiator_socket.bind(kv_->target_socket);
-    kv_->pe_socket.bind(pe_->target_socket);
+    host_->initiator_socket.bind(sequencer_->target_socket);
+    sequencer_->pe_socket.bind(pe_->target_socket);
     kv_->dram_socket.bind(dram_->target_socket);
     if (edram_) kv_->kv_socket.bind(edram_->target_socket);
     else kv_->kv_socket.bind(sram_kv_->target_socket);
@@ -218,7 +222,7 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
     out["sim_time_s"] = sim_ns * 1e-9;
     out["wall_time_s"] = wall_time_s;
     out["decode_wall_time_s"] = std::chrono::duration<double>(replay_wall_end_ - prefill_wall_end_).count();
-    out["tlm_transactions"] = kv.commands + pe.commands + dram.transactions + buffer.transactions +
+    out["tlm_transactions"] = sequencer_->commands() + pe.commands + dram.transactions + buffer.transactions +
                               sram_kv.transactions + edram.access.transactions;
     out["latency_per_token_ms"] = {{"mean", mean_ns * 1e-6},
                                    {"p50", percentile(latencies, 50) * 1e-6},
