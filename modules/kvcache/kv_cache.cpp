@@ -1,9 +1,14 @@
 #include "kvcache/kv_cache.h"
 
 #include <algorithm>
-#include <stdexcept>
 
 namespace kelle {
+
+namespace {
+std::size_t regions(const ModelShape& model) {
+    return static_cast<std::size_t>(model.layers) * static_cast<std::size_t>(model.kv_heads);
+}
+}  // namespace
 
 KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const TraceHeader& header,
                  const KvAreaPlan& plan, const KvBudget& budget, std::uint64_t spill_base_address, bool functional)
@@ -17,51 +22,17 @@ KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const Tra
       layout_(header.model, budget.kv_slots, plan, spill_base_address, budget.important_slots, budget.x_entries,
               config.batch),
       port_(kv_socket, dram_socket),
-      x_store_(layout_, port_, aerp_ ? header.model.layers : 0) {
-    const std::size_t regions = static_cast<std::size_t>(header.model.layers) * static_cast<std::size_t>(header.model.kv_heads);
-    heads_.resize(regions);
+      slots_(layout_, port_, regions(header.model)),
+      x_store_(layout_, port_, aerp_ ? header.model.layers : 0),
+      heads_(regions(header.model)) {
     for (HeadCache& head : heads_) head.reserve(budget.held_tokens);
-    free_slots_.resize(regions);
-    const auto first_of = [this](int c) { return static_cast<std::uint32_t>(layout_.first_slot(c)); };
-    fresh_slot_.assign(regions, {first_of(0), first_of(1)});
     const auto values_per_slot = static_cast<std::size_t>(2 * header.model.head_dim);
     for (auto* buffer : {&values_a_, &values_b_}) buffer->resize(values_per_slot);
-    if (functional) check_ = std::make_unique<KvValueCheck>(header.model, regions);
+    if (functional) check_ = std::make_unique<KvValueCheck>(header.model, heads_.size());
 }
 
 void KvCache::trace(sc_core::sc_trace_file* file) {
     sc_core::sc_trace(file, resident_tokens_, "kv.resident_tokens");
-}
-
-void KvCache::hint_liveness(int region, std::uint32_t slot, bool live, double t_ns) {
-    Extent pieces[2];
-    port_.hint(pieces, layout_.pieces(region, slot, pieces), live, t_ns);
-}
-
-std::uint32_t KvCache::take_slot(int region, int preferred_class) {
-    const auto r = static_cast<std::size_t>(region);
-    for (const int c : {preferred_class, 1 - preferred_class}) {
-        if (c >= layout_.classes()) continue;
-        auto& free = free_slots_[r][static_cast<std::size_t>(c)];
-        std::uint32_t slot;
-        if (!free.empty()) {
-            slot = free.back();
-            free.pop_back();
-        } else {
-            std::uint32_t& fresh = fresh_slot_[r][static_cast<std::size_t>(c)];
-            if (fresh >= layout_.first_slot(c) + layout_.class_slots(c)) continue;
-            slot = fresh++;
-        }
-        if (layout_.slot_onchip(region, slot)) ++onchip_slots_;
-        return slot;
-    }
-    throw std::logic_error("KV region has no free slot: the budget and the region size disagree");
-}
-
-void KvCache::release_slot(int region, std::uint32_t slot, double t_ns) {
-    hint_liveness(region, slot, false, t_ns);
-    if (layout_.slot_onchip(region, slot)) --onchip_slots_;
-    free_slots_[static_cast<std::size_t>(region)][static_cast<std::size_t>(layout_.class_of(slot))].push_back(slot);
 }
 
 void KvCache::admit(int region, std::uint32_t position, double t_ns, double importance, FrozenVictims* frozen) {
@@ -70,7 +41,7 @@ void KvCache::admit(int region, std::uint32_t position, double t_ns, double impo
     if (policy_->budget_tokens() != 0 && head.size() >= policy_->budget_tokens()) {
         const KvToken victim = head.erase(frozen ? policy_->victim(head, *frozen) : policy_->victim(head));
         if (victim.as_x) x_store_.release(layer, victim.position, t_ns);
-        else release_slot(region, victim.slot, t_ns);
+        else slots_.release(region, victim.slot, t_ns);
         ++stats_.evictions;
         --resident_tokens_;
     }
@@ -81,16 +52,14 @@ void KvCache::admit(int region, std::uint32_t position, double t_ns, double impo
         return;
     }
     // A new token has no attention yet: with two classes it starts unimportant.
-    const std::uint32_t slot = take_slot(region, layout_.classes() - 1);
-    head.append(position, slot, importance);
-    hint_liveness(region, slot, true, t_ns);
+    head.append(position, slots_.take(region, layout_.classes() - 1, t_ns), importance);
     if (check_) check_->add_to_full_cache(region, position);
     ++resident_tokens_;
     stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
 }
 
 void KvCache::record_footprint() {
-    const std::uint64_t onchip = onchip_slots_ * layout_.slot_bytes() + x_store_.onchip_entries() * layout_.x_bytes();
+    const std::uint64_t onchip = slots_.onchip_in_use() * layout_.slot_bytes() + x_store_.onchip_entries() * layout_.x_bytes();
     stats_.onchip_kv_bytes_max = std::max(stats_.onchip_kv_bytes_max, onchip);
 }
 

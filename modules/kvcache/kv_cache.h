@@ -31,7 +31,6 @@
 // and workload.batch (KvConfig::declare, which also declares the sequencer's keys).
 #pragma once
 
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -46,6 +45,7 @@
 #include "kvcache/eviction_policy.h"
 #include "kvcache/kv_budget.h"
 #include "kvcache/kv_layout.h"
+#include "kvcache/kv_slots.h"
 #include "kvcache/kv_store_port.h"
 #include "kvcache/kv_value_check.h"
 #include "kvcache/x_store.h"
@@ -134,16 +134,12 @@ public:
     const KvStats& stats() const { return stats_; }
     // AERP: tokens each head keeps as x (the rest of its budget is K/V); 0 for other policies.
     std::uint64_t x_tier_tokens() const { return budget_.x_tokens; }
-    const KvLayout& layout() const { return layout_; }
     void trace(sc_core::sc_trace_file* file);
 
 private:
     // frozen: the head's importances stay fixed from one call to the next (the prompt).
     void admit(int region, std::uint32_t position, double t_ns, double importance = 0, FrozenVictims* frozen = nullptr);
     void prefill_importance(int layer, int kv_head, const StepScores& prefill);
-    std::uint32_t take_slot(int region, int preferred_class);
-    void release_slot(int region, std::uint32_t slot, double t_ns);
-    void hint_liveness(int region, std::uint32_t slot, bool live, double t_ns);
     // Slot traffic (kv_slot_io.cpp).
     double write_slot(int region, std::uint32_t slot, const std::uint16_t* values, double t_ns);
     double read_slot(int region, const KvToken& token, std::uint16_t* values, double t_ns);
@@ -160,11 +156,10 @@ private:
     bool aerp_;
     KvLayout layout_;
     KvStorePort port_;
+    KvSlots slots_;
     XStore x_store_;
+    std::vector<HeadCache> heads_;  // per region
     std::unique_ptr<KvValueCheck> check_;  // functional mode only
-    std::vector<HeadCache> heads_;                                       // per region
-    std::vector<std::array<std::vector<std::uint32_t>, 2>> free_slots_;  // per region and class
-    std::vector<std::array<std::uint32_t, 2>> fresh_slot_;  // per region and class: next never-used slot
     std::vector<std::size_t> order_, promote_, demote_;      // reclassify's buffers, reused
     std::vector<bool> want_important_;
     std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
@@ -173,9 +168,6 @@ private:
     std::vector<unsigned char> piece_bytes_[2];
     KvStats stats_;
     int resident_tokens_ = 0;  // all heads, traced
-    // On-chip K/V slots in use, kept as they are taken and released: summing them over every
-    // token at each step cost O(context) under `full`.
-    std::uint64_t onchip_slots_ = 0;
 };
 
 }  // namespace kelle

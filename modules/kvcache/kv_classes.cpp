@@ -66,11 +66,10 @@ double KvCache::reclassify(int region, double t_ns) {
             std::swap(up.slot, down.slot);
             stats_.class_moves += 2;
         } else {  // a free important slot
-            const std::uint32_t slot = take_slot(region, 0);
-            hint_liveness(region, slot, true, t_ns);
+            const std::uint32_t slot = slots_.take(region, 0, t_ns);
             const double read_ns = read_slot(region, up, values_a_.data(), t_ns);
             done_ns = std::max(done_ns, write_slot(region, slot, values_a_.data(), read_ns));
-            release_slot(region, up.slot, t_ns);
+            slots_.release(region, up.slot, t_ns);
             up.slot = slot;
             ++stats_.class_moves;
         }
