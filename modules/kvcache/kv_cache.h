@@ -27,6 +27,9 @@
 // resident slot back the same way and checks it (kv_value_check.h); spilled slots are in DRAM,
 // which loses nothing.
 //
+// Left out: AERP in functional mode (x values are not stored; the platform refuses it), and
+// any effect of corrupted K on the attention scores (they are the trace's).
+//
 // Sockets: `kv_socket` (eDRAM or SRAM KV store), `dram_socket` (spill). Parameters: section [kv]
 // and workload.batch (KvConfig::declare, which also declares the sequencer's keys).
 #pragma once

@@ -28,6 +28,9 @@
 // with B (weight_map.h), each GEMV becomes a GEMM of B vectors, and attention, softmax and
 // eviction-search work scale with B (KV traffic scales in the KV cache's slots).
 //
+// Left out: overlap between a layer's phases (beyond the PE array's own weight/compute overlap
+// inside a GEMV), and DRAM traffic of prefill activations.
+//
 // Sockets: `target_socket` (host), `pe_socket` (PE array). It talks to the KV cache by member
 // calls (kvcache/kv_cache.h). Parameters: workload.batch, workload.prefill_compute,
 // sim.quantum_ns and kv.recompute_sizing (declared by KvConfig::declare, read by
