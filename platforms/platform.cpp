@@ -67,13 +67,14 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     const DramConfig dram = load_params<DramConfig>(registry);
     PeConfig pe = load_params<PeConfig>(registry);
     pe.buffer_bytes = sram.buffer_bytes();
-    KvConfig kv = KvConfig::from(registry);
-    kv.hardware = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
+    const KvConfig kv = KvConfig::from(registry);
+    SequencerConfig sequencing = SequencerConfig::from(registry);
+    sequencing.facts = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
     dram_ = std::make_unique<Dram>("dram", dram);
     buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes(), "buffer");
     pe_ = std::make_unique<PeArray>("pe_array", pe);
 
-    // The KV store and the plan of its areas, which the KV cache manager places data by.
+    // The KV store and the plan of its areas, which the KV cache places data by.
     KvAreaPlan plan;
     double important_share = 0;
     bool functional = false;
@@ -97,8 +98,11 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         plan = plain_area_plan(sram.kv_capacity_bytes(), sram.interleave_bytes);
         sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes(), "kv");
     }
-    kv_ = std::make_unique<KvCacheManager>("kv_cache", kv, trace.header(), plan, important_share, functional);
-    host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), kv.quantum_ns);
+    const TraceHeader& header = trace.header();
+    const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
+    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, WeightMap(header.model).end_address(), functional);
+    sequencer_ = std::make_unique<LayerSequencer>("sequencer", sequencing, header, *kv_);
+    host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), sequencing.quantum_ns);
     host_->on_prefill_done([this] {
         if (edram_) edram_->settle_refresh(now_ns());
         prefill_energy_ = energy_until(now_ns());
@@ -109,8 +113,8 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         replay_wall_end_ = std::chrono::steady_clock::now();
     });
 
-    host_->initiator_socket.bind(kv_->target_socket);
-    kv_->pe_socket.bind(pe_->target_socket);
+    host_->initiator_socket.bind(sequencer_->target_socket);
+    sequencer_->pe_socket.bind(pe_->target_socket);
     kv_->dram_socket.bind(dram_->target_socket);
     if (edram_) kv_->kv_socket.bind(edram_->target_socket);
     else kv_->kv_socket.bind(sram_kv_->target_socket);
@@ -221,7 +225,7 @@ void Platform::report_edram(StatsReport& report) const {
 
 void Platform::report_kv(StatsReport& report) const {
     const KvStats& kv = kv_->stats();
-    report.add("tlm_transactions", kv.commands);
+    report.add("tlm_transactions", sequencer_->commands());
     report.set("kv", {{"policy", registry_.get_text("kv.policy")},
                       {"store", registry_.get_text("kv.store")},
                       {"evictions", kv.evictions},

@@ -1,8 +1,8 @@
 // The Kelle virtual platform: every module, bound over TLM-2.0 sockets, chosen by configuration.
 //
-//   HostInterface --> KvCacheManager --pe--> PeArray --dram--> Dram <--spill-- KvCacheManager
-//                                     --kv--> EdramController (kv.store = edram, Kelle)
-//                                          or Sram "kv_store" (kv.store = sram, the baselines)
+//   HostInterface --> LayerSequencer --pe--> PeArray --dram--> Dram <--spill-- KvCache
+//                     LayerSequencer --calls--> KvCache --kv--> EdramController (kv.store = edram, Kelle)
+//                                                            or Sram "kv_store" (kv.store = sram, the baselines)
 //                     PeArray --buffer--> Sram "buffer" (activations)
 //
 // The platform declares every module's parameters in one registry, builds the modules from
@@ -23,8 +23,9 @@
 #include "dram/dram.h"
 #include "edram/edram_controller.h"
 #include "host/host_interface.h"
-#include "kvcache/kv_cache_manager.h"
+#include "kvcache/kv_cache.h"
 #include "pe_array/pe_array.h"
+#include "sequencer/sequencer.h"
 #include "sram/sram.h"
 
 namespace kelle {
@@ -80,7 +81,8 @@ private:
     std::unique_ptr<Sram> sram_kv_;
     std::unique_ptr<EdramController> edram_;
     std::unique_ptr<PeArray> pe_;
-    std::unique_ptr<KvCacheManager> kv_;
+    std::unique_ptr<KvCache> kv_;
+    std::unique_ptr<LayerSequencer> sequencer_;
     std::unique_ptr<HostInterface> host_;
     nlohmann::ordered_json prefill_energy_;  // energy_until the end of the prefill
     // Host wall clock at the ends of prefill and of the replay: decode's own wall time, which

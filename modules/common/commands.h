@@ -2,8 +2,8 @@
 //
 // Memory traffic uses plain TLM_READ/TLM_WRITE payloads (address, length). Work that is not a
 // memory access travels as a payload with one of these extensions attached and command
-// TLM_IGNORE_COMMAND: the host hands a layer of a decode step to the KV cache manager, the
-// KV cache manager hands a compute job to the PE array and liveness hints to the KV store.
+// TLM_IGNORE_COMMAND: the host hands a layer of a decode step to the layer sequencer, the
+// sequencer hands a compute job to the PE array, and the KV cache liveness hints to the KV store.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +22,7 @@ public:
     }
 };
 
-// Host -> KV cache manager.
+// Host -> layer sequencer.
 struct LayerCommand : CommandExtension<LayerCommand> {
     enum class Phase { load_prompt, decode };
     Phase phase = Phase::decode;
@@ -32,7 +32,7 @@ struct LayerCommand : CommandExtension<LayerCommand> {
                                          // trace's prefill attention, or null
 };
 
-// KV cache manager -> PE array. Operands of attention are already on chip (the manager read
+// Layer sequencer -> PE array. Operands of attention are already on chip (the KV cache read
 // them); a GEMV streams its weight matrix from off-chip DRAM.
 struct PeCommand : CommandExtension<PeCommand> {
     enum class Kind { gemv, attention, eviction_search };
@@ -59,7 +59,7 @@ struct PeCommand : CommandExtension<PeCommand> {
     std::uint64_t output_bytes = 0;
 };
 
-// KV cache manager -> KV store: a slot starts or stops holding a token. Takes no time; a store
+// KV cache -> KV store: a slot starts or stops holding a token. Takes no time; a store
 // that refreshes (eDRAM) uses it to skip rows with nothing live, one that does not (SRAM)
 // accepts and ignores it.
 struct LivenessHint : CommandExtension<LivenessHint> {

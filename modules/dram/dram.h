@@ -6,7 +6,7 @@
 // DRAM refresh (DRAMSys models those; at decode's streaming access pattern the channel
 // bandwidth is what bounds), and power-down states (static power is one constant).
 //
-// Sockets: `target_socket` (multi): the PE array (weights) and the KV cache manager (spill).
+// Sockets: `target_socket` (multi): the PE array (weights) and the KV cache (spill).
 // Parameters (section [dram]): bandwidth_gbps, latency_ns, pj_per_bit, static_mw.
 #pragma once
 

@@ -9,8 +9,8 @@
 // which the platform observes. A token's latency is the simulated time from the start of its
 // step to the end of its last layer. When the trace ends it stops the simulation.
 //
-// Sockets: `initiator_socket` (to the KV cache manager). Parameters: the quantum, given by the
-// platform (sim.quantum_ns, declared with the KV cache manager's).
+// Sockets: `initiator_socket` (to the layer sequencer). Parameters: the quantum, given by the
+// platform (sim.quantum_ns, the sequencer's, declared with [kv]).
 #pragma once
 
 #include <exception>

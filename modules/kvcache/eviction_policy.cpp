@@ -109,7 +109,7 @@ class H2oPolicy : public EvictionPolicy {
 public:
     // `aep` is Kelle's attention-based eviction without recomputation; as we read the paper
     // (kelle-paper.md) its rule is H2O's, so it shares this class under its own name, and so
-    // does `aerp`, whose recomputation is the KV cache manager's business.
+    // does `aerp`, whose recomputation is the KV cache's business (x_store.h).
     H2oPolicy(const char* name, std::size_t budget, std::size_t recent) : name_(name), budget_(budget), recent_(recent) {}
     const char* name() const override { return name_; }
     bool searches_importance() const override { return true; }

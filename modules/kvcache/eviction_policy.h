@@ -13,7 +13,7 @@
 //   h2o     keeps the recent_tokens most recent tokens, and fills the rest of the budget with
 //           the tokens of highest accumulated attention (heavy hitters); ties evict the oldest.
 //   aep     Kelle's attention-based eviction; by our reading of the paper the same rule as h2o.
-//   aerp    aep's eviction; the KV cache manager keeps part of the retained tokens as x.
+//   aerp    aep's eviction; the KV cache keeps part of the retained tokens as x (x_store.h).
 #pragma once
 
 #include <cstddef>

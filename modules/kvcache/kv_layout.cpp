@@ -6,11 +6,11 @@ namespace kelle {
 
 namespace {
 std::uint64_t u64(int v) { return static_cast<std::uint64_t>(v); }
-std::uint64_t ffn_in_rows(const ModelShape& m) { return (m.gated_ffn ? 2 : 1) * u64(m.ffn); }
 }  // namespace
 
 KvLayout::KvLayout(const ModelShape& model, std::uint64_t region_slots, const KvAreaPlan& plan,
-                   std::uint64_t important_slots, std::uint64_t x_entries, std::uint64_t batch)
+                   std::uint64_t spill_base_address, std::uint64_t important_slots, std::uint64_t x_entries,
+                   std::uint64_t batch)
     : model_(model),
       plan_(plan),
       kv_heads_(model.kv_heads),
@@ -18,11 +18,8 @@ KvLayout::KvLayout(const ModelShape& model, std::uint64_t region_slots, const Kv
       region_slots_(region_slots),
       important_slots_(plan.classes == 2 ? std::min(important_slots, region_slots) : region_slots),
       x_entries_(x_entries),
-      x_bytes_(batch * u64(model.hidden) * u64(model.dtype_bytes)) {
-    const std::uint64_t d = u64(model.hidden);
-    layer_weight_elements_ = (d + 2 * u64(model.kv_dim())) * d + d * d + ffn_in_rows(model) * d + d * u64(model.ffn);
-    const std::uint64_t weights_bytes = layer_weight_elements_ * u64(model.dtype_bytes) * u64(model.layers);
-    spill_base_address_ = (weights_bytes + 4095) / 4096 * 4096;
+      x_bytes_(batch * u64(model.hidden) * u64(model.dtype_bytes)),
+      spill_base_address_(spill_base_address) {
     for (int c = 0; c < plan.classes; ++c) area_entries_[c] = plan_.bytes(plan_.area(c, 0)) / plane_bytes();
 }
 
@@ -89,34 +86,6 @@ int KvLayout::x_pieces(int layer, std::uint64_t entry, Extent out[2]) const {
         out[plane] = {true, plan_.base_address(plan_.area(plan_.classes - 1, plane)) + x_offset(layer, entry),
                       x_bytes_ / u64(plan_.planes)};
     return plan_.planes;
-}
-
-KvLayout::Matrix KvLayout::matrix(int layer, std::uint64_t offset_elements, std::uint64_t out_rows,
-                                  std::uint64_t in_cols) const {
-    const std::uint64_t dtype = u64(model_.dtype_bytes);
-    const std::uint64_t address = (u64(layer) * layer_weight_elements_ + offset_elements) * dtype;
-    return {out_rows, in_cols, address, out_rows * in_cols * dtype};
-}
-
-KvLayout::Matrix KvLayout::qkv(int layer) const {
-    const std::uint64_t d = u64(model_.hidden);
-    return matrix(layer, 0, d + 2 * u64(model_.kv_dim()), d);
-}
-
-KvLayout::Matrix KvLayout::out_proj(int layer) const {
-    const std::uint64_t d = u64(model_.hidden);
-    return matrix(layer, (d + 2 * u64(model_.kv_dim())) * d, d, d);
-}
-
-KvLayout::Matrix KvLayout::ffn_in(int layer) const {
-    const std::uint64_t d = u64(model_.hidden);
-    return matrix(layer, (d + 2 * u64(model_.kv_dim())) * d + d * d, ffn_in_rows(model_), d);
-}
-
-KvLayout::Matrix KvLayout::ffn_out(int layer) const {
-    const std::uint64_t d = u64(model_.hidden);
-    return matrix(layer, (d + 2 * u64(model_.kv_dim())) * d + d * d + ffn_in_rows(model_) * d, d,
-                  u64(model_.ffn));
 }
 
 }  // namespace kelle

@@ -1,4 +1,4 @@
-// Where KV data and weights live: the address map the KV cache manager issues traffic with.
+// Where KV data lives: the address map the KV cache issues its traffic with.
 //
 // KV: a slot holds K and V of one token for one KV head (2 x head_dim x dtype bytes), for each
 // of the `batch` sequences decoded together (they replay one trace, so they keep the same
@@ -8,7 +8,8 @@
 // first `important_slots` slots of every region are the important class, the rest the
 // unimportant one. The on-chip store is cut into areas by a KvAreaPlan (common/kv_areas.h):
 // one per (class, bit plane). A slot's entry in its class is region x class_slots + index;
-// entries beyond what the class's area holds spill, whole, to DRAM above the weights. With
+// entries beyond what the class's area holds spill, whole, to DRAM from `spill_base_address`
+// (the platform puts it above the weights, sequencer/weight_map.h). With
 // two planes a slot is two pieces: its MSB half in the class's MSB area and its LSB half in
 // the LSB area. A region's resident slots of one class are moved as one burst per area (and
 // one for DRAM), as if compacted: slot order inside a region does not change traffic.
@@ -18,9 +19,6 @@
 // in all), so the ones in use pack at the front. They follow the KV entries of the last
 // class's areas (the unimportant class under 2DRP, split into MSB and LSB planes like K/V);
 // those beyond the areas spill to DRAM above the KV spill.
-//
-// Weights (DRAM, per layer, in order): W_QKV (hidden + 2 kv_dim) x hidden, W_O hidden x hidden,
-// FFN in (2 ffn x hidden when gated: gate and up; ffn x hidden otherwise), FFN out hidden x ffn.
 #pragma once
 
 #include <cstdint>
@@ -38,10 +36,11 @@ struct Extent {
 
 class KvLayout {
 public:
-    // important_slots is used only when the plan has two classes; x_entries (in all layers)
-    // only by AERP.
+    // spill_base_address: the first DRAM byte the spill may use. important_slots is used only
+    // when the plan has two classes; x_entries (in all layers) only by AERP.
     KvLayout(const ModelShape& model, std::uint64_t region_slots, const KvAreaPlan& plan,
-             std::uint64_t important_slots = 0, std::uint64_t x_entries = 0, std::uint64_t batch = 1);
+             std::uint64_t spill_base_address, std::uint64_t important_slots = 0, std::uint64_t x_entries = 0,
+             std::uint64_t batch = 1);
 
     std::uint64_t slot_bytes() const { return slot_bytes_; }
     std::uint64_t plane_bytes() const { return slot_bytes_ / static_cast<std::uint64_t>(plan_.planes); }
@@ -67,20 +66,12 @@ public:
     bool x_onchip(int layer, std::uint64_t entry) const;
     int x_pieces(int layer, std::uint64_t entry, Extent out[2]) const;
 
-    // GEMV weight blocks of one layer.
-    struct Matrix { std::uint64_t out_rows, in_cols, address, bytes; };
-    Matrix qkv(int layer) const;
-    Matrix out_proj(int layer) const;
-    Matrix ffn_in(int layer) const;
-    Matrix ffn_out(int layer) const;
-
 private:
     std::uint64_t entry(int region, std::uint64_t slot) const;
     std::uint64_t x_offset(int layer, std::uint64_t entry) const;  // bytes into the x class's area, per plane
     // Slots of a class that fit on chip; every slot's placement asks, so it is computed once.
     std::uint64_t area_entries(int importance_class) const { return area_entries_[importance_class]; }
     std::uint64_t spill_address(int importance_class, std::uint64_t entry) const;
-    Matrix matrix(int layer, std::uint64_t offset_elements, std::uint64_t out_rows, std::uint64_t in_cols) const;
 
     ModelShape model_;
     KvAreaPlan plan_;
@@ -90,7 +81,6 @@ private:
     std::uint64_t important_slots_;
     std::uint64_t x_entries_;
     std::uint64_t x_bytes_;
-    std::uint64_t layer_weight_elements_;
     std::uint64_t spill_base_address_;
     std::uint64_t area_entries_[2] = {0, 0};
 };

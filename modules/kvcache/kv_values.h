@@ -1,4 +1,4 @@
-// Real K/V values for the functional mode: what the KV cache manager writes, how a slot's
+// Real K/V values for the functional mode: what the KV cache writes, how a slot's
 // values are laid out in bytes, and the reference a read is checked against.
 //
 // A token's K and V for one KV head are 2 x head_dim binary16 values (K first). Their

@@ -13,7 +13,7 @@ std::vector<std::uint32_t> positions(const HeadCache& head) {
     return out;
 }
 
-// Admits `position` the way the KV cache manager does: evict first when the budget is full.
+// Admits `position` the way the KV cache does: evict first when the budget is full.
 void admit(HeadCache& head, const EvictionPolicy& policy, std::uint32_t position) {
     if (policy.budget_tokens() != 0 && head.size() >= policy.budget_tokens()) head.erase(policy.victim(head));
     head.append(position, position);

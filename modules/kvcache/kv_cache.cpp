@@ -1,0 +1,173 @@
+#include "kvcache/kv_cache.h"
+
+#include <algorithm>
+
+namespace kelle {
+
+namespace {
+std::size_t regions(const ModelShape& model) {
+    return static_cast<std::size_t>(model.layers) * static_cast<std::size_t>(model.kv_heads);
+}
+}  // namespace
+
+KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const TraceHeader& header,
+                 const KvAreaPlan& plan, const KvBudget& budget, std::uint64_t spill_base_address, bool functional)
+    : sc_core::sc_module(name),
+      kv_socket("kv_socket"),
+      dram_socket("dram_socket"),
+      header_(header),
+      budget_(budget),
+      policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens, config.sink_tokens)),
+      aerp_(config.policy == "aerp"),
+      layout_(header.model, budget.kv_slots, plan, spill_base_address, budget.important_slots, budget.x_entries,
+              config.batch),
+      port_(kv_socket, dram_socket),
+      slots_(layout_, port_, regions(header.model)),
+      x_store_(layout_, port_, aerp_ ? header.model.layers : 0),
+      heads_(regions(header.model)) {
+    for (HeadCache& head : heads_) head.reserve(budget.held_tokens);
+    const auto values_per_slot = static_cast<std::size_t>(2 * header.model.head_dim);
+    for (auto* buffer : {&values_a_, &values_b_}) buffer->resize(values_per_slot);
+    if (functional) check_ = std::make_unique<KvValueCheck>(header.model, heads_.size());
+}
+
+void KvCache::trace(sc_core::sc_trace_file* file) {
+    sc_core::sc_trace(file, resident_tokens_, "kv.resident_tokens");
+}
+
+void KvCache::admit(int region, std::uint32_t position, double t_ns, double importance, FrozenVictims* frozen) {
+    HeadCache& head = heads_[static_cast<std::size_t>(region)];
+    const int layer = region / header_.model.kv_heads;
+    if (policy_->budget_tokens() != 0 && head.size() >= policy_->budget_tokens()) {
+        const KvToken victim = head.erase(frozen ? policy_->victim(head, *frozen) : policy_->victim(head));
+        if (victim.as_x) x_store_.release(layer, victim.position, t_ns);
+        else slots_.release(region, victim.slot, t_ns);
+        ++stats_.evictions;
+        --resident_tokens_;
+    }
+    if (aerp_ && head.kv_tokens() >= budget_.kv_slots) {  // the K/V tier is full: keep x
+        head.append(position, x_store_.acquire(layer, position, t_ns), importance, true);
+        ++resident_tokens_;
+        stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
+        return;
+    }
+    // A new token has no attention yet: with two classes it starts unimportant.
+    head.append(position, slots_.take(region, layout_.classes() - 1, t_ns), importance);
+    if (check_) check_->add_to_full_cache(region, position);
+    ++resident_tokens_;
+    stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
+}
+
+void KvCache::record_footprint() {
+    const std::uint64_t onchip = slots_.onchip_in_use() * layout_.slot_bytes() + x_store_.onchip_entries() * layout_.x_bytes();
+    stats_.onchip_kv_bytes_max = std::max(stats_.onchip_kv_bytes_max, onchip);
+}
+
+void KvCache::prefill_importance(int layer, int kv_head, const StepScores& prefill) {
+    // What the query heads sharing this KV head gave each prompt position during prefill:
+    // listed positions their score, the others an even share of the head's residual.
+    const int group = header_.model.heads / header_.model.kv_heads;
+    prompt_importance_.assign(static_cast<std::size_t>(header_.prompt_tokens), 0.0);
+    for (int head = kv_head * group; head < (kv_head + 1) * group; ++head) {
+        const HeadScores& scores = prefill.at(layer, head);
+        const std::size_t unlisted = static_cast<std::size_t>(header_.prompt_tokens) - scores.top.size();
+        const double share = unlisted > 0 ? scores.residual / static_cast<double>(unlisted) : 0.0;
+        for (double& importance : prompt_importance_) importance += share;
+        for (const ScoreEntry& entry : scores.top) prompt_importance_[entry.position] += entry.score - share;
+    }
+}
+
+double KvCache::write_prompt(int layer, const StepScores* prefill, double t_ns) {
+    double done_ns = t_ns;
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
+        const int region = layout_.region(layer, kv_head);
+        if (prefill) prefill_importance(layer, kv_head, *prefill);
+        frozen_victims_.reset();
+        for (int position = 0; position < header_.prompt_tokens; ++position)
+            admit(region, static_cast<std::uint32_t>(position), t_ns,
+                  prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0, &frozen_victims_);
+        if (aerp_) x_store_.place_prompt(heads_[static_cast<std::size_t>(region)], layer, t_ns);
+        done_ns = std::max(done_ns, write_region(region, t_ns));
+    }
+    if (aerp_) done_ns = std::max(done_ns, x_store_.write_all(layer, t_ns));
+    record_footprint();
+    return done_ns;
+}
+
+std::uint64_t KvCache::search_elements(int layer) const {
+    if (!policy_->searches_importance()) return 0;
+    std::uint64_t elements = 0;  // importance values of every head that must evict to admit the new token
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
+        const HeadCache& head = heads_[static_cast<std::size_t>(layout_.region(layer, kv_head))];
+        if (head.size() >= policy_->budget_tokens()) elements += head.size();
+    }
+    return elements;
+}
+
+std::uint64_t KvCache::prompt_search_elements() const {
+    // One pass over each KV head's prompt importance picks the tokens the budget keeps.
+    const std::uint64_t prompt = static_cast<std::uint64_t>(header_.prompt_tokens);
+    if (!policy_->searches_importance() || prompt <= policy_->budget_tokens()) return 0;
+    return static_cast<std::uint64_t>(header_.model.kv_heads) * prompt;
+}
+
+void KvCache::admit_token(int layer, std::uint32_t position, double t_ns) {
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) admit(layout_.region(layer, kv_head), position, t_ns);
+}
+
+KvCache::XRead KvCache::read_x(int layer, double t_ns) {
+    const std::uint64_t recompute_tokens = x_store_.to_recompute(layer);
+    stats_.recomputes += recompute_tokens;
+    return {x_store_.read(layer, t_ns), recompute_tokens};
+}
+
+double KvCache::write_new(int layer, double t_ns) {
+    double written_ns = t_ns;
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
+        const int region = layout_.region(layer, kv_head);
+        const KvToken& token = heads_[static_cast<std::size_t>(region)].tokens().back();
+        if (token.as_x) continue;  // written once for the layer below
+        if (check_) check_->pristine(region, token.position, values_a_.data());
+        written_ns = std::max(written_ns, write_slot(region, token.slot, values_a_.data(), t_ns));
+    }
+    if (aerp_) written_ns = std::max(written_ns, x_store_.write_new(layer, t_ns));
+    return written_ns;
+}
+
+double KvCache::read_resident(int layer, const StepScores& scores, double t_ns) {
+    double read_ns = t_ns;
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
+        const int region = layout_.region(layer, kv_head);
+        read_ns = std::max(read_ns, check_ ? read_region_checked(region, scores, t_ns)
+                                           : transfer_region(region, tlm::TLM_READ_COMMAND, t_ns));
+    }
+    return read_ns;
+}
+
+std::uint64_t KvCache::resident_tokens(int layer) const {
+    std::uint64_t tokens = 0;
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
+        tokens += heads_[static_cast<std::size_t>(layout_.region(layer, kv_head))].size();
+    return tokens;
+}
+
+void KvCache::update_importance(int layer, const StepScores& scores) {
+    const ModelShape& m = header_.model;
+    const int group = m.heads / m.kv_heads;
+    for (int head = 0; head < m.heads; ++head) {
+        HeadCache& cache = heads_[static_cast<std::size_t>(layout_.region(layer, head / group))];
+        const double mass = cache.accumulate(scores.at(layer, head), scores.context_tokens);
+        stats_.attention_mass_sum += mass;
+        ++stats_.attention_mass_samples;
+        stats_.attention_mass_min = std::min(stats_.attention_mass_min, mass);
+    }
+}
+
+double KvCache::move_between_classes(int layer, double t_ns) {
+    double moved_ns = t_ns;
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
+        moved_ns = std::max(moved_ns, reclassify(layout_.region(layer, kv_head), t_ns));
+    return moved_ns;
+}
+
+}  // namespace kelle

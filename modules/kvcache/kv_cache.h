@@ -1,0 +1,176 @@
+// KvCache: the KV cache of every (layer, KV head), in the on-chip KV store and its DRAM spill.
+//
+// It decides which tokens stay (admission and eviction: eviction_policy.h), in which form
+// (K/V, or AERP's layer input x: x_store.h), where they live (kv_layout.h), and moves them:
+// the sequencer (sequencer/sequencer.h) calls its member functions in a layer's order, each
+// with the absolute time to start at, and gets the absolute completion time back. It never
+// waits: synchronising with simulated time is the sequencer's job.
+//
+// Budget: each head holds at most KvBudget::held_tokens (kv_budget.h); admitting a token into a
+// full head evicts the policy's victim first. A prompt position is admitted with the attention
+// the trace's prefill block says it received (none without one); after each decode step the
+// step's attention scores add to each resident token's importance.
+//
+// 2DRP (two importance classes in the area plan): after the importance update the region's
+// most-attended K/V tokens (important_share of its slots; older first on ties) belong in the
+// important class; each token whose class changed moves (a read and a write of its slot,
+// kv.class_moves). New tokens start unimportant.
+//
+// Liveness: whenever an on-chip slot or x entry starts or stops holding a token the cache tells
+// the KV store (LivenessHint), so a lifetime-aware eDRAM refreshes only rows with live data.
+//
+// Batch (workload.batch = B): B sequences replay the same trace, so every policy decision is
+// the same for all of them and one slot carries the token's K/V of all B (kv_layout.h).
+//
+// Timing mode moves a region's resident K/V as compacted bursts. Functional mode
+// (edram.functional) writes real K/V values slot by slot at their exact addresses, reads each
+// resident slot back the same way and checks it (kv_value_check.h); spilled slots are in DRAM,
+// which loses nothing.
+//
+// Left out: AERP in functional mode (x values are not stored; the platform refuses it), and
+// any effect of corrupted K on the attention scores (they are the trace's).
+//
+// Sockets: `kv_socket` (eDRAM or SRAM KV store), `dram_socket` (spill). Parameters: section [kv]
+// and workload.batch (KvConfig::declare, which also declares the sequencer's keys).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
+
+#include "common/kv_areas.h"
+#include "common/trace.h"
+#include "kvcache/eviction_policy.h"
+#include "kvcache/kv_budget.h"
+#include "kvcache/kv_layout.h"
+#include "kvcache/kv_slots.h"
+#include "kvcache/kv_store_port.h"
+#include "kvcache/kv_value_check.h"
+#include "kvcache/x_store.h"
+
+namespace kelle {
+
+class ParamRegistry;
+
+struct KvConfig {
+    std::string policy;
+    std::uint64_t budget_tokens = 0;
+    std::uint64_t recent_tokens = 0;
+    std::uint64_t sink_tokens = 0;
+    double recompute_share = 0;  // aerp: part of the budget kept as x (kv.recompute_sizing = share)
+    std::string store;           // "edram" or "sram"
+    std::uint64_t batch = 1;     // sequences decoded together (workload.batch)
+
+    // Declares [kv], workload.* and sim.quantum_ns, the sequencer's keys among them, in the order
+    // --help lists them.
+    static void declare(ParamRegistry& registry);
+    static KvConfig from(const ParamRegistry& registry);
+};
+
+struct KvStats {
+    std::uint64_t evictions = 0;
+    std::uint64_t recomputes = 0;  // AERP: tokens whose K and V were recomputed from x, per layer and step
+    std::uint64_t class_moves = 0; // 2DRP: token copies moved between importance-class areas
+    std::uint64_t resident_tokens_max = 0;  // most tokens one (layer, KV head) held
+    std::uint64_t onchip_kv_bytes_max = 0;  // largest on-chip KV footprint
+    double attention_mass_sum = 0;
+    std::uint64_t attention_mass_samples = 0;
+    double attention_mass_min = std::numeric_limits<double>::infinity();
+    // Functional mode: K/V values read back and compared with what was written.
+    std::uint64_t values_checked = 0;
+    std::uint64_t corrupted_values = 0;
+    double value_error_sq = 0;
+    double value_reference_sq = 0;
+    // Per (step, layer, query head): relative L2 error of the attention output of the retained
+    // values as read, against the full, error-free cache (one double a sample).
+    std::vector<double> output_rel_errors;
+    // RMS error of the values read relative to their RMS: 0 = every value intact.
+    double value_rel_error() const { return value_reference_sq > 0 ? std::sqrt(value_error_sq / value_reference_sq) : 0.0; }
+};
+
+class KvCache : public sc_core::sc_module {
+public:
+    tlm_utils::simple_initiator_socket<KvCache> kv_socket;
+    tlm_utils::simple_initiator_socket<KvCache> dram_socket;
+
+    // plan: how the on-chip store is cut into (importance class, bit plane) areas;
+    // spill_base_address: the first DRAM byte above the weights; functional: write real values
+    // and check every value read back (retention flips in a functional eDRAM corrupt them).
+    KvCache(sc_core::sc_module_name name, const KvConfig& config, const TraceHeader& header, const KvAreaPlan& plan,
+            const KvBudget& budget, std::uint64_t spill_base_address, bool functional);
+
+    // Prefill of one layer: admits every prompt position into each KV head (with its prefill
+    // attention when `prefill` is given), fixes AERP's forms and writes what is kept.
+    double write_prompt(int layer, const StepScores* prefill, double t_ns);
+    // Importance values the eviction unit compares, per sequence: to admit one token into every
+    // head of the layer, or to cut the prompt to the budget; 0 when the policy needs no search.
+    std::uint64_t search_elements(int layer) const;
+    std::uint64_t prompt_search_elements() const;
+
+    // A decode step of one layer, in this order (sequencer.h):
+    // admits the token at `position` into every KV head of the layer (evicting first if full).
+    void admit_token(int layer, std::uint32_t position, double t_ns);
+    // AERP: reads the layer's x entries; recompute_tokens are the x tokens whose K/V the QKV
+    // projection must recompute (counted in kv.recomputes).
+    struct XRead { double done_ns; std::uint64_t recompute_tokens; };
+    bool keeps_x() const { return aerp_; }
+    XRead read_x(int layer, double t_ns);
+    // Writes the admitted token's K/V slots (or its x entry).
+    double write_new(int layer, double t_ns);
+    // Reads every resident K/V of the layer (checked against `scores` in functional mode).
+    double read_resident(int layer, const StepScores& scores, double t_ns);
+    // Tokens the layer's KV heads hold, summed over the heads (attention's keys per query head group).
+    std::uint64_t resident_tokens(int layer) const;
+    // Adds the step's attention to each resident token's importance.
+    void update_importance(int layer, const StepScores& scores);
+    // 2DRP: moves tokens whose importance class changed.
+    bool has_importance_classes() const { return layout_.classes() == 2; }
+    double move_between_classes(int layer, double t_ns);
+    // Records the on-chip footprint (its largest is a stat) once a step's placement is final.
+    void record_footprint();
+
+    const KvStats& stats() const { return stats_; }
+    // AERP: tokens each head keeps as x (the rest of its budget is K/V); 0 for other policies.
+    std::uint64_t x_tier_tokens() const { return budget_.x_tokens; }
+    void trace(sc_core::sc_trace_file* file);
+
+private:
+    // frozen: the head's importances stay fixed from one call to the next (the prompt).
+    void admit(int region, std::uint32_t position, double t_ns, double importance = 0, FrozenVictims* frozen = nullptr);
+    void prefill_importance(int layer, int kv_head, const StepScores& prefill);
+    // Slot traffic (kv_slot_io.cpp).
+    double write_slot(int region, std::uint32_t slot, const std::uint16_t* values, double t_ns);
+    double read_slot(int region, const KvToken& token, std::uint16_t* values, double t_ns);
+    double read_region_checked(int region, const StepScores& scores, double t_ns);
+    double write_region(int region, double t_ns);
+    double transfer_region(int region, tlm::tlm_command command, double t_ns);
+    // 2DRP (kv_classes.cpp).
+    double reclassify(int region, double t_ns);
+    bool classes_settled(const std::vector<KvToken>& tokens, std::size_t important) const;
+
+    TraceHeader header_;
+    KvBudget budget_;
+    std::unique_ptr<EvictionPolicy> policy_;
+    bool aerp_;
+    KvLayout layout_;
+    KvStorePort port_;
+    KvSlots slots_;
+    XStore x_store_;
+    std::vector<HeadCache> heads_;  // per region
+    std::unique_ptr<KvValueCheck> check_;  // functional mode only
+    std::vector<std::size_t> order_, promote_, demote_;      // reclassify's buffers, reused
+    std::vector<bool> want_important_;
+    std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
+    FrozenVictims frozen_victims_;           // the prompt's victims, one head at a time
+    std::vector<std::uint16_t> values_a_, values_b_;  // one slot's values, reused
+    std::vector<unsigned char> piece_bytes_[2];
+    KvStats stats_;
+    int resident_tokens_ = 0;  // all heads, traced
+};
+
+}  // namespace kelle

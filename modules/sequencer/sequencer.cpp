@@ -1,0 +1,151 @@
+#include "sequencer/sequencer.h"
+
+#include <algorithm>
+
+#include "common/config.h"
+#include "common/units.h"
+
+namespace kelle {
+
+SequencerConfig SequencerConfig::from(const ParamRegistry& registry) {
+    SequencerConfig config;
+    config.batch = static_cast<std::uint64_t>(registry.get_int("workload.batch"));
+    config.prefill_compute = registry.get_bool("workload.prefill_compute");
+    config.quantum_ns = registry.get_real("sim.quantum_ns");
+    config.x_tier_fits_idle_compute = registry.get_text("kv.recompute_sizing") == "idle_compute";
+    return config;
+}
+
+std::optional<std::uint64_t> SequencerConfig::x_tier_limit_tokens(const ModelShape& model) const {
+    if (!x_tier_fits_idle_compute) return std::nullopt;
+    return idle_compute_x_tokens(facts, model, batch);
+}
+
+LayerSequencer::LayerSequencer(sc_core::sc_module_name name, const SequencerConfig& config, const TraceHeader& header,
+                               KvCache& kv)
+    : sc_core::sc_module(name),
+      target_socket("target_socket"),
+      pe_socket("pe_socket"),
+      config_(config),
+      header_(header),
+      kv_(kv),
+      weights_(header.model),
+      keeper_(config.quantum_ns) {
+    target_socket.register_b_transport(this, &LayerSequencer::b_transport);
+}
+
+void LayerSequencer::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+    const LayerCommand* command = payload.get_extension<LayerCommand>();
+    if (command == nullptr) {
+        payload.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+        return;
+    }
+    const double start_ns = now_ns() + to_ns(delay);
+    const double done_ns = command->phase == LayerCommand::Phase::load_prompt
+                               ? load_prompt(command->layer, command->scores, start_ns)
+                               : decode_layer(*command, start_ns);
+    ++commands_;
+    // The sequencer may have waited (sync), so the delay left is measured from the new now.
+    delay = from_ns(done_ns - now_ns());
+    payload.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+double LayerSequencer::sync(double t_ns) {
+    if (!keeper_.may_run_ahead(t_ns)) QuantumKeeper::wait_until(t_ns);
+    return std::max(t_ns, now_ns());
+}
+
+double LayerSequencer::load_prompt(int layer, const StepScores* prefill, double t_ns) {
+    t_ns = sync(t_ns);
+    const std::uint64_t prompt_vectors = static_cast<std::uint64_t>(header_.prompt_tokens) * config_.batch;
+    if (config_.prefill_compute) {
+        t_ns = gemv(weights_.qkv(layer), "prefill_qkv", t_ns, prompt_vectors);
+        t_ns = search(kv_.prompt_search_elements() * config_.batch, t_ns);
+        t_ns = sync(t_ns);
+    }
+    double done_ns = kv_.write_prompt(layer, prefill, t_ns);
+    if (!config_.prefill_compute) return done_ns;
+    // Causal attention: prompt position i attends to positions 0..i, from K/V the QKV GEMM left
+    // in the buffer; then the rest of the layer as GEMMs over every prompt token.
+    const std::uint64_t p = static_cast<std::uint64_t>(header_.prompt_tokens);
+    done_ns = attention(static_cast<std::uint64_t>(header_.model.heads) * p * (p + 1) / 2 * config_.batch,
+                        prompt_vectors, done_ns);
+    done_ns = gemv(weights_.out_proj(layer), "prefill_out_proj", done_ns, prompt_vectors);
+    done_ns = gemv(weights_.ffn_in(layer), "prefill_ffn_in", done_ns, prompt_vectors);
+    return gemv(weights_.ffn_out(layer), "prefill_ffn_out", done_ns, prompt_vectors);
+}
+
+double LayerSequencer::decode_layer(const LayerCommand& command, double t_ns) {
+    const int layer = command.layer;
+    const auto position = static_cast<std::uint32_t>(command.scores->context_tokens - 1);
+    t_ns = search(kv_.search_elements(layer) * config_.batch, t_ns);
+
+    // Admission first: the victims and the new token's form (K/V or x) decide what the QKV
+    // projection must recompute and where the new token is written.
+    t_ns = sync(t_ns);
+    kv_.admit_token(layer, position, t_ns);
+    std::uint64_t recompute_tokens = 0;
+    if (kv_.keeps_x()) {
+        const KvCache::XRead x = kv_.read_x(layer, t_ns);
+        recompute_tokens = x.recompute_tokens;
+        t_ns = sync(x.done_ns);
+    }
+    t_ns = gemv(weights_.qkv(layer), "qkv", t_ns, config_.batch, 2 * static_cast<std::uint64_t>(header_.model.kv_dim()),
+                recompute_tokens * config_.batch);
+
+    t_ns = sync(t_ns);
+    t_ns = sync(kv_.write_new(layer, t_ns));
+    const double read_ns = kv_.read_resident(layer, *command.scores, t_ns);
+
+    const auto group = static_cast<std::uint64_t>(header_.model.heads / header_.model.kv_heads);
+    t_ns = attention(kv_.resident_tokens(layer) * group * config_.batch, config_.batch, read_ns);
+    t_ns = gemv(weights_.out_proj(layer), "out_proj", t_ns, config_.batch);
+    t_ns = gemv(weights_.ffn_in(layer), "ffn_in", t_ns, config_.batch);
+    t_ns = gemv(weights_.ffn_out(layer), "ffn_out", t_ns, config_.batch);
+    kv_.update_importance(layer, *command.scores);
+    if (kv_.has_importance_classes()) t_ns = kv_.move_between_classes(layer, sync(t_ns));
+    if (layer == header_.model.layers - 1) kv_.record_footprint();
+    return t_ns;
+}
+
+double LayerSequencer::gemv(const WeightMap::Matrix& matrix, const char* label, double t_ns, std::uint64_t vectors,
+                            std::uint64_t reuse_rows, std::uint64_t reuse_vectors) {
+    const std::uint64_t dtype = static_cast<std::uint64_t>(header_.model.dtype_bytes);
+    pe_command_ = PeCommand{};
+    pe_command_.kind = PeCommand::Kind::gemv;
+    pe_command_.label = label;
+    pe_command_.out_rows = matrix.out_rows;
+    pe_command_.in_cols = matrix.in_cols;
+    pe_command_.vectors = vectors;
+    pe_command_.weight_address = matrix.address;
+    pe_command_.weight_bytes = matrix.bytes;
+    pe_command_.reuse_rows = reuse_rows;
+    pe_command_.reuse_vectors = reuse_vectors;
+    pe_command_.input_bytes = matrix.in_cols * dtype * vectors;
+    pe_command_.output_bytes = matrix.out_rows * dtype * vectors;
+    return issuer_.command(pe_socket, pe_command_, t_ns);
+}
+
+double LayerSequencer::search(std::uint64_t compare_elements, double t_ns) {
+    if (compare_elements == 0) return t_ns;
+    pe_command_ = PeCommand{};
+    pe_command_.kind = PeCommand::Kind::eviction_search;
+    pe_command_.label = "eviction_search";
+    pe_command_.compare_elements = compare_elements;
+    return issuer_.command(pe_socket, pe_command_, t_ns);
+}
+
+double LayerSequencer::attention(std::uint64_t keys, std::uint64_t query_vectors, double t_ns) {
+    const ModelShape& m = header_.model;
+    const std::uint64_t activation_bytes = static_cast<std::uint64_t>(m.hidden * m.dtype_bytes) * query_vectors;
+    pe_command_ = PeCommand{};
+    pe_command_.kind = PeCommand::Kind::attention;
+    pe_command_.label = "attention";
+    pe_command_.macs = 2 * keys * static_cast<std::uint64_t>(m.head_dim);  // q.k and p.v
+    pe_command_.sfu_elements = keys;
+    pe_command_.input_bytes = activation_bytes;   // q
+    pe_command_.output_bytes = activation_bytes;  // attention output
+    return issuer_.command(pe_socket, pe_command_, t_ns);
+}
+
+}  // namespace kelle

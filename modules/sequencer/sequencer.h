@@ -1,0 +1,102 @@
+// LayerSequencer: runs one transformer layer of the prefill or of a decode step, in order.
+//
+// The host's TLM target: it receives a LayerCommand and, for a decode layer, issues in order:
+//   eviction search (PE array's eviction unit) when a score-based policy must evict
+//   admit the new token into every KV head's cache (the KV cache; its policy picks victims)
+//   AERP: read the layer's x entries (the KV cache)
+//   QKV projection GEMV (PE array, weights from DRAM; AERP's recomputation rides on it:
+//     x_tokens x 2 kv_dim x hidden more MACs while W_K and W_V stream by, no more weight traffic)
+//   write the new K/V slots (or x), then read every resident K/V (the KV cache)
+//   attention over the resident tokens (PE array, SFU softmax)
+//   output projection and the two FFN GEMVs (PE array)
+// and then has the KV cache add the step's attention to each resident token's importance and,
+// with two importance classes (2DRP), move the tokens whose class changed. Phases run one after
+// the other (no overlap between them; the PE array overlaps weights and compute inside a GEMV).
+// Before each phase that touches the KV store the sequencer synchronises with simulated time,
+// so refresh bursts that fall inside a layer delay the accesses they collide with; with
+// sim.quantum_ns > 0 it waits only when a quantum or more ahead (QuantumKeeper, initiator.h).
+//
+// A prefill layer (LayerCommand load_prompt): the QKV projection as a GEMM over every prompt
+// token (weights stream once), the eviction unit's pass over the prompt's importance when the
+// prompt exceeds the budget, the KV cache's write of the retained K/V, causal attention
+// (position i attends to 0..i, from the K/V the GEMM left in the buffer: heads x P(P+1)/2
+// keys), then W_O and the FFN as GEMMs. Prefill activations are taken to fit the buffer or to
+// be tiled without DRAM traffic (assumption). With workload.prefill_compute = false only the
+// K/V write is timed.
+//
+// Batch (workload.batch = B): B sequences replay the same trace; weight traffic does not scale
+// with B (weight_map.h), each GEMV becomes a GEMM of B vectors, and attention, softmax and
+// eviction-search work scale with B (KV traffic scales in the KV cache's slots).
+//
+// Left out: overlap between a layer's phases (beyond the PE array's own weight/compute overlap
+// inside a GEMV), and DRAM traffic of prefill activations.
+//
+// Sockets: `target_socket` (host), `pe_socket` (PE array). It talks to the KV cache by member
+// calls (kvcache/kv_cache.h). Parameters: workload.batch, workload.prefill_compute,
+// sim.quantum_ns and kv.recompute_sizing (declared by KvConfig::declare, read by
+// SequencerConfig::from).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "common/commands.h"
+#include "common/initiator.h"
+#include "common/trace.h"
+#include "kvcache/kv_cache.h"
+#include "sequencer/weight_map.h"
+#include "sequencer/x_tier_sizing.h"
+
+namespace kelle {
+
+class ParamRegistry;
+
+struct SequencerConfig {
+    std::uint64_t batch = 1;      // sequences decoded together (workload.batch)
+    bool prefill_compute = true;  // time the prompt's prefill (workload.prefill_compute)
+    double quantum_ns = 0;        // temporal decoupling (sim.quantum_ns); 0 = sync at every point
+    // aerp with kv.recompute_sizing = idle_compute: size the x tier by x_tier_sizing.h from
+    // `facts`, which the platform fills from the PE array's and the DRAM's configs.
+    bool x_tier_fits_idle_compute = false;
+    IdleComputeFacts facts;
+
+    static SequencerConfig from(const ParamRegistry& registry);
+    // The KV cache's x-tier limit: set only when the x tier fits the idle compute.
+    std::optional<std::uint64_t> x_tier_limit_tokens(const ModelShape& model) const;
+};
+
+class LayerSequencer : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<LayerSequencer> target_socket;
+    tlm_utils::simple_initiator_socket<LayerSequencer> pe_socket;
+
+    LayerSequencer(sc_core::sc_module_name name, const SequencerConfig& config, const TraceHeader& header,
+                   KvCache& kv);
+
+    // Layer commands received (a stat: part of tlm_transactions).
+    std::uint64_t commands() const { return commands_; }
+
+private:
+    void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    double load_prompt(int layer, const StepScores* prefill, double t_ns);
+    double decode_layer(const LayerCommand& command, double t_ns);
+    double sync(double t_ns);
+    double gemv(const WeightMap::Matrix& matrix, const char* label, double t_ns, std::uint64_t vectors,
+                std::uint64_t reuse_rows = 0, std::uint64_t reuse_vectors = 0);
+    double attention(std::uint64_t keys, std::uint64_t query_vectors, double t_ns);
+    double search(std::uint64_t compare_elements, double t_ns);
+
+    SequencerConfig config_;
+    TraceHeader header_;
+    KvCache& kv_;
+    WeightMap weights_;
+    QuantumKeeper keeper_;
+    TransactionIssuer issuer_;
+    PeCommand pe_command_;
+    std::uint64_t commands_ = 0;
+};
+
+}  // namespace kelle

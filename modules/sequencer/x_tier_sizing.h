@@ -1,0 +1,28 @@
+// AERP's x tier sized to the PE array's idle time (kv.recompute_sizing = idle_compute).
+//
+// At small batches the decode QKV projection is memory bound: the array waits for W_QKV to
+// stream from DRAM. The x tier is as many tokens per head as the array can recompute (2 kv_dim
+// x hidden MACs each, for `batch` sequences) in that wait: the stream's time less the
+// projection's own compute, over one x token's (pe_timing.h's tile counts, pe_array.h's timing).
+// The KV cache gets the number (kvcache/kv_budget.h), not the hardware facts behind it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "common/trace.h"
+#include "pe_array/pe_timing.h"
+
+namespace kelle {
+
+// What the sizing needs of the PE array's and the DRAM's own configs.
+struct IdleComputeFacts {
+    PeGeometry pe;
+    double clock_mhz = 0;
+    double dram_bytes_per_ns = 0;
+    double dram_latency_ns = 0;
+};
+
+std::uint64_t idle_compute_x_tokens(const IdleComputeFacts& facts, const ModelShape& model, std::uint64_t batch);
+
+}  // namespace kelle

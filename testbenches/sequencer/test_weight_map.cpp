@@ -1,0 +1,39 @@
+// WeightMap: each layer's weight blocks in DRAM and the end of them, worked out by hand.
+#include <catch2/catch.hpp>
+
+#include "sequencer/weight_map.h"
+
+using namespace kelle;
+
+namespace {
+ModelShape shape() {
+    ModelShape m;
+    m.name = "hand";
+    m.layers = 2;
+    m.heads = 4;
+    m.kv_heads = 2;
+    m.head_dim = 8;
+    m.hidden = 32;
+    m.ffn = 64;
+    m.dtype_bytes = 2;
+    m.gated_ffn = true;
+    return m;
+}
+}  // namespace
+
+TEST_CASE("weight matrices are laid out per layer", "[layout]") {
+    const WeightMap weights(shape());
+    const auto qkv = weights.qkv(1);
+    CHECK(qkv.out_rows == 64);
+    CHECK(qkv.in_cols == 32);
+    CHECK(qkv.bytes == 64 * 32 * 2);
+    CHECK(qkv.address == 9216 * 2);  // layer 1 starts after layer 0's 9216 elements
+    const auto down = weights.ffn_out(0);
+    CHECK(down.out_rows == 32);
+    CHECK(down.in_cols == 64);
+    CHECK(down.address == (2048 + 1024 + 4096) * 2);
+    // Weights per layer: QKV (32 + 2 x 16) x 32 = 2048, W_O 1024, FFN in 128 x 32 = 4096,
+    // FFN out 32 x 64 = 2048 -> 9216 elements x 2 B x 2 layers = 36864 B, already 4 KB aligned:
+    // the KV spill starts there.
+    CHECK(weights.end_address() == 36864);
+}
