@@ -36,7 +36,7 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
       refresh_manager_(make_refresh_manager(config.refresh_impl, "refresh_scheduler", config.banks, group_intervals_us_)),
       monitor_(config.retention_min_us, group_intervals_us_, area_names(plan), config.banks),
       liveness_(array_.group_of_row(), config.row_bytes, config.banks, static_cast<int>(plan.areas.size())),
-      skip_dead_rows_(config.refresh_policy != "periodic"),
+      row_selection_(make_row_selection(config.refresh_policy, liveness_)),
       refresh_end_ns_(static_cast<std::size_t>(config.banks), 0.0),
       read_activity_("read_activity"),
       write_activity_("write_activity"),
@@ -136,7 +136,7 @@ void EdramController::write_cells(const tlm::tlm_generic_payload& payload) {
 void EdramController::refresh(const RefreshBurst& burst) {
     const std::uint64_t group_rows = stats_.groups[static_cast<std::size_t>(burst.group)].rows /
                                      static_cast<std::uint64_t>(config_.banks);
-    const std::uint64_t rows = skip_dead_rows_ ? liveness_.live_rows(burst.group, burst.bank) : group_rows;
+    const std::uint64_t rows = row_selection_->rows_to_refresh(burst.group, burst.bank, group_rows);
     stats_.groups[static_cast<std::size_t>(burst.group)].rows_skipped += group_rows - rows;
     stats_.rows_skipped += group_rows - rows;
     if (rows == 0) return monitor_.nothing_live(burst.group, burst.bank, burst.due_ns);

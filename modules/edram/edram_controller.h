@@ -11,7 +11,7 @@
 // Refresh: the manager gives a burst per (group, bank, interval); a burst reserves the bank for
 // rows x refresh_row_cycles and costs rows x refresh_pj_per_row. An access that reaches a bank
 // under refresh waits for it (counted as refresh stall); a burst due while an access is in
-// flight starts when the access ends. Policies (edram.refresh_policy):
+// flight starts when the access ends. Policies (edram.refresh_policy; row_selection.h):
 //   periodic  every row of the bank, live or not (the conventional baseline);
 //   lifetime  only the rows that hold live data (Kelle's lifetime-aware control, as in RANA):
 //             the KV cache manager's LivenessHints say which slots hold tokens; the others are
@@ -51,6 +51,7 @@
 #include "edram/refresh_manager.h"
 #include "edram/retention_monitor.h"
 #include "edram/row_liveness.h"
+#include "edram/row_selection.h"
 
 namespace kelle {
 
@@ -119,7 +120,7 @@ private:
     EdramStats stats_;
     RowLiveness liveness_;
     bool traced_ = false;
-    bool skip_dead_rows_;
+    std::unique_ptr<RowSelection> row_selection_;  // by edram.refresh_policy
     std::vector<double> refresh_end_ns_;  // per bank: end of its latest burst
     ActivityTrace read_activity_;
     ActivityTrace write_activity_;
