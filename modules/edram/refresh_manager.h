@@ -34,7 +34,8 @@ struct RefreshBurst {
 class RefreshManager {
 public:
     virtual ~RefreshManager() = default;
-    // When the next burst not yet popped is due: a poll at that time gets it.
+    // When to poll next: no burst not yet popped is due before it. It may be a time with nothing
+    // due (the TLM scheduler's first wake-up at 0; the RTL's one tick while it is being configured).
     virtual double next_due_ns() const = 0;
     // Appends to `due` every burst due at or before `now_ns` not popped before, in issue order.
     virtual void pop_due(double now_ns, std::vector<RefreshBurst>& due) = 0;
