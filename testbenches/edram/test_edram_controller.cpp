@@ -83,11 +83,13 @@ private:
 };
 
 // Elaborates the controller and an initiator running `script`, and simulates until it ends.
-EdramStats run(const EdramConfig& config, std::function<void(Initiator&, EdramController&)> script) {
+EdramStats run(const EdramConfig& config, std::function<void(Initiator&, EdramController&)> script,
+               std::string* retention_violation = nullptr) {
     EdramController edram("edram", config, EdramController::area_plan(config));
     Initiator initiator("initiator", [&](Initiator& self) { script(self, edram); });
     initiator.socket.bind(edram.target_socket);
     sc_core::sc_start();
+    if (retention_violation) *retention_violation = edram.retention_violation();
     return edram.stats();
 }
 
@@ -149,4 +151,22 @@ TEST_CASE("lifetime refresh skips the rows that hold nothing live", "[edram][soc
     CHECK(stats.rows_refreshed == 1);
     CHECK(stats.rows_refreshed_per_bank == std::vector<std::uint64_t>{1, 0, 0, 0});
     CHECK(stats.rows_skipped == 15);
+}
+
+TEST_CASE("a burst pushed past the screened retention by an access is a violation", "[edram][socket][monitor]") {
+    // By hand: with retention_min_us = 10.001 the 10 us group promises no loss. Bank 0 is
+    // refreshed at 2500 ns, then due at 12500 ns; a 128 B read of row 0 arriving at 12499 ns
+    // holds bank 0 for 128 / 32 = 4 ns, to 12503 ns, so the burst starts there: a gap of
+    // 12503 - 2500 = 10003 ns, 10.003 us > 10.001 us.
+    EdramConfig config = small_edram("periodic", 10);
+    config.retention_min_us = 10.001;
+    std::string violation;
+    run(config, [](Initiator& initiator, EdramController& edram) {
+        sc_core::wait(12499, sc_core::SC_NS);
+        initiator.read(0, 128);
+        sc_core::wait(1, sc_core::SC_NS);
+        edram.refresh_until(now_ns());
+    }, &violation);
+    INFO(violation);
+    CHECK(violation.find("in bank 0 went 10.003 us without refresh") != std::string::npos);
 }
