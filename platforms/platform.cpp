@@ -104,12 +104,12 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     sequencer_ = std::make_unique<LayerSequencer>("sequencer", sequencing, header, *kv_);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), sequencing.quantum_ns);
     host_->on_prefill_done([this] {
-        if (edram_) edram_->settle_refresh(now_ns());
+        if (edram_) edram_->refresh_until(now_ns());
         prefill_energy_ = energy_until(now_ns());
         prefill_wall_end_ = std::chrono::steady_clock::now();
     });
     host_->on_replay_end([this] {
-        if (edram_) edram_->settle_refresh(now_ns());
+        if (edram_) edram_->refresh_until(now_ns());
         replay_wall_end_ = std::chrono::steady_clock::now();
     });
 

@@ -1,14 +1,17 @@
-// EdramController: the embedded-DRAM KV cache store, a TLM target, with its refresh.
+// EdramController: the embedded-DRAM KV cache store's controller, a TLM target: bank timing,
+// refresh, liveness and the stats and waveform of both. The cells are an EdramArray
+// (edram_array.h: storage, bit flips, retention accounting); when to refresh is a
+// RefreshManager's answer (refresh_manager.h), polled, never a callback.
 //
 // Geometry: `banks` banks of `row_bytes` rows, capacity_mb in all; addresses are interleaved
 // across banks row by row (row r of the address space is in bank r % banks; docs/edram.md).
 // Each bank moves `bytes_per_cycle` per cycle of `clock_mhz` after `access_cycles` of latency;
 // there is no row buffer (gain-cell eDRAM macros read a row per access).
 //
-// Refresh: the RefreshScheduler asks for a burst per (bank, interval); a burst reserves the
-// bank for rows x refresh_row_cycles and costs rows x refresh_pj_per_row. An access that
-// reaches a bank under refresh waits for it (counted as refresh stall); a burst due while an
-// access is in flight starts when the access ends. Policies (edram.refresh_policy):
+// Refresh: the manager gives a burst per (group, bank, interval); a burst reserves the bank for
+// rows x refresh_row_cycles and costs rows x refresh_pj_per_row. An access that reaches a bank
+// under refresh waits for it (counted as refresh stall); a burst due while an access is in
+// flight starts when the access ends. Policies (edram.refresh_policy; row_selection.h):
 //   periodic  every row of the bank, live or not (the conventional baseline);
 //   lifetime  only the rows that hold live data (Kelle's lifetime-aware control, as in RANA):
 //             the KV cache manager's LivenessHints say which slots hold tokens; the others are
@@ -18,25 +21,19 @@
 //   2drp      Kelle's two-dimensional policy: the store is cut into (importance class, bit
 //             plane) areas (common/kv_areas.h), each a refresh group with its own interval
 //             (edram.2drp.*_us), combined with lifetime skipping.
-// Every area of the plan is a refresh group; stats are kept per group.
-// Which model schedules the bursts is edram.refresh_impl: tlm (RefreshScheduler) or rtl (the
-// Verilog scheduler, verilated; edram/refresh_driver.h, docs/cosim.md). Both give the same bursts.
-// Retention monitor: with edram.retention_min_us > 0 (a screened minimum retention), a group
-// refreshed at or below it promises no loss; if a burst of such a group, delayed behind
-// accesses, reaches a live row later than that after its previous burst, the violation is
-// recorded and kelle-sim fails at the end of the run (exit status 4, no stats written).
+// Every area of the plan is a refresh group; stats are kept per group. Which model schedules the
+// bursts is edram.refresh_impl: tlm (RefreshScheduler) or rtl (the Verilog scheduler, verilated;
+// docs/cosim.md). Both give the same bursts.
 //
-// Retention. A cell whose retention time is shorter than the longest gap between
-// refreshes loses the value written into it, and a refresh restores the flipped value, not the
-// original: so every bit written may be lost with p_fail(its group's interval) (RetentionModel),
-// once per write. Expected flips = bits written x p_fail(interval), per group. In functional
-// mode (edram.functional) the controller also stores the bytes written and flips each written
-// bit with that probability (seeded by --seed), so reads return the corrupted values; flips are
-// drawn when the data is written, which is when they are decided: a read comes decode steps
-// later, far past one interval. Data that dies within one interval is counted all the same,
-// which decode's KV data never does (a token lives for whole decode steps).
+// One refresh loop, refresh_until(now): it pops the due bursts and performs each at its own due
+// time. It runs before every access and hint, when the platform asks (ends of prefill and
+// decode, before reading stats), and, only when a waveform is traced (the VCD marks bursts as
+// they happen), from a method woken at each next_due_ns(). Without a waveform no kernel event
+// per burst is needed. A RetentionMonitor (retention_monitor.h) watches the gaps between bursts.
 //
-// Sockets: `target_socket`. Parameters: section [edram] (EdramConfig::declare).
+// Sockets: `target_socket` (reads, writes; a LivenessHint extension marks slots live or dead).
+// Parameters: section [edram] (edram_config.h). Left out: row buffers, command-level DRAM
+// timing, temperature.
 #pragma once
 
 #include <memory>
@@ -49,44 +46,14 @@
 #include "common/commands.h"
 #include "common/kv_areas.h"
 #include "common/memory_port.h"
-#include "common/random.h"
-#include "edram/refresh_driver.h"
-#include "edram/retention_model.h"
+#include "edram/edram_array.h"
+#include "edram/edram_config.h"
+#include "edram/refresh_manager.h"
+#include "edram/retention_monitor.h"
 #include "edram/row_liveness.h"
+#include "edram/row_selection.h"
 
 namespace kelle {
-
-class ParamRegistry;
-
-struct EdramConfig {
-    double capacity_mb = 0;
-    int banks = 0;
-    std::uint64_t row_bytes = 0;
-    double clock_mhz = 0;
-    double bytes_per_cycle = 0;
-    double access_cycles = 0;
-    double refresh_row_cycles = 0;
-    double refresh_interval_us = 0;
-    std::string refresh_policy;
-    std::string refresh_impl = "tlm";  // which model schedules the bursts (edram/refresh_driver.h)
-    double important_share = 0;  // 2DRP: share of rows (and of each head's slots) in the important class
-    double interval_2drp_us[2][2] = {};  // [class: important, unimportant][plane: MSB, LSB]
-    bool functional = false;
-    double retention_min_us = 0;
-    std::uint64_t seed = 1;  // of the functional mode's bit flips (the run's --seed)
-    double pj_per_byte = 0;
-    double refresh_pj_per_row = 0;
-    double static_mw_per_mb = 0;
-    double retention_safe_us = 0, retention_safe_p_fail = 0;
-    double retention_tail_us = 0, retention_tail_p_fail = 0;
-
-    std::uint64_t capacity_bytes() const;
-    std::uint64_t rows_per_bank() const;
-    double ns_per_cycle() const { return 1e3 / clock_mhz; }
-
-    static void declare(ParamRegistry& registry);
-    static EdramConfig from(const ParamRegistry& registry);  // checks the geometry adds up
-};
 
 struct RefreshGroupStats {
     std::string name;
@@ -113,7 +80,7 @@ struct EdramStats {
     std::vector<RefreshGroupStats> groups;
 };
 
-class EdramController : public sc_core::sc_module, public RefreshTarget {
+class EdramController : public sc_core::sc_module {
 public:
     tlm_utils::simple_target_socket<EdramController> target_socket;
 
@@ -123,49 +90,43 @@ public:
     // The area plan this policy needs: two-dimensional for 2drp, plain otherwise.
     static KvAreaPlan area_plan(const EdramConfig& config);
 
-    void refresh_bank(int group, int bank, double at_ns) override;
-    // Brings refresh up to `now_ns` (bursts issued on demand, refresh_driver.h): the platform
-    // calls it before reading stats mid-run and at the end.
-    void settle_refresh(double now_ns) { scheduler_->settle(now_ns); }
+    // Performs every burst due up to `now_ns` not performed yet, each at its own due time.
+    void refresh_until(double now_ns);
 
     EdramStats stats() const;
     // Non-empty when the retention monitor saw a violation: the first one, where and when.
-    const std::string& retention_violation() const { return violation_; }
-    double group_interval_us(const KvArea& area) const;
+    const std::string& retention_violation() const { return monitor_.violation(); }
     const EdramConfig& config() const { return config_; }
     double static_mw() const { return config_.static_mw_per_mb * config_.capacity_mb; }
     void trace(sc_core::sc_trace_file* file);
-    // Without a waveform to drive, bursts need no kernel event each: they are issued on demand.
-    void start_of_simulation() override;
 
 private:
+    void wake_for_refresh();  // the method: with a waveform, refreshes at each due time
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
     void apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload);
-    void store(const tlm::tlm_generic_payload& payload, std::size_t group);
-    void check_deadline(int group, int bank, double last_ns, double refreshed_ns);
+    void write_cells(const tlm::tlm_generic_payload& payload);
+    void refresh(const RefreshBurst& burst);
+    void count_refresh(int group, int bank, std::uint64_t rows);
     double refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
 
     EdramConfig config_;
     KvAreaPlan plan_;
-    RetentionModel retention_;
-    std::vector<int> group_of_row_;
-    std::vector<double> write_p_fail_;  // per group: p_fail(its interval), the chance a written bit is lost
+    std::vector<double> group_intervals_us_;
+    EdramArray array_;
     MemoryPort port_;
-    std::unique_ptr<RefreshDriver> scheduler_;
+    std::unique_ptr<RefreshManager> refresh_manager_;
+    std::vector<RefreshBurst> due_;  // refresh_until's buffer: no allocation per access
+    RetentionMonitor monitor_;
     EdramStats stats_;
     RowLiveness liveness_;
-    bool traced_ = false;  // a VCD marks bursts as they happen, so the scheduler must wake at each
-    bool skip_dead_rows_;
-    std::vector<double> refresh_end_ns_;        // per bank: end of its latest burst
+    bool traced_ = false;
+    std::unique_ptr<RowSelection> row_selection_;  // by edram.refresh_policy
+    std::vector<double> refresh_end_ns_;  // per bank: end of its latest burst
     ActivityTrace read_activity_;
     ActivityTrace write_activity_;
     std::vector<std::unique_ptr<ActivityTrace>> refresh_activity_;  // per bank
     std::vector<std::unique_ptr<ActivityTrace>> group_activity_;    // per refresh group
     ActivityTrace stall_activity_;
-    std::vector<unsigned char> memory_;  // functional mode: the array's contents
-    SplitMix64 flip_rng_;
-    std::vector<double> last_refresh_ns_;  // per (group, bank): start of its last burst
-    std::string violation_;
 };
 
 }  // namespace kelle

@@ -41,9 +41,9 @@ void check_limits(int banks, const std::vector<std::uint64_t>& interval_ticks) {
 }
 }  // namespace
 
-RtlRefreshScheduler::RtlRefreshScheduler(sc_core::sc_module_name name, RefreshTarget& target, int banks,
+RtlRefreshScheduler::RtlRefreshScheduler(sc_core::sc_module_name name, int banks,
                                          const std::vector<double>& group_intervals_us, EmptyQuery empty)
-    : RefreshDriver(name), target_(target), banks_(banks), empty_(std::move(empty)),
+    : sc_core::sc_module(name), banks_(banks), empty_(std::move(empty)),
       rtl_(std::make_unique<Vrefresh_scheduler>("rtl")) {
     for (const double us : group_intervals_us)
         interval_ticks_.push_back(static_cast<std::uint64_t>(std::llround(us * kTicksPerUs)));
@@ -69,6 +69,19 @@ RtlRefreshScheduler::RtlRefreshScheduler(sc_core::sc_module_name name, RefreshTa
 
 RtlRefreshScheduler::~RtlRefreshScheduler() = default;
 
+double RtlRefreshScheduler::next_due_ns() const {
+    if (!configured_) return to_ns(sc_core::sc_time::from_value(1));
+    if (!queued_.empty()) return queued_.front().due_ns;
+    return to_ns(sc_core::sc_time::from_value(slot_ticks_));
+}
+
+void RtlRefreshScheduler::pop_due(double now_ns, std::vector<RefreshBurst>& due) {
+    while (!queued_.empty() && queued_.front().due_ns <= now_ns) {
+        due.push_back(queued_.front());
+        queued_.pop_front();
+    }
+}
+
 void RtlRefreshScheduler::trace(sc_core::sc_trace_file* file, const std::string& prefix) {
     sc_core::sc_trace(file, clk_, prefix + ".clk");
     sc_core::sc_trace(file, rst_n_, prefix + ".rst_n");
@@ -93,6 +106,8 @@ void RtlRefreshScheduler::reset_and_configure() {
         write_register(kAddrStepRem + 2 * g, interval_ticks_[g] % banks);
     }
     write_register(kAddrStart, 1);
+    configured_ = true;
+    slot_ticks_ = next_due_ticks_.read();
     slot_event_.notify(until_edge_of_next_slot());
 }
 
@@ -117,19 +132,28 @@ sc_core::sc_time RtlRefreshScheduler::until_edge_of_next_slot() const {
 }
 
 void RtlRefreshScheduler::on_slot() {
-    // The block's 48-bit time wraps after 281 s: past it, its next slot would lie in the past.
-    if (next_due_ticks_.read() <= now_ticks())
-        SC_REPORT_ERROR(name(), "simulated time passed the RTL refresh scheduler's 48-bit picosecond "
-                                "counter (281 s); run this trace with edram.refresh_impl=tlm");
-    if (!edge_given_) {
+    switch (phase_) {
+    case Phase::edge:
+        // The block's 48-bit time wraps after 281 s: past it, its next slot would lie in the past.
+        if (next_due_ticks_.read() <= now_ticks())
+            SC_REPORT_ERROR(name(), "simulated time passed the RTL refresh scheduler's 48-bit picosecond "
+                                    "counter (281 s); run this trace with edram.refresh_impl=tlm");
         clock_slot();
-        next_trigger(sc_core::sc_time(1, sc_core::SC_PS));
-    } else {
+        phase_ = Phase::edge_seen;
+        return next_trigger(sc_core::SC_ZERO_TIME);  // the model sees the rising edge in this delta cycle...
+    case Phase::edge_seen:
+        phase_ = Phase::outputs_readable;
+        return next_trigger(sc_core::SC_ZERO_TIME);  // ...its registers are readable in the next
+    case Phase::outputs_readable:
+        queue_commands();
+        slot_ticks_ = next_due_ticks_.read();
+        phase_ = Phase::slot;
+        return next_trigger(sc_core::sc_time(1, sc_core::SC_PS));
+    case Phase::slot:
         clk_.write(false);
-        issue_commands();
-        next_trigger(until_edge_of_next_slot());
+        phase_ = Phase::edge;
+        return next_trigger(until_edge_of_next_slot());
     }
-    edge_given_ = !edge_given_;
 }
 
 void RtlRefreshScheduler::clock_slot() {
@@ -146,16 +170,16 @@ std::uint32_t RtlRefreshScheduler::skipped_groups() const {
     return skip;
 }
 
-void RtlRefreshScheduler::issue_commands() {
+void RtlRefreshScheduler::queue_commands() {
     const std::uint32_t issued = cmd_valid_.read();
+    const double slot_ns = to_ns(sc_core::sc_time::from_value(slot_ticks_));
     for (int g = 0; g < static_cast<int>(interval_ticks_.size()); ++g)
-        if (issued & (1u << g)) target_.refresh_bank(g, packed_bank(cmd_bank_.read(), g), now_ns());
+        if (issued & (1u << g)) queued_.push_back({g, packed_bank(cmd_bank_.read(), g), slot_ns});
 }
 
 void register_rtl_refresh_impl() {
-    register_refresh_impl("rtl", [](const char* name, RefreshTarget& target, int banks,
-                                    const std::vector<double>& group_intervals_us) {
-        return std::make_unique<RtlRefreshScheduler>(name, target, banks, group_intervals_us);
+    register_refresh_impl("rtl", [](const char* name, int banks, const std::vector<double>& group_intervals_us) {
+        return std::make_unique<RtlRefreshScheduler>(name, banks, group_intervals_us);
     });
 }
 

@@ -1,11 +1,12 @@
 // The lockstep bench: the TLM RefreshScheduler and the verilated RTL scheduler, side by side in
 // one simulation, fed the same stimulus (banks, per-group intervals, which (group, bank) holds
-// no live data when); every refresh command each side issues is logged with its time, and the
-// two logs are compared command for command.
+// no live data when); a recorder per side polls its refresh manager at each next_due_ns(), as
+// the eDRAM controller does with a waveform, logs every burst with the time it popped it, and
+// the two logs are compared command for command.
 //
 // Liveness reaches the two sides the way it does in hardware and in the platform: the RTL side
 // gets it on its skip pins and issues nothing for an empty bank; the TLM scheduler issues every
-// slot, and its target drops the slots of empty banks, as the eDRAM controller books no burst
+// slot, and its recorder drops the slots of empty banks, as the eDRAM controller books no burst
 // for a bank without live rows. The waveform holds both sides: per side the command count and
 // the latest command's group and bank, plus the RTL block's pins.
 #pragma once
@@ -17,6 +18,7 @@
 #include <systemc>
 #include <vector>
 
+#include "common/units.h"
 #include "cosim/command_log.h"
 #include "edram/refresh_scheduler.h"
 #include "rtl_refresh/rtl_refresh_scheduler.h"
@@ -45,19 +47,15 @@ struct Stimulus {
     }
 };
 
-// Logs one side's commands and shows them as signals; with `drop`, leaves out the slots it names.
-class CommandRecorder : public kelle::RefreshTarget {
+// Polls one side's manager at each of its due times, logs its commands and shows them as
+// signals; with `drop`, leaves out the slots it names.
+class CommandRecorder : public sc_core::sc_module {
 public:
-    explicit CommandRecorder(std::function<bool(int group, int bank)> drop = nullptr) : drop_(std::move(drop)) {}
-
-    // Both drivers wake at each slot, so the slot's time is now.
-    void refresh_bank(int group, int bank, double /*at_ns*/) override {
-        if (drop_ && drop_(group, bank)) return;
-        const auto now_ps = static_cast<std::uint64_t>(std::llround(sc_core::sc_time_stamp().to_seconds() * 1e12));
-        log_.push_back({now_ps, group, bank});
-        commands_.write(static_cast<unsigned>(log_.size()));
-        group_.write(group);
-        bank_.write(bank);
+    CommandRecorder(sc_core::sc_module_name name, kelle::RefreshManager& manager,
+                    std::function<bool(int group, int bank)> drop = nullptr)
+        : sc_core::sc_module(name), manager_(manager), drop_(std::move(drop)) {
+        SC_HAS_PROCESS(CommandRecorder);
+        SC_METHOD(poll);
     }
 
     void trace(sc_core::sc_trace_file* file, const std::string& prefix) {
@@ -69,7 +67,26 @@ public:
     const CommandLog& log() const { return log_; }
 
 private:
+    void poll() {
+        const double now_ns = kelle::now_ns();
+        due_.clear();
+        manager_.pop_due(now_ns, due_);
+        for (const kelle::RefreshBurst& burst : due_) record(burst.group, burst.bank);
+        next_trigger(kelle::from_ns(manager_.next_due_ns() - now_ns));
+    }
+
+    void record(int group, int bank) {
+        if (drop_ && drop_(group, bank)) return;
+        const auto now_ps = static_cast<std::uint64_t>(std::llround(sc_core::sc_time_stamp().to_seconds() * 1e12));
+        log_.push_back({now_ps, group, bank});
+        commands_.write(static_cast<unsigned>(log_.size()));
+        group_.write(group);
+        bank_.write(bank);
+    }
+
+    kelle::RefreshManager& manager_;
     std::function<bool(int, int)> drop_;
+    std::vector<kelle::RefreshBurst> due_;
     CommandLog log_;
     sc_core::sc_signal<unsigned> commands_;
     sc_core::sc_signal<int> group_, bank_;
@@ -85,10 +102,10 @@ struct LockstepResult {
 // and compares. Elaborates SystemC: once per process.
 inline LockstepResult run_lockstep(const Stimulus& stimulus, const std::string& vcd_stem) {
     const auto empty = [&stimulus](int group, int bank) { return stimulus.is_empty(group, bank); };
-    CommandRecorder tlm_side(empty);
-    CommandRecorder rtl_side;
-    kelle::RefreshScheduler tlm("tlm", tlm_side, stimulus.banks, stimulus.tlm_intervals_us);
-    kelle::RtlRefreshScheduler rtl("rtl", rtl_side, stimulus.banks, stimulus.rtl_intervals_us, empty);
+    kelle::RefreshScheduler tlm(stimulus.banks, stimulus.tlm_intervals_us);
+    kelle::RtlRefreshScheduler rtl("rtl", stimulus.banks, stimulus.rtl_intervals_us, empty);
+    CommandRecorder tlm_side("tlm_recorder", tlm, empty);
+    CommandRecorder rtl_side("rtl_recorder", rtl);
 
     sc_core::sc_trace_file* vcd = sc_core::sc_create_vcd_trace_file(vcd_stem.c_str());
     vcd->set_time_unit(1, sc_core::SC_PS);

@@ -1,0 +1,53 @@
+// EdramConfig: the parameters of the eDRAM KV store, section [edram] (declare() lists them with
+// their units and defaults; docs/edram.md explains them).
+//
+// group_intervals_us() is the one place the refresh intervals (edram.refresh_interval_us and the
+// 2DRP ones) become each refresh group's interval: the scheduler, the array's retention
+// accounting, the retention monitor and the stats all take that list.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/kv_areas.h"
+
+namespace kelle {
+
+class ParamRegistry;
+
+struct EdramConfig {
+    double capacity_mb = 0;
+    int banks = 0;
+    std::uint64_t row_bytes = 0;
+    double clock_mhz = 0;
+    double bytes_per_cycle = 0;
+    double access_cycles = 0;
+    double refresh_row_cycles = 0;
+    double refresh_interval_us = 0;
+    std::string refresh_policy;
+    std::string refresh_impl = "tlm";  // which model schedules the bursts (edram/refresh_manager.h)
+    double important_share = 0;  // 2DRP: share of rows (and of each head's slots) in the important class
+    double interval_2drp_us[2][2] = {};  // [class: important, unimportant][plane: MSB, LSB]
+    bool functional = false;
+    double retention_min_us = 0;
+    std::uint64_t seed = 1;  // of the functional mode's bit flips (the run's --seed)
+    double pj_per_byte = 0;
+    double refresh_pj_per_row = 0;
+    double static_mw_per_mb = 0;
+    double retention_safe_us = 0, retention_safe_p_fail = 0;
+    double retention_tail_us = 0, retention_tail_p_fail = 0;
+
+    std::uint64_t capacity_bytes() const;
+    std::uint64_t rows_per_bank() const;
+    double ns_per_cycle() const { return 1e3 / clock_mhz; }
+
+    static void declare(ParamRegistry& registry);
+    static EdramConfig from(const ParamRegistry& registry);  // checks the geometry adds up
+};
+
+// The refresh interval of every area of `plan`, in its order: each area is a refresh group.
+// 2drp gives each (importance class, bit plane) area its own; every other policy one for all.
+std::vector<double> group_intervals_us(const EdramConfig& config, const KvAreaPlan& plan);
+
+}  // namespace kelle

@@ -1,0 +1,55 @@
+// RefreshManager: the seam between the eDRAM controller and whatever decides when it refreshes,
+// in the style of DRAMSys's RefreshManagerIF: the controller asks, the manager never calls back.
+//
+// The controller owns one manager, chosen by edram.refresh_impl:
+//   tlm  RefreshScheduler (refresh_scheduler.h), plain C++, always built in;
+//   rtl  rtl/refresh_scheduler.sv, verilated, behind its adapter (modules/rtl_refresh): there
+//        when the build found verilator and the program called register_rtl_refresh_impl().
+// Either one gives a burst for every slot of each group's grid interval_g x (n + 1) / banks,
+// bank n % banks, in time order, ties lower group first. The controller pops them from one loop
+// (EdramController::refresh_until) before every access and hint, at the ends of prefill and
+// decode, and, when a waveform is traced, at every next_due_ns(); each burst carries its own
+// due time, so one popped late still meets the bank state and liveness of that time.
+// The choice goes through a registry of factories so that kelle_edram never links verilator:
+// the RTL library adds its factory, the controller asks for one by name.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sc_core {
+class sc_trace_file;
+}
+
+namespace kelle {
+
+struct RefreshBurst {
+    int group = 0;
+    int bank = 0;
+    double due_ns = 0;  // the slot's time on SystemC's 1 ps grid
+};
+
+class RefreshManager {
+public:
+    virtual ~RefreshManager() = default;
+    // When to poll next: no burst not yet popped is due before it. It may be a time with nothing
+    // due (the TLM scheduler's first wake-up at 0; the RTL's one tick while it is being configured).
+    virtual double next_due_ns() const = 0;
+    // Appends to `due` every burst due at or before `now_ns` not popped before, in issue order.
+    virtual void pop_due(double now_ns, std::vector<RefreshBurst>& due) = 0;
+    // Adds the manager's pin-level signals to a waveform under `prefix`; a model without pins adds none.
+    virtual void trace(sc_core::sc_trace_file* /*file*/, const std::string& /*prefix*/) {}
+};
+
+using RefreshManagerFactory = std::function<std::unique_ptr<RefreshManager>(
+    const char* name, int banks, const std::vector<double>& group_intervals_us)>;
+
+void register_refresh_impl(const std::string& impl, RefreshManagerFactory factory);
+bool has_refresh_impl(const std::string& impl);
+// std::logic_error for an impl nobody registered: EdramConfig::from turns that into a user error first.
+std::unique_ptr<RefreshManager> make_refresh_manager(const std::string& impl, const char* name, int banks,
+                                                     const std::vector<double>& group_intervals_us);
+
+}  // namespace kelle

@@ -1,0 +1,21 @@
+// RowSelection: the rows a burst refreshes under each refresh policy, without a simulation.
+#include <catch2/catch.hpp>
+
+#include "edram/row_selection.h"
+
+using namespace kelle;
+
+TEST_CASE("periodic refreshes every row of the group, lifetime only the live ones", "[refresh][liveness]") {
+    RowLiveness liveness(std::vector<int>(8, 0), 100, 2, 1);  // rows 0..7, one group, bank = row % 2: 4 a bank
+    liveness.mark(0, 250, true);                               // rows 0, 1, 2: two in bank 0, one in bank 1
+    const auto periodic = make_row_selection("periodic", liveness);
+    const auto lifetime = make_row_selection("lifetime", liveness);
+    const auto two_dimensional = make_row_selection("2drp", liveness);
+    CHECK(periodic->rows_to_refresh(0, 0, 4) == 4);
+    CHECK(periodic->rows_to_refresh(0, 1, 4) == 4);
+    CHECK(lifetime->rows_to_refresh(0, 0, 4) == 2);
+    CHECK(lifetime->rows_to_refresh(0, 1, 4) == 1);
+    CHECK(two_dimensional->rows_to_refresh(0, 1, 4) == 1);
+    liveness.mark(200, 50, false);  // row 2 (bank 0) dies
+    CHECK(lifetime->rows_to_refresh(0, 0, 4) == 1);
+}
