@@ -35,8 +35,9 @@ const std::vector<std::pair<std::string, int ModelShape::*>>& PlatformConfig::sh
 void declare_platform_parameters(ParamRegistry& registry) {
     declare_params<PlatformConfig>(registry);
     declare_params<PeConfig>(registry);
-    KvConfig::declare(registry);
-    EdramConfig::declare(registry);
+    declare_params<KvConfig>(registry);
+    declare_params<SequencerConfig>(registry);
+    declare_params<EdramConfig>(registry);
     declare_params<SramConfig>(registry);
     declare_params<DramConfig>(registry);
 }
@@ -58,6 +59,22 @@ void check_trace_against_config(const TraceHeader& header, const std::string& tr
     }
 }
 
+namespace {
+// The rules that span modules: functional mode stores one sequence's K/V values in the eDRAM.
+void check_functional_mode(const ParamRegistry& registry, const KvConfig& kv, const EdramConfig& edram) {
+    if (!edram.functional) return;
+    if (kv.store != KvStore::edram)
+        throw InputError(registry.origin_of("edram.functional"), 0, "edram.functional",
+                         "functional mode models eDRAM retention: it needs kv.store = edram");
+    if (kv.policy == KvPolicy::aerp)
+        throw InputError(registry.origin_of("kv.policy"), 0, "kv.policy",
+                         "aerp in functional mode is not built yet (x values are not stored)");
+    if (kv.batch > 1)
+        throw InputError(registry.origin_of("workload.batch"), 0, "workload.batch",
+                         "functional mode stores one sequence's values: it needs workload.batch = 1");
+}
+}  // namespace
+
 Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, TraceReader& trace,
                    std::uint64_t seed, HostInterface::Progress progress)
     : sc_core::sc_module(name), registry_(registry), trace_(trace), config_(load_params<PlatformConfig>(registry)) {
@@ -67,9 +84,13 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     const DramConfig dram = load_params<DramConfig>(registry);
     PeConfig pe = load_params<PeConfig>(registry);
     pe.buffer_bytes = sram.buffer_bytes();
-    const KvConfig kv = KvConfig::from(registry);
-    SequencerConfig sequencing = SequencerConfig::from(registry);
+    SequencerConfig sequencing = load_params<SequencerConfig>(registry);
     sequencing.facts = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
+    KvConfig kv = load_params<KvConfig>(registry);
+    kv.batch = sequencing.batch;
+    EdramConfig edram = load_params<EdramConfig>(registry);
+    edram.seed = seed;
+    check_functional_mode(registry, kv, edram);
     dram_ = std::make_unique<Dram>("dram", dram);
     buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes(), "buffer");
     pe_ = std::make_unique<PeArray>("pe_array", pe);
@@ -77,30 +98,18 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     // The KV store and the plan of its areas, which the KV cache places data by.
     KvAreaPlan plan;
     double important_share = 0;
-    bool functional = false;
-    if (kv.store == "edram") {
-        EdramConfig edram = EdramConfig::from(registry);
-        edram.seed = seed;
-        functional = edram.functional;
-        if (functional && kv.policy == "aerp")
-            throw InputError(registry.origin_of("kv.policy"), 0, "kv.policy",
-                             "aerp in functional mode is not built yet (x values are not stored)");
-        if (functional && kv.batch > 1)
-            throw InputError(registry.origin_of("workload.batch"), 0, "workload.batch",
-                             "functional mode stores one sequence's values: it needs workload.batch = 1");
+    if (kv.store == KvStore::edram) {
         plan = EdramController::area_plan(edram);
         important_share = edram.important_share;
         edram_ = std::make_unique<EdramController>("edram", edram, plan);
     } else {
-        if (registry.get_bool("edram.functional"))
-            throw InputError(registry.origin_of("edram.functional"), 0, "edram.functional",
-                             "functional mode models eDRAM retention: it needs kv.store = edram");
         plan = plain_area_plan(sram.kv_capacity_bytes(), sram.interleave_bytes);
         sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes(), "kv");
     }
     const TraceHeader& header = trace.header();
     const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
-    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, WeightMap(header.model).end_address(), functional);
+    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, WeightMap(header.model).end_address(),
+                                    edram.functional);
     sequencer_ = std::make_unique<LayerSequencer>("sequencer", sequencing, header, *kv_);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), sequencing.quantum_ns);
     host_->on_prefill_done([this] {
@@ -129,8 +138,6 @@ void Platform::for_each_module(const std::function<void(Observable&)>& visit) co
 
 void Platform::trace_signals(sc_core::sc_trace_file* file) {
     for_each_module([file](Observable& module) { module.trace(file); });
-    kv_->trace(file);
-    if (edram_) edram_->trace(file);
 }
 
 namespace {
@@ -168,12 +175,6 @@ double sum_of(const nlohmann::ordered_json& parts) {
 StatsReport Platform::energy_report() const {
     StatsReport report(energy_skeleton());
     for_each_module([&report](Observable& module) { module.report_energy(report); });
-    if (edram_) {
-        const EdramStats edram = edram_->stats();
-        report.add("energy.edram_access", edram.access.access_energy_pj);
-        report.add("energy.edram_refresh", edram.refresh_energy_pj);
-        report.set("static_mw.edram", edram_->static_mw());
-    }
     return report;
 }
 
@@ -185,65 +186,6 @@ nlohmann::ordered_json Platform::energy_until(double at_ns) const {
     out["total"] = sum_of(energy);
     for (const auto& item : energy.items()) out[item.key()] = item.value();
     return out;
-}
-
-namespace {
-nlohmann::ordered_json group_stats(const std::vector<RefreshGroupStats>& groups) {
-    nlohmann::ordered_json out = nlohmann::ordered_json::array();
-    for (const RefreshGroupStats& g : groups)
-        out.push_back({{"name", g.name},
-                       {"interval_us", g.interval_us},
-                       {"rows", g.rows},
-                       {"bursts", g.bursts},
-                       {"rows_refreshed", g.rows_refreshed},
-                       {"rows_skipped", g.rows_skipped},
-                       {"energy_pj", g.refresh_energy_pj},
-                       {"expected_bit_flips", g.expected_bit_flips},
-                       {"actual_bit_flips", g.actual_bit_flips}});
-    return out;
-}
-}  // namespace
-
-void Platform::report_edram(StatsReport& report) const {
-    if (!edram_) return;
-    const EdramStats edram = edram_->stats();
-    report.add("tlm_transactions", edram.access.transactions);
-    report.set("refresh", {{"policy", edram_->config().refresh_policy},
-                           {"interval_us", edram_->config().refresh_interval_us},
-                           {"bursts", edram.refresh_bursts},
-                           {"rows_refreshed", edram.rows_refreshed},
-                           {"rows_skipped", edram.rows_skipped},
-                           {"rows_refreshed_per_bank", edram.rows_refreshed_per_bank},
-                           {"groups", group_stats(edram.groups)},
-                           {"stall_ns", edram.refresh_stall_ns}});
-    report.set("retention.expected_bit_flips", edram.expected_bit_flips);
-    report.set("retention.functional", edram_->config().functional);
-    report.set("retention.actual_bit_flips", edram.actual_bit_flips);
-    report.add("traffic_bytes.edram_read", edram.access.read_bytes);
-    report.add("traffic_bytes.edram_write", edram.access.write_bytes);
-}
-
-void Platform::report_kv(StatsReport& report) const {
-    const KvStats& kv = kv_->stats();
-    report.add("tlm_transactions", sequencer_->commands());
-    report.set("kv", {{"policy", registry_.get_text("kv.policy")},
-                      {"store", registry_.get_text("kv.store")},
-                      {"evictions", kv.evictions},
-                      {"recomputes", kv.recomputes},
-                      {"x_tier_tokens", kv_->x_tier_tokens()},
-                      {"class_moves", kv.class_moves},
-                      {"resident_tokens_max", kv.resident_tokens_max},
-                      {"onchip_bytes_max", kv.onchip_kv_bytes_max},
-                      {"attention_mass_retained",
-                       {{"mean", kv.attention_mass_samples ? kv.attention_mass_sum / static_cast<double>(kv.attention_mass_samples) : 1.0},
-                        {"min", kv.attention_mass_samples ? kv.attention_mass_min : 1.0}}}});
-    report.set("retention.values_checked", kv.values_checked);
-    report.set("retention.corrupted_values", kv.corrupted_values);
-    report.set("retention.value_rel_error", kv.value_rel_error());
-    const auto& errors = kv.output_rel_errors;
-    report.set("kv.output_rel_error",
-               {{"mean", errors.empty() ? 0.0 : std::accumulate(errors.begin(), errors.end(), 0.0) / static_cast<double>(errors.size())},
-                {"p99", percentile(errors, 99)}});
 }
 
 nlohmann::ordered_json Platform::stats(double wall_time_s) const {
@@ -259,9 +201,6 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
     report.set("energy_pj", energy_until(host_->stats().end_ns));
     report.set("energy_pj_prefill", prefill_energy_);
     report.set("static_mw", energy_report().json()["static_mw"]);
-    report.set("batch", registry_.get_int("workload.batch"));
-    report_edram(report);
-    report_kv(report);
     ordered_json out = report.json();
     out["config"] = ordered_json::parse(registry_.to_json().dump());  // sorted keys: stable bytes
     return out;

@@ -70,8 +70,6 @@ private:
     // Observable), in the order they were built.
     void for_each_module(const std::function<void(Observable&)>& visit) const;
     StatsReport energy_report() const;  // energy.<category> (pJ) and static_mw.<component> (mW)
-    void report_edram(StatsReport& report) const;
-    void report_kv(StatsReport& report) const;
 
     const ParamRegistry& registry_;
     TraceReader& trace_;

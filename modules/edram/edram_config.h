@@ -1,4 +1,4 @@
-// EdramConfig: the parameters of the eDRAM KV store, section [edram] (declare() lists them with
+// EdramConfig: the parameters of the eDRAM KV store, section [edram] (bind() lists them with
 // their units and defaults; docs/edram.md explains them).
 //
 // group_intervals_us() is the one place the refresh intervals (edram.refresh_interval_us and the
@@ -10,11 +10,18 @@
 #include <string>
 #include <vector>
 
+#include "common/config.h"
 #include "common/kv_areas.h"
+#include "edram/refresh_manager.h"
 
 namespace kelle {
 
-class ParamRegistry;
+// Which rows a burst refreshes and at which intervals (docs/edram.md): periodic every row at
+// refresh_interval_us; lifetime only live rows; two_dim (2DRP) live rows at one interval per
+// (importance class, bit plane).
+enum class RefreshPolicy { periodic, lifetime, two_dim };
+inline const Choices<RefreshPolicy> kRefreshPolicies{
+    {"periodic", RefreshPolicy::periodic}, {"lifetime", RefreshPolicy::lifetime}, {"2drp", RefreshPolicy::two_dim}};
 
 struct EdramConfig {
     double capacity_mb = 0;
@@ -25,8 +32,8 @@ struct EdramConfig {
     double access_cycles = 0;
     double refresh_row_cycles = 0;
     double refresh_interval_us = 0;
-    std::string refresh_policy;
-    std::string refresh_impl = "tlm";  // which model schedules the bursts (edram/refresh_manager.h)
+    RefreshPolicy refresh_policy = RefreshPolicy::periodic;
+    RefreshImpl refresh_impl = RefreshImpl::tlm;  // which model schedules the bursts (edram/refresh_manager.h)
     double important_share = 0;  // 2DRP: share of rows (and of each head's slots) in the important class
     double interval_2drp_us[2][2] = {};  // [class: important, unimportant][plane: MSB, LSB]
     bool functional = false;
@@ -42,8 +49,8 @@ struct EdramConfig {
     std::uint64_t rows_per_bank() const;
     double ns_per_cycle() const { return 1e3 / clock_mhz; }
 
-    static void declare(ParamRegistry& registry);
-    static EdramConfig from(const ParamRegistry& registry);  // checks the geometry adds up
+    void bind(ParamBinder& p);  // its rules check that the geometry adds up
+    void bind_2drp_intervals(ParamBinder& p);
 };
 
 // The refresh interval of every area of `plan`, in its order: each area is a refresh group.

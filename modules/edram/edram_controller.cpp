@@ -20,7 +20,7 @@ std::vector<std::string> area_names(const KvAreaPlan& plan) {
 }  // namespace
 
 KvAreaPlan EdramController::area_plan(const EdramConfig& c) {
-    return c.refresh_policy == "2drp"
+    return c.refresh_policy == RefreshPolicy::two_dim
                ? two_dimensional_area_plan(c.capacity_bytes(), c.row_bytes, c.banks, c.important_share)
                : plain_area_plan(c.capacity_bytes(), c.row_bytes);
 }
@@ -172,6 +172,48 @@ EdramStats EdramController::stats() const {
         result.groups[g].actual_bit_flips = array_.actual_bit_flips(static_cast<int>(g));
     }
     return result;
+}
+
+namespace {
+nlohmann::ordered_json group_stats(const std::vector<RefreshGroupStats>& groups) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const RefreshGroupStats& g : groups)
+        out.push_back({{"name", g.name},
+                       {"interval_us", g.interval_us},
+                       {"rows", g.rows},
+                       {"bursts", g.bursts},
+                       {"rows_refreshed", g.rows_refreshed},
+                       {"rows_skipped", g.rows_skipped},
+                       {"energy_pj", g.refresh_energy_pj},
+                       {"expected_bit_flips", g.expected_bit_flips},
+                       {"actual_bit_flips", g.actual_bit_flips}});
+    return out;
+}
+}  // namespace
+
+void EdramController::report_energy(StatsReport& report) const {
+    const EdramStats edram = stats();
+    report.add("energy.edram_access", edram.access.access_energy_pj);
+    report.add("energy.edram_refresh", edram.refresh_energy_pj);
+    report.set("static_mw.edram", static_mw());
+}
+
+void EdramController::report_stats(StatsReport& report) const {
+    const EdramStats edram = stats();
+    report.add("tlm_transactions", edram.access.transactions);
+    report.set("refresh", {{"policy", kRefreshPolicies.name(config_.refresh_policy)},
+                           {"interval_us", config_.refresh_interval_us},
+                           {"bursts", edram.refresh_bursts},
+                           {"rows_refreshed", edram.rows_refreshed},
+                           {"rows_skipped", edram.rows_skipped},
+                           {"rows_refreshed_per_bank", edram.rows_refreshed_per_bank},
+                           {"groups", group_stats(edram.groups)},
+                           {"stall_ns", edram.refresh_stall_ns}});
+    report.set("retention.expected_bit_flips", edram.expected_bit_flips);
+    report.set("retention.functional", config_.functional);
+    report.set("retention.actual_bit_flips", edram.actual_bit_flips);
+    report.add("traffic_bytes.edram_read", edram.access.read_bytes);
+    report.add("traffic_bytes.edram_write", edram.access.write_bytes);
 }
 
 }  // namespace kelle

@@ -47,6 +47,7 @@
 #include "common/kv_areas.h"
 #include "common/memory_port.h"
 #include "edram/edram_array.h"
+#include "common/observable.h"
 #include "edram/edram_config.h"
 #include "edram/refresh_manager.h"
 #include "edram/retention_monitor.h"
@@ -80,7 +81,7 @@ struct EdramStats {
     std::vector<RefreshGroupStats> groups;
 };
 
-class EdramController : public sc_core::sc_module {
+class EdramController : public sc_core::sc_module, public Observable {
 public:
     tlm_utils::simple_target_socket<EdramController> target_socket;
 
@@ -98,7 +99,9 @@ public:
     const std::string& retention_violation() const { return monitor_.violation(); }
     const EdramConfig& config() const { return config_; }
     double static_mw() const { return config_.static_mw_per_mb * config_.capacity_mb; }
-    void trace(sc_core::sc_trace_file* file);
+    void report_energy(StatsReport& report) const override;
+    void report_stats(StatsReport& report) const override;
+    void trace(sc_core::sc_trace_file* file) override;
 
 private:
     void wake_for_refresh();  // the method: with a waveform, refreshes at each due time

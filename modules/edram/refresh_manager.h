@@ -11,7 +11,7 @@
 // decode, and, when a waveform is traced, at every next_due_ns(); each burst carries its own
 // due time, so one popped late still meets the bank state and liveness of that time.
 // The choice goes through a registry of factories so that kelle_edram never links verilator:
-// the RTL library adds its factory, the controller asks for one by name.
+// the RTL library adds its factory, the controller asks for the configured one.
 #pragma once
 
 #include <functional>
@@ -19,11 +19,16 @@
 #include <string>
 #include <vector>
 
+#include "common/config.h"
+
 namespace sc_core {
 class sc_trace_file;
 }
 
 namespace kelle {
+
+enum class RefreshImpl { tlm, rtl };
+inline const Choices<RefreshImpl> kRefreshImpls{{"tlm", RefreshImpl::tlm}, {"rtl", RefreshImpl::rtl}};
 
 struct RefreshBurst {
     int group = 0;
@@ -46,10 +51,10 @@ public:
 using RefreshManagerFactory = std::function<std::unique_ptr<RefreshManager>(
     const char* name, int banks, const std::vector<double>& group_intervals_us)>;
 
-void register_refresh_impl(const std::string& impl, RefreshManagerFactory factory);
-bool has_refresh_impl(const std::string& impl);
-// std::logic_error for an impl nobody registered: EdramConfig::from turns that into a user error first.
-std::unique_ptr<RefreshManager> make_refresh_manager(const std::string& impl, const char* name, int banks,
+void register_refresh_impl(RefreshImpl impl, RefreshManagerFactory factory);
+bool has_refresh_impl(RefreshImpl impl);
+// std::logic_error for an impl nobody registered: EdramConfig's rule turns that into a user error first.
+std::unique_ptr<RefreshManager> make_refresh_manager(RefreshImpl impl, const char* name, int banks,
                                                      const std::vector<double>& group_intervals_us);
 
 }  // namespace kelle

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "edram/edram_config.h"
 #include "edram/row_liveness.h"
 
 namespace kelle {
@@ -37,8 +38,8 @@ private:
     const RowLiveness& liveness_;
 };
 
-inline std::unique_ptr<RowSelection> make_row_selection(const std::string& refresh_policy, const RowLiveness& liveness) {
-    if (refresh_policy == "periodic") return std::make_unique<EveryRow>();
+inline std::unique_ptr<RowSelection> make_row_selection(RefreshPolicy refresh_policy, const RowLiveness& liveness) {
+    if (refresh_policy == RefreshPolicy::periodic) return std::make_unique<EveryRow>();
     return std::make_unique<LiveRowsOnly>(liveness);
 }
 

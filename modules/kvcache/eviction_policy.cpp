@@ -134,22 +134,17 @@ private:
 
 }  // namespace
 
-std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, std::size_t budget_tokens,
+std::unique_ptr<EvictionPolicy> make_eviction_policy(KvPolicy policy, std::size_t budget_tokens,
                                                      std::size_t recent_tokens, std::size_t sink_tokens) {
-    if (name == "full") return std::make_unique<FullPolicy>();
+    if (policy == KvPolicy::full) return std::make_unique<FullPolicy>();
     if (budget_tokens == 0) throw std::invalid_argument("a budget of 0 tokens keeps nothing");
-    if (name == "window") return std::make_unique<WindowPolicy>(budget_tokens);
-    if (name == "streaming") {
+    if (policy == KvPolicy::window) return std::make_unique<WindowPolicy>(budget_tokens);
+    if (policy == KvPolicy::streaming) {
         if (sink_tokens >= budget_tokens) throw std::invalid_argument("the sinks must be fewer than the budget");
         return std::make_unique<StreamingPolicy>(budget_tokens, sink_tokens);
     }
-    if (name == "h2o" || name == "aep" || name == "aerp") {
-        if (recent_tokens >= budget_tokens)
-            throw std::invalid_argument("the recent window must be smaller than the budget");
-        const char* const stable_name = name == "h2o" ? "h2o" : name == "aep" ? "aep" : "aerp";
-        return std::make_unique<H2oPolicy>(stable_name, budget_tokens, recent_tokens);
-    }
-    throw std::invalid_argument("unknown eviction policy '" + name + "'");
+    if (recent_tokens >= budget_tokens) throw std::invalid_argument("the recent window must be smaller than the budget");
+    return std::make_unique<H2oPolicy>(kKvPolicies.name(policy).c_str(), budget_tokens, recent_tokens);
 }
 
 }  // namespace kelle

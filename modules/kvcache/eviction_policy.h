@@ -22,9 +22,19 @@
 #include <string>
 #include <vector>
 
+#include "common/config.h"
 #include "common/trace.h"
 
 namespace kelle {
+
+enum class KvPolicy { full, window, streaming, h2o, aep, aerp };
+inline const Choices<KvPolicy> kKvPolicies{{"full", KvPolicy::full},           {"window", KvPolicy::window},
+                                           {"streaming", KvPolicy::streaming}, {"h2o", KvPolicy::h2o},
+                                           {"aep", KvPolicy::aep},             {"aerp", KvPolicy::aerp}};
+// h2o, aep and aerp: they rank tokens by accumulated attention and keep a recent window.
+inline bool ranks_by_importance(KvPolicy policy) {
+    return policy == KvPolicy::h2o || policy == KvPolicy::aep || policy == KvPolicy::aerp;
+}
 
 // 16 bytes (position and form share a word): under `full`, LLaMA-2-7B at 16K tokens of context
 // keeps 16K of these in each of its 1024 heads, and the run must stay under 500 MB of RSS.
@@ -105,10 +115,9 @@ protected:
     static std::size_t least_important(const HeadCache& head, std::size_t candidates, FrozenVictims& frozen);
 };
 
-// Names: full, window, streaming, h2o, aep, aerp. Throws std::invalid_argument for an unknown name or
-// a budget that cannot hold the recent window or the sinks (the platform checks these first
-// and names the key).
-std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, std::size_t budget_tokens,
+// Throws std::invalid_argument for a budget that cannot hold the recent window or the sinks
+// (KvConfig's rules check these first and name the key).
+std::unique_ptr<EvictionPolicy> make_eviction_policy(KvPolicy policy, std::size_t budget_tokens,
                                                      std::size_t recent_tokens, std::size_t sink_tokens = 4);
 
 }  // namespace kelle

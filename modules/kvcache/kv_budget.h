@@ -1,5 +1,6 @@
-// How many tokens one (layer, KV head) keeps, and in which form: the one place the budget,
-// the recent window, the sinks and AERP's x tier are checked and cut.
+// How many tokens one (layer, KV head) keeps, and in which form: the one place the budget and
+// AERP's x tier are cut (KvConfig's rules check that the budget holds the recent window and the
+// sinks, where the keys are loaded).
 //
 // A head holds at most `held_tokens`: kv.budget_tokens, or every position of the trace under
 // `full` (never more than the trace has). Of those, `kv_slots` are K/V slots (its region in
@@ -14,7 +15,6 @@
 
 namespace kelle {
 
-class ParamRegistry;
 struct KvConfig;
 
 struct KvBudget {
@@ -23,10 +23,6 @@ struct KvBudget {
     std::uint64_t x_tokens = 0;
     std::uint64_t important_slots = 0;
     std::uint64_t x_entries = 0;  // AERP: x entries of all layers (each KV head may keep other x tokens)
-
-    // Throws InputError naming the key when the budget cannot hold the recent window (h2o, aep,
-    // aerp) or the sinks (streaming).
-    static void check(const KvConfig& config, const ParamRegistry& registry);
 
     // x_tier_limit_tokens (AERP, kv.recompute_sizing = idle_compute): the x tokens the PE array
     // can recompute for free (sequencer/x_tier_sizing.h); without it the x tier is

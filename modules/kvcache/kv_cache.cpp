@@ -1,6 +1,7 @@
 #include "kvcache/kv_cache.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace kelle {
 
@@ -15,10 +16,11 @@ KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const Tra
     : sc_core::sc_module(name),
       kv_socket("kv_socket"),
       dram_socket("dram_socket"),
+      config_(config),
       header_(header),
       budget_(budget),
       policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens, config.sink_tokens)),
-      aerp_(config.policy == "aerp"),
+      aerp_(config.policy == KvPolicy::aerp),
       layout_(header.model, budget.kv_slots, plan, spill_base_address, budget.important_slots, budget.x_entries,
               config.batch),
       port_(kv_socket, dram_socket),
@@ -29,6 +31,29 @@ KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const Tra
     const auto values_per_slot = static_cast<std::size_t>(2 * header.model.head_dim);
     for (auto* buffer : {&values_a_, &values_b_}) buffer->resize(values_per_slot);
     if (functional) check_ = std::make_unique<KvValueCheck>(header.model, heads_.size());
+}
+
+void KvCache::report_stats(StatsReport& report) const {
+    const KvStats& kv = stats_;
+    const double mass_samples = static_cast<double>(kv.attention_mass_samples);
+    report.set("kv", {{"policy", kKvPolicies.name(config_.policy)},
+                      {"store", kKvStores.name(config_.store)},
+                      {"evictions", kv.evictions},
+                      {"recomputes", kv.recomputes},
+                      {"x_tier_tokens", x_tier_tokens()},
+                      {"class_moves", kv.class_moves},
+                      {"resident_tokens_max", kv.resident_tokens_max},
+                      {"onchip_bytes_max", kv.onchip_kv_bytes_max},
+                      {"attention_mass_retained",
+                       {{"mean", kv.attention_mass_samples ? kv.attention_mass_sum / mass_samples : 1.0},
+                        {"min", kv.attention_mass_samples ? kv.attention_mass_min : 1.0}}}});
+    report.set("retention.values_checked", kv.values_checked);
+    report.set("retention.corrupted_values", kv.corrupted_values);
+    report.set("retention.value_rel_error", kv.value_rel_error());
+    const auto& errors = kv.output_rel_errors;
+    report.set("kv.output_rel_error",
+               {{"mean", errors.empty() ? 0.0 : std::accumulate(errors.begin(), errors.end(), 0.0) / static_cast<double>(errors.size())},
+                {"p99", percentile(errors, 99)}});
 }
 
 void KvCache::trace(sc_core::sc_trace_file* file) {

@@ -31,7 +31,9 @@
 // any effect of corrupted K on the attention scores (they are the trace's).
 //
 // Sockets: `kv_socket` (eDRAM or SRAM KV store), `dram_socket` (spill). Parameters: section [kv]
-// and workload.batch (KvConfig::declare, which also declares the sequencer's keys).
+// (KvConfig::bind) but kv.recompute_sizing, which sizes the x tier from the PE array's idle
+// compute and is the sequencer's; the batch is the workload's (SequencerConfig), which the
+// platform hands over.
 #pragma once
 
 #include <cmath>
@@ -44,6 +46,7 @@
 #include <vector>
 
 #include "common/kv_areas.h"
+#include "common/observable.h"
 #include "common/trace.h"
 #include "kvcache/eviction_policy.h"
 #include "kvcache/kv_budget.h"
@@ -55,21 +58,21 @@
 
 namespace kelle {
 
-class ParamRegistry;
+enum class KvStore { edram, sram };
+inline const Choices<KvStore> kKvStores{{"edram", KvStore::edram}, {"sram", KvStore::sram}};
 
 struct KvConfig {
-    std::string policy;
+    KvPolicy policy = KvPolicy::h2o;
     std::uint64_t budget_tokens = 0;
     std::uint64_t recent_tokens = 0;
     std::uint64_t sink_tokens = 0;
     double recompute_share = 0;  // aerp: part of the budget kept as x (kv.recompute_sizing = share)
-    std::string store;           // "edram" or "sram"
-    std::uint64_t batch = 1;     // sequences decoded together (workload.batch)
+    KvStore store = KvStore::edram;
+    std::uint64_t batch = 1;  // sequences decoded together: the workload's, set by the platform
 
-    // Declares [kv], workload.* and sim.quantum_ns, the sequencer's keys among them, in the order
-    // --help lists them.
-    static void declare(ParamRegistry& registry);
-    static KvConfig from(const ParamRegistry& registry);
+    // Its rules check that the budget holds the recent window (h2o, aep, aerp) or the sinks
+    // (streaming), naming the key.
+    void bind(ParamBinder& p);
 };
 
 struct KvStats {
@@ -93,7 +96,7 @@ struct KvStats {
     double value_rel_error() const { return value_reference_sq > 0 ? std::sqrt(value_error_sq / value_reference_sq) : 0.0; }
 };
 
-class KvCache : public sc_core::sc_module {
+class KvCache : public sc_core::sc_module, public Observable {
 public:
     tlm_utils::simple_initiator_socket<KvCache> kv_socket;
     tlm_utils::simple_initiator_socket<KvCache> dram_socket;
@@ -137,7 +140,10 @@ public:
     const KvStats& stats() const { return stats_; }
     // AERP: tokens each head keeps as x (the rest of its budget is K/V); 0 for other policies.
     std::uint64_t x_tier_tokens() const { return budget_.x_tokens; }
-    void trace(sc_core::sc_trace_file* file);
+    // The cache's accesses are charged at the stores it talks to: no energy of its own.
+    void report_energy(StatsReport&) const override {}
+    void report_stats(StatsReport& report) const override;
+    void trace(sc_core::sc_trace_file* file) override;
 
 private:
     // frozen: the head's importances stay fixed from one call to the next (the prompt).
@@ -153,6 +159,7 @@ private:
     double reclassify(int region, double t_ns);
     bool classes_settled(const std::vector<KvToken>& tokens, std::size_t important) const;
 
+    KvConfig config_;
     TraceHeader header_;
     KvBudget budget_;
     std::unique_ptr<EvictionPolicy> policy_;

@@ -178,7 +178,7 @@ void RtlRefreshScheduler::queue_commands() {
 }
 
 void register_rtl_refresh_impl() {
-    register_refresh_impl("rtl", [](const char* name, int banks, const std::vector<double>& group_intervals_us) {
+    register_refresh_impl(RefreshImpl::rtl, [](const char* name, int banks, const std::vector<double>& group_intervals_us) {
         return std::make_unique<RtlRefreshScheduler>(name, banks, group_intervals_us);
     });
 }

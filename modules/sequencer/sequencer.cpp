@@ -2,22 +2,31 @@
 
 #include <algorithm>
 
-#include "common/config.h"
 #include "common/units.h"
 
 namespace kelle {
 
-SequencerConfig SequencerConfig::from(const ParamRegistry& registry) {
-    SequencerConfig config;
-    config.batch = static_cast<std::uint64_t>(registry.get_int("workload.batch"));
-    config.prefill_compute = registry.get_bool("workload.prefill_compute");
-    config.quantum_ns = registry.get_real("sim.quantum_ns");
-    config.x_tier_fits_idle_compute = registry.get_text("kv.recompute_sizing") == "idle_compute";
-    return config;
+void SequencerConfig::bind(ParamBinder& p) {
+    p.choice("kv.recompute_sizing", recompute_sizing, "share", kRecomputeSizings,
+             "aerp: share keeps kv.recompute_share of the budget as x; idle_compute keeps as many tokens as the PE "
+             "array can recompute while it waits for W_QKV to stream (from pe.*, clock_mhz, dram.*, the model and "
+             "the batch; kv.recompute_share unused)");
+    p.integer("workload.batch", batch, "1", "sequences",
+              "sequences decoded together: each has its own KV cache, all share every weight stream (assumption: "
+              "the trace drives all of them, docs/kv-policies.md)")
+        .positive();
+    p.flag("workload.prefill_compute", prefill_compute, "true",
+           "time the prompt's prefill (GEMMs and causal attention) before decode; false puts the prompt's K/V in "
+           "the store with only the write's time, for decode-only studies");
+    p.real("sim.quantum_ns", quantum_ns, "0", "ns",
+           "temporal decoupling: the sequencer and the host run up to this far ahead of simulated time before they "
+           "sync; 0 syncs at every point (exact); larger values let refresh bursts yield to accesses (tolerances "
+           "in docs/performance.md)")
+        .non_negative();
 }
 
 std::optional<std::uint64_t> SequencerConfig::x_tier_limit_tokens(const ModelShape& model) const {
-    if (!x_tier_fits_idle_compute) return std::nullopt;
+    if (recompute_sizing != RecomputeSizing::idle_compute) return std::nullopt;
     return idle_compute_x_tokens(facts, model, batch);
 }
 

@@ -33,8 +33,7 @@
 //
 // Sockets: `target_socket` (host), `pe_socket` (PE array). It talks to the KV cache by member
 // calls (kvcache/kv_cache.h). Parameters: workload.batch, workload.prefill_compute,
-// sim.quantum_ns and kv.recompute_sizing (declared by KvConfig::declare, read by
-// SequencerConfig::from).
+// sim.quantum_ns and kv.recompute_sizing (SequencerConfig::bind).
 #pragma once
 
 #include <cstdint>
@@ -45,6 +44,7 @@
 
 #include "common/commands.h"
 #include "common/initiator.h"
+#include "common/observable.h"
 #include "common/trace.h"
 #include "kvcache/kv_cache.h"
 #include "sequencer/weight_map.h"
@@ -52,23 +52,27 @@
 
 namespace kelle {
 
-class ParamRegistry;
+// How AERP's x tier is sized: a share of the budget (kv.recompute_share), or as many tokens as
+// the PE array can recompute while it idles during the W_QKV stream (x_tier_sizing.h).
+enum class RecomputeSizing { share, idle_compute };
+inline const Choices<RecomputeSizing> kRecomputeSizings{{"share", RecomputeSizing::share},
+                                                        {"idle_compute", RecomputeSizing::idle_compute}};
 
 struct SequencerConfig {
     std::uint64_t batch = 1;      // sequences decoded together (workload.batch)
     bool prefill_compute = true;  // time the prompt's prefill (workload.prefill_compute)
     double quantum_ns = 0;        // temporal decoupling (sim.quantum_ns); 0 = sync at every point
-    // aerp with kv.recompute_sizing = idle_compute: size the x tier by x_tier_sizing.h from
-    // `facts`, which the platform fills from the PE array's and the DRAM's configs.
-    bool x_tier_fits_idle_compute = false;
+    // aerp with idle_compute: size the x tier by x_tier_sizing.h from `facts`, which the platform
+    // fills from the PE array's and the DRAM's configs.
+    RecomputeSizing recompute_sizing = RecomputeSizing::share;
     IdleComputeFacts facts;
 
-    static SequencerConfig from(const ParamRegistry& registry);
+    void bind(ParamBinder& p);
     // The KV cache's x-tier limit: set only when the x tier fits the idle compute.
     std::optional<std::uint64_t> x_tier_limit_tokens(const ModelShape& model) const;
 };
 
-class LayerSequencer : public sc_core::sc_module {
+class LayerSequencer : public sc_core::sc_module, public Observable {
 public:
     tlm_utils::simple_target_socket<LayerSequencer> target_socket;
     tlm_utils::simple_initiator_socket<LayerSequencer> pe_socket;
@@ -78,6 +82,13 @@ public:
 
     // Layer commands received (a stat: part of tlm_transactions).
     std::uint64_t commands() const { return commands_; }
+    // The sequencer only orders work: energy is charged where the work is done.
+    void report_energy(StatsReport&) const override {}
+    void report_stats(StatsReport& report) const override {
+        report.add("tlm_transactions", commands_);
+        report.set("batch", config_.batch);
+    }
+    void trace(sc_core::sc_trace_file*) override {}
 
 private:
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);

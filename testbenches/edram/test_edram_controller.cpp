@@ -19,7 +19,7 @@ using namespace kelle;
 
 namespace {
 
-EdramConfig small_edram(const std::string& policy, double refresh_interval_us) {
+EdramConfig small_edram(RefreshPolicy policy, double refresh_interval_us) {
     EdramConfig c;
     c.capacity_mb = 16384.0 / kBytesPerMb;
     c.banks = 4;
@@ -100,7 +100,7 @@ TEST_CASE("a read of B bytes from one bank takes the latency plus B at the bank'
     // data is back access_cycles x 2 ns = 4 ns later: 20 ns after arrival. No refresh is due
     // before 1000 us / 4 banks = 250 us.
     double latency_ns = 0;
-    const EdramStats stats = run(small_edram("periodic", 1000), [&](Initiator& initiator, EdramController&) {
+    const EdramStats stats = run(small_edram(RefreshPolicy::periodic, 1000), [&](Initiator& initiator, EdramController&) {
         latency_ns = initiator.read(0, 512);
     });
     CHECK(latency_ns == Approx(20.0));
@@ -113,7 +113,7 @@ TEST_CASE("periodic refresh gives one burst per bank per interval, every row of 
     // By hand: a 10 us interval over 4 banks puts a burst every 10 / 4 = 2.5 us, at 2.5 x (n + 1)
     // us. A window of 100 us holds n + 1 = 1 .. 40: 40 bursts, 10 per bank, each of the bank's
     // 4 rows (periodic refreshes live and dead rows alike): 160 rows, x 100 pJ = 16000 pJ.
-    const EdramStats stats = run(small_edram("periodic", 10), [](Initiator&, EdramController& edram) {
+    const EdramStats stats = run(small_edram(RefreshPolicy::periodic, 10), [](Initiator&, EdramController& edram) {
         sc_core::wait(100, sc_core::SC_US);
         edram.refresh_until(now_ns());
     });
@@ -130,7 +130,7 @@ TEST_CASE("an access that lands during a burst waits for the burst to end", "[ed
     // 2516 - 2506 = 10 ns, then takes 64 / 32 = 2 ns plus 4 ns of latency: done at 2522 ns,
     // 16 ns after it arrived.
     double latency_ns = 0;
-    const EdramStats stats = run(small_edram("periodic", 10), [&](Initiator& initiator, EdramController&) {
+    const EdramStats stats = run(small_edram(RefreshPolicy::periodic, 10), [&](Initiator& initiator, EdramController&) {
         sc_core::wait(2500, sc_core::SC_NS);
         latency_ns = initiator.read(0, 64, 6);
     });
@@ -142,7 +142,7 @@ TEST_CASE("lifetime refresh skips the rows that hold nothing live", "[edram][soc
     // By hand: over one 10 us interval each of the 4 banks has one slot (2.5, 5, 7.5, 10 us). With
     // 100 B of row 0 live (bank 0), bank 0's slot refreshes 1 row and skips 3; the other banks'
     // slots find no live row, skip their 4 and issue no burst: 1 burst, 1 row, 3 + 12 = 15 skipped.
-    const EdramStats stats = run(small_edram("lifetime", 10), [](Initiator& initiator, EdramController& edram) {
+    const EdramStats stats = run(small_edram(RefreshPolicy::lifetime, 10), [](Initiator& initiator, EdramController& edram) {
         initiator.mark_live(0, 100);
         sc_core::wait(10, sc_core::SC_US);
         edram.refresh_until(now_ns());
@@ -158,7 +158,7 @@ TEST_CASE("a burst pushed past the screened retention by an access is a violatio
     // refreshed at 2500 ns, then due at 12500 ns; a 128 B read of row 0 arriving at 12499 ns
     // holds bank 0 for 128 / 32 = 4 ns, to 12503 ns, so the burst starts there: a gap of
     // 12503 - 2500 = 10003 ns, 10.003 us > 10.001 us.
-    EdramConfig config = small_edram("periodic", 10);
+    EdramConfig config = small_edram(RefreshPolicy::periodic, 10);
     config.retention_min_us = 10.001;
     std::string violation;
     run(config, [](Initiator& initiator, EdramController& edram) {

@@ -8,9 +8,9 @@ using namespace kelle;
 TEST_CASE("periodic refreshes every row of the group, lifetime only the live ones", "[refresh][liveness]") {
     RowLiveness liveness(std::vector<int>(8, 0), 100, 2, 1);  // rows 0..7, one group, bank = row % 2: 4 a bank
     liveness.mark(0, 250, true);                               // rows 0, 1, 2: two in bank 0, one in bank 1
-    const auto periodic = make_row_selection("periodic", liveness);
-    const auto lifetime = make_row_selection("lifetime", liveness);
-    const auto two_dimensional = make_row_selection("2drp", liveness);
+    const auto periodic = make_row_selection(RefreshPolicy::periodic, liveness);
+    const auto lifetime = make_row_selection(RefreshPolicy::lifetime, liveness);
+    const auto two_dimensional = make_row_selection(RefreshPolicy::two_dim, liveness);
     CHECK(periodic->rows_to_refresh(0, 0, 4) == 4);
     CHECK(periodic->rows_to_refresh(0, 1, 4) == 4);
     CHECK(lifetime->rows_to_refresh(0, 0, 4) == 2);

@@ -44,14 +44,14 @@ TEST_CASE("attention mass counts only what the cache holds", "[kv]") {
 }
 
 TEST_CASE("full keeps every token", "[kv]") {
-    auto policy = make_eviction_policy("full", 0, 0);
+    auto policy = make_eviction_policy(KvPolicy::full, 0, 0);
     HeadCache head;
     for (std::uint32_t p = 0; p < 10; ++p) admit(head, *policy, p);
     CHECK(head.size() == 10);
 }
 
 TEST_CASE("window keeps the most recent budget tokens", "[kv]") {
-    auto policy = make_eviction_policy("window", 3, 0);
+    auto policy = make_eviction_policy(KvPolicy::window, 3, 0);
     HeadCache head;
     for (std::uint32_t p = 0; p < 6; ++p) admit(head, *policy, p);
     // Budget 3 after positions 0..5: {3, 4, 5}.
@@ -59,7 +59,7 @@ TEST_CASE("window keeps the most recent budget tokens", "[kv]") {
 }
 
 TEST_CASE("h2o keeps heavy hitters and the recent window", "[kv]") {
-    auto policy = make_eviction_policy("h2o", 3, 1);
+    auto policy = make_eviction_policy(KvPolicy::h2o, 3, 1);
     HeadCache head;
     for (std::uint32_t p = 0; p < 3; ++p) admit(head, *policy, p);
     // Step with context 3: position 0 is a heavy hitter (0.7), 1 gets 0.1, 2 gets 0.2.
@@ -75,7 +75,7 @@ TEST_CASE("h2o keeps heavy hitters and the recent window", "[kv]") {
 }
 
 TEST_CASE("h2o evicts the oldest among equal scores", "[kv]") {
-    auto policy = make_eviction_policy("h2o", 3, 1);
+    auto policy = make_eviction_policy(KvPolicy::h2o, 3, 1);
     HeadCache head;
     for (std::uint32_t p = 0; p < 5; ++p) admit(head, *policy, p);
     // No scores: all importances 0, so the oldest non-recent token goes each time -> {2, 3, 4}.
@@ -83,14 +83,13 @@ TEST_CASE("h2o evicts the oldest among equal scores", "[kv]") {
 }
 
 TEST_CASE("bad policy settings are refused", "[kv]") {
-    CHECK_THROWS_AS(make_eviction_policy("lru", 10, 1), std::invalid_argument);
-    CHECK_THROWS_AS(make_eviction_policy("h2o", 4, 4), std::invalid_argument);
-    CHECK_THROWS_AS(make_eviction_policy("window", 0, 0), std::invalid_argument);
-    CHECK_THROWS_AS(make_eviction_policy("streaming", 4, 0, 4), std::invalid_argument);
+    CHECK_THROWS_AS(make_eviction_policy(KvPolicy::h2o, 4, 4), std::invalid_argument);
+    CHECK_THROWS_AS(make_eviction_policy(KvPolicy::window, 0, 0), std::invalid_argument);
+    CHECK_THROWS_AS(make_eviction_policy(KvPolicy::streaming, 4, 0, 4), std::invalid_argument);
 }
 
 TEST_CASE("h2o keeps the prompt tokens prefill marked as heavy", "[kv]") {
-    auto policy = make_eviction_policy("h2o", 3, 1);
+    auto policy = make_eviction_policy(KvPolicy::h2o, 3, 1);
     HeadCache head;
     // Prefill importance: position 0 (a sink) 0.5, position 2 0.3, the rest 0.05.
     const double prefill[] = {0.5, 0.05, 0.3, 0.05, 0.05};
@@ -104,7 +103,7 @@ TEST_CASE("h2o keeps the prompt tokens prefill marked as heavy", "[kv]") {
 }
 
 TEST_CASE("streaming keeps the sinks and the most recent tokens", "[kv]") {
-    auto policy = make_eviction_policy("streaming", 4, 0, 2);
+    auto policy = make_eviction_policy(KvPolicy::streaming, 4, 0, 2);
     HeadCache head;
     for (std::uint32_t p = 0; p < 8; ++p) admit(head, *policy, p);
     // Budget 4 with 2 sinks: positions 0 and 1 stay, the 2 most recent of 2..7 are 6 and 7.
@@ -112,8 +111,8 @@ TEST_CASE("streaming keeps the sinks and the most recent tokens", "[kv]") {
 }
 
 TEST_CASE("aep evicts by H2O's rule", "[kv]") {
-    auto aep = make_eviction_policy("aep", 3, 1);
-    auto h2o = make_eviction_policy("h2o", 3, 1);
+    auto aep = make_eviction_policy(KvPolicy::aep, 3, 1);
+    auto h2o = make_eviction_policy(KvPolicy::h2o, 3, 1);
     HeadCache a, b;
     const double prefill[] = {0.5, 0.05, 0.3, 0.05, 0.05};
     for (std::uint32_t p = 0; p < 5; ++p) {

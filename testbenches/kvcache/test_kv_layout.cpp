@@ -2,25 +2,14 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 
+#include "common/hand_shape.h"
 #include "common/kv_areas.h"
 #include "kvcache/kv_layout.h"
 
 using namespace kelle;
 
 namespace {
-ModelShape shape() {
-    ModelShape m;
-    m.name = "hand";
-    m.layers = 2;
-    m.heads = 4;
-    m.kv_heads = 2;
-    m.head_dim = 8;
-    m.hidden = 32;
-    m.ffn = 64;
-    m.dtype_bytes = 2;
-    m.gated_ffn = true;
-    return m;
-}
+ModelShape shape() { return kelle_test::hand_shape(); }
 // Where the platform starts the spill: above shape()'s weights (sequencer/test_weight_map.cpp).
 constexpr std::uint64_t kSpillBase = 36864;
 }  // namespace

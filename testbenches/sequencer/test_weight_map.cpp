@@ -1,24 +1,13 @@
 // WeightMap: each layer's weight blocks in DRAM and the end of them, worked out by hand.
 #include <catch2/catch.hpp>
 
+#include "common/hand_shape.h"
 #include "sequencer/weight_map.h"
 
 using namespace kelle;
 
 namespace {
-ModelShape shape() {
-    ModelShape m;
-    m.name = "hand";
-    m.layers = 2;
-    m.heads = 4;
-    m.kv_heads = 2;
-    m.head_dim = 8;
-    m.hidden = 32;
-    m.ffn = 64;
-    m.dtype_bytes = 2;
-    m.gated_ffn = true;
-    return m;
-}
+ModelShape shape() { return kelle_test::hand_shape(); }
 }  // namespace
 
 TEST_CASE("weight matrices are laid out per layer", "[layout]") {
