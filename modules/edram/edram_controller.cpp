@@ -1,7 +1,9 @@
 #include "edram/edram_controller.h"
 
 #include <algorithm>
+#include <iomanip>
 
+#include "common/log.h"
 #include "common/units.h"
 
 namespace kelle {
@@ -42,6 +44,10 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
       write_activity_("write_activity"),
       stall_activity_("stall_activity") {
     target_socket.register_b_transport(this, &EdramController::b_transport);
+    KELLE_LOG(msg::edram, LogLevel::info,
+              config.capacity_mb << " MB in " << config.banks << " banks of " << config.rows_per_bank() << " rows of "
+                                 << config.row_bytes << " B, " << kRefreshPolicies.name(config.refresh_policy)
+                                 << " refresh by the " << kRefreshImpls.name(config.refresh_impl) << " scheduler");
     stats_.rows_refreshed_per_bank.assign(static_cast<std::size_t>(config.banks), 0);
     for (std::size_t g = 0; g < plan.areas.size(); ++g) {
         RefreshGroupStats group;
@@ -49,6 +55,8 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
         group.interval_us = group_intervals_us_[g];
         group.rows = plan.areas[g].rows;
         stats_.groups.push_back(group);
+        KELLE_LOG(msg::edram, LogLevel::info,
+                  "refresh group " << group.name << ": " << group.rows << " rows every " << group.interval_us << " us");
         group_activity_.push_back(std::make_unique<ActivityTrace>(("group_activity_" + group.name).c_str()));
     }
     for (int bank = 0; bank < config.banks; ++bank)
@@ -148,6 +156,10 @@ void EdramController::refresh(const RefreshBurst& burst) {
     refresh_activity_[burst.bank]->mark(start_ns, start_ns + duration_ns);
     group_activity_[static_cast<std::size_t>(burst.group)]->mark(start_ns, start_ns + duration_ns);
     count_refresh(burst.group, burst.bank, rows);
+    KELLE_LOG(msg::edram, LogLevel::debug,
+              "burst " << stats_.groups[static_cast<std::size_t>(burst.group)].name << " bank " << burst.bank << ": "
+                       << rows << " rows due " << std::fixed << std::setprecision(3) << burst.due_ns * 1e-3
+                       << " us, from " << start_ns * 1e-3 << " us");
 }
 
 void EdramController::count_refresh(int group, int bank, std::uint64_t rows) {

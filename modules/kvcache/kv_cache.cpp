@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "common/log.h"
+
 namespace kelle {
 
 namespace {
@@ -28,6 +30,11 @@ KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const Tra
       x_store_(layout_, port_, aerp_ ? header.model.layers : 0),
       heads_(regions(header.model)) {
     for (HeadCache& head : heads_) head.reserve(budget.held_tokens);
+    KELLE_LOG(msg::kvcache, LogLevel::info,
+              kKvPolicies.name(config.policy) << " in " << kKvStores.name(config.store) << ": " << budget.held_tokens
+                                              << " tokens per (layer, KV head), " << budget.kv_slots << " as K/V ("
+                                              << budget.important_slots << " important), " << budget.x_tokens
+                                              << " as x; " << layout_.slot_bytes() << " B a slot");
     const auto values_per_slot = static_cast<std::size_t>(2 * header.model.head_dim);
     for (auto* buffer : {&values_a_, &values_b_}) buffer->resize(values_per_slot);
     if (functional) check_ = std::make_unique<KvValueCheck>(header.model, heads_.size());
@@ -68,6 +75,9 @@ void KvCache::admit(int region, std::uint32_t position, double t_ns, double impo
         if (victim.as_x) x_store_.release(layer, victim.position, t_ns);
         else slots_.release(region, victim.slot, t_ns);
         ++stats_.evictions;
+        KELLE_LOG(msg::kvcache, LogLevel::debug,
+                  "layer " << layer << " KV head " << region % header_.model.kv_heads << ": evicts position "
+                           << victim.position << (victim.as_x ? " (x)" : "") << " for " << position);
         --resident_tokens_;
     }
     if (aerp_ && head.kv_tokens() >= budget_.kv_slots) {  // the K/V tier is full: keep x

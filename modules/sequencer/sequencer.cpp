@@ -1,7 +1,9 @@
 #include "sequencer/sequencer.h"
 
 #include <algorithm>
+#include <iomanip>
 
+#include "common/log.h"
 #include "common/units.h"
 
 namespace kelle {
@@ -41,6 +43,9 @@ LayerSequencer::LayerSequencer(sc_core::sc_module_name name, const SequencerConf
       weights_(header.model),
       keeper_(config.quantum_ns) {
     target_socket.register_b_transport(this, &LayerSequencer::b_transport);
+    KELLE_LOG(msg::sequencer, LogLevel::info,
+              "batch " << config.batch << ", prefill " << (config.prefill_compute ? "timed" : "K/V write only")
+                       << ", quantum " << config.quantum_ns << " ns, phases one after another");
 }
 
 void LayerSequencer::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
@@ -54,6 +59,10 @@ void LayerSequencer::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_
                                ? load_prompt(command->layer, command->scores, start_ns)
                                : decode_layer(*command, start_ns);
     ++commands_;
+    KELLE_LOG(msg::sequencer, LogLevel::debug,
+              (command->phase == LayerCommand::Phase::load_prompt ? "prefill" : "decode step " + std::to_string(command->step))
+                  << " layer " << command->layer << ": " << std::fixed << std::setprecision(3) << start_ns * 1e-3
+                  << " to " << done_ns * 1e-3 << " us");
     // The sequencer may have waited (sync), so the delay left is measured from the new now.
     delay = from_ns(done_ns - now_ns());
     payload.set_response_status(tlm::TLM_OK_RESPONSE);
