@@ -1,5 +1,5 @@
 // How the on-chip KV store is cut into areas, each a set of whole rows that is refreshed as one
-// group (shared by the KV cache manager, which places data, and the eDRAM controller, which
+// group (shared by the KV cache, which places data, and the eDRAM controller, which
 // refreshes it; the platform makes the plan and hands it to both).
 //
 // Plain plan: one area, every row (periodic and lifetime refresh; the SRAM store).

@@ -14,7 +14,7 @@
 // flight starts when the access ends. Policies (edram.refresh_policy; row_selection.h):
 //   periodic  every row of the bank, live or not (the conventional baseline);
 //   lifetime  only the rows that hold live data (Kelle's lifetime-aware control, as in RANA):
-//             the KV cache manager's LivenessHints say which slots hold tokens; the others are
+//             the KV cache's LivenessHints say which slots hold tokens; the others are
 //             counted as rows_skipped. Data reaching the end of its life before its retention
 //             deadline is not a case decode produces (a token lives for many decode steps,
 //             each far longer than the interval), so no refresh is skipped on that ground.

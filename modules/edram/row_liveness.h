@@ -1,7 +1,7 @@
 // RowLiveness: which eDRAM rows hold live data, for lifetime-aware refresh (RANA-style: a row
 // with nothing live in it need not be refreshed).
 //
-// The KV cache manager tells the controller when a slot starts and stops holding a token
+// The KV cache tells the controller when a slot starts and stops holding a token
 // (LivenessHint, common/commands.h); this class keeps a live-byte count per row and a live-row
 // count per (refresh group, bank), so a refresh burst knows at once how many rows it must
 // refresh.
