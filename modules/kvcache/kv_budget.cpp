@@ -11,7 +11,10 @@ KvBudget KvBudget::of(const KvConfig& config, const TraceHeader& header,
     const std::uint64_t positions =
         static_cast<std::uint64_t>(header.prompt_tokens) + static_cast<std::uint64_t>(header.decode_steps);
     KvBudget budget;
-    budget.held_tokens = config.policy == KvPolicy::full ? positions : std::min(config.budget_tokens, positions);
+    // A budgeted head is sized by its budget alone, never by the trace's length: a step must not
+    // depend on how many steps follow it. `full` keeps every position, so its regions are sized
+    // by the context the trace declares, as a server sizes them by its maximum sequence length.
+    budget.held_tokens = config.policy == KvPolicy::full ? positions : config.budget_tokens;
     if (config.policy == KvPolicy::aerp)
         budget.x_tokens = x_tier_limit_tokens
                               ? std::min(budget.held_tokens, *x_tier_limit_tokens)

@@ -3,7 +3,7 @@
 // sinks, where the keys are loaded).
 //
 // A head holds at most `held_tokens`: kv.budget_tokens, or every position of the trace under
-// `full` (never more than the trace has). Of those, `kv_slots` are K/V slots (its region in
+// `full` (the trace's declared context standing for the server's maximum sequence length). Of those, `kv_slots` are K/V slots (its region in
 // kvcache/kv_layout.h) and `x_tokens` (AERP only) are kept as the layer input x. With two
 // importance classes (2DRP) the first `important_slots` K/V slots are the important class.
 #pragma once
