@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <systemc>
 
 #include "common/config.h"
@@ -141,7 +142,8 @@ private:
 // Two outputs on one file would leave only the one renamed last.
 void check_distinct(const OutputFile* stats, const OutputFile* vcd) {
     if (!stats || !vcd) return;
-    if (std::filesystem::weakly_canonical(stats->target()) == std::filesystem::weakly_canonical(vcd->target()))
+    std::error_code error;
+    if (std::filesystem::weakly_canonical(stats->target(), error) == std::filesystem::weakly_canonical(vcd->target(), error))
         throw InputError("command line", 0, "--vcd", "is the same file as --stats-json", InputOrigin::command_line);
 }
 
@@ -167,7 +169,7 @@ void close_vcd(sc_core::sc_trace_file* vcd, OutputFile& file) {
 }
 
 // The names go into the stats JSON, which takes only UTF-8 text.
-void check_platform_name(const ParamRegistry& registry) {
+void check_names(const ParamRegistry& registry) {
     for (const char* key : {"platform", "model.name"}) {
         if (is_valid_utf8(registry.get_text(key))) continue;
         const std::string origin = registry.origin_of(key);
@@ -221,7 +223,7 @@ int run(int argc, char* argv[]) {
 
     if (!options.vcd.empty() && (options.vcd.size() <= 4 || options.vcd.compare(options.vcd.size() - 4, 4, ".vcd") != 0))
         throw InputError("command line", 0, "--vcd", "file name must end in .vcd", InputOrigin::command_line);
-    check_platform_name(registry);
+    check_names(registry);
     const auto stats_file = output_file(options.stats_json, "--stats-json", "");
     const auto vcd_file = output_file(options.vcd, "--vcd", ".vcd");
     check_distinct(stats_file.get(), vcd_file.get());

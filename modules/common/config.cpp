@@ -1,7 +1,5 @@
 #include "common/config.h"
 
-#include "common/line_reader.h"
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -11,6 +9,8 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+
+#include "common/line_reader.h"
 
 namespace kelle {
 
