@@ -130,13 +130,20 @@ void print_trace_length_check(const Options& options) {
                 late.peak_rss_mb);
 }
 
+constexpr const char* kUsage = "usage: kelle-bench [--work DIR] [--quick] [--help]";
+
 Options parse(int argc, char* argv[]) {
     Options options;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::printf("%s\n  --work DIR  where traces are generated and cached\n"
+                        "  --quick     without the 16K rows, under a minute\n", kUsage);
+            std::exit(0);
+        }
         if (arg == "--quick") options.quick = true;
         else if (arg == "--work" && i + 1 < argc) options.work_dir = argv[++i];
-        else throw std::runtime_error("usage: kelle-bench [--work DIR] [--quick]");
+        else throw std::runtime_error(kUsage);
     }
     shell("mkdir -p " + options.work_dir);
     return options;

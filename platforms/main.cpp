@@ -14,13 +14,16 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <systemc>
 
 #include "common/config.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/utf8.h"
 #include "platform.h"
 #include "summary.h"
 #if KELLE_WITH_VERILATOR
@@ -87,24 +90,96 @@ Options parse_command_line(int argc, char* argv[], ParamRegistry& registry) {
     return options;
 }
 
-// Fails before the simulation, not after it, when an output cannot be written; leaves no
-// file behind when there was none.
-void check_writable(const std::string& path, const std::string& option) {
-    if (path.empty()) return;
-    const bool existed = std::ifstream(path).good();
-    if (!std::ofstream(path, std::ios::app)) throw InputError(path, 0, option, "cannot open for writing");
-    if (!existed) std::remove(path.c_str());
+// An output (--stats-json, --vcd) is written to a temporary file beside its target and renamed
+// over the target only when complete, so a failed run leaves the target as it was
+// (docs/outputs.md). A symlink is followed: the file it points to is replaced, the link stays.
+// Only a regular file is replaced: rename() would swap a device such as /dev/full for a file.
+class OutputFile {
+public:
+    // The temporary file is created here, before the simulation: that is the writability probe,
+    // and it tests the directory the file is really written in.
+    OutputFile(const std::string& path, const std::string& option, const std::string& suffix)
+        : path_(path), option_(option), target_(resolve(path, option)) {
+        const std::filesystem::path directory = target_.has_parent_path() ? target_.parent_path() : ".";
+        temporary_ = (directory / ("." + target_.filename().string() + "." + std::to_string(getpid()) + ".tmp" + suffix))
+                         .string();
+        if (!std::ofstream(temporary_, std::ios::trunc))
+            throw InputError(path, 0, option, "cannot create a file in " + directory.string());
+    }
+    ~OutputFile() {
+        if (!temporary_.empty()) std::remove(temporary_.c_str());
+    }
+    OutputFile(const OutputFile&) = delete;
+    OutputFile& operator=(const OutputFile&) = delete;
+
+    const std::string& temporary() const { return temporary_; }
+    const std::filesystem::path& target() const { return target_; }
+    [[noreturn]] void fail(const std::string& message) const { throw InputError(path_, 0, option_, message); }
+
+    void commit() {
+        if (std::rename(temporary_.c_str(), target_.c_str()) != 0) fail("cannot replace the file");
+        temporary_.clear();
+    }
+
+private:
+    static std::filesystem::path resolve(const std::string& path, const std::string& option) {
+        namespace fs = std::filesystem;
+        std::error_code error;
+        const fs::path target = fs::is_symlink(path, error) ? fs::weakly_canonical(path, error) : fs::path(path);
+        const fs::file_status status = fs::status(target, error);
+        if (fs::is_symlink(path, error) && !fs::exists(status))
+            throw InputError(path, 0, option, "is a symlink to nothing");
+        if (fs::exists(status) && !fs::is_regular_file(status))
+            throw InputError(path, 0, option, "exists and is not a regular file (kelle-sim replaces only regular files)");
+        return target;
+    }
+
+    std::string path_, option_;
+    std::filesystem::path target_;
+    std::string temporary_;
+};
+
+// Two outputs on one file would leave only the one renamed last.
+void check_distinct(const OutputFile* stats, const OutputFile* vcd) {
+    if (!stats || !vcd) return;
+    std::error_code error;
+    if (std::filesystem::weakly_canonical(stats->target(), error) == std::filesystem::weakly_canonical(vcd->target(), error))
+        throw InputError("command line", 0, "--vcd", "is the same file as --stats-json", InputOrigin::command_line);
 }
 
-void write_stats_atomically(const std::string& path, const std::string& text) {
-    const std::string temporary = path + ".tmp";
+void write_stats(OutputFile& file, const std::string& text) {
     {
-        std::ofstream out(temporary, std::ios::trunc);
+        std::ofstream out(file.temporary(), std::ios::trunc);
         out << text << '\n';
-        if (!out.flush()) throw InputError(path, 0, "--stats-json", "write failed");
+        out.close();
+        if (!out) file.fail("write failed");
     }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0)
-        throw InputError(path, 0, "--stats-json", "cannot replace the file");
+    file.commit();
+}
+
+// SystemC writes the VCD through a FILE* it closes without checking; flushing every C stream
+// here reports a write error (a full disk) that would otherwise leave a truncated waveform.
+// The VCD is the only C stream kelle-sim writes besides stdout, which is flushed first.
+void close_vcd(sc_core::sc_trace_file* vcd, OutputFile& file) {
+    std::fflush(stdout);
+    const bool written = std::fflush(nullptr) == 0;
+    sc_core::sc_close_vcd_trace_file(vcd);
+    if (!written) file.fail("write failed, the waveform is incomplete");
+    file.commit();
+}
+
+// The names go into the stats JSON, which takes only UTF-8 text.
+void check_names(const ParamRegistry& registry) {
+    for (const char* key : {"platform", "model.name"}) {
+        if (is_valid_utf8(registry.get_text(key))) continue;
+        const std::string origin = registry.origin_of(key);
+        throw InputError(origin, 0, key, "not UTF-8 text",
+                         origin.rfind("--set", 0) == 0 ? InputOrigin::command_line : InputOrigin::file);
+    }
+}
+
+std::unique_ptr<OutputFile> output_file(const std::string& path, const std::string& option, const std::string& suffix) {
+    return path.empty() ? nullptr : std::make_unique<OutputFile>(path, option, suffix);
 }
 
 class ProgressReporter {
@@ -148,8 +223,10 @@ int run(int argc, char* argv[]) {
 
     if (!options.vcd.empty() && (options.vcd.size() <= 4 || options.vcd.compare(options.vcd.size() - 4, 4, ".vcd") != 0))
         throw InputError("command line", 0, "--vcd", "file name must end in .vcd", InputOrigin::command_line);
-    check_writable(options.stats_json, "--stats-json");
-    check_writable(options.vcd, "--vcd");
+    check_names(registry);
+    const auto stats_file = output_file(options.stats_json, "--stats-json", "");
+    const auto vcd_file = output_file(options.vcd, "--vcd", ".vcd");
+    check_distinct(stats_file.get(), vcd_file.get());
 
     TraceReader trace(options.trace);
     check_trace_against_config(trace.header(), options.trace, registry);
@@ -161,8 +238,9 @@ int run(int argc, char* argv[]) {
     ProgressReporter progress(options.progress);
     Platform platform("kelle", registry, trace, options.seed, progress.callback());
     sc_core::sc_trace_file* vcd = nullptr;
-    if (!options.vcd.empty()) {
-        vcd = sc_core::sc_create_vcd_trace_file(options.vcd.substr(0, options.vcd.size() - 4).c_str());
+    if (vcd_file) {
+        const std::string& temporary = vcd_file->temporary();
+        vcd = sc_core::sc_create_vcd_trace_file(temporary.substr(0, temporary.size() - 4).c_str());
         vcd->set_time_unit(1, sc_core::SC_PS);
         platform.trace_signals(vcd);
     }
@@ -170,23 +248,22 @@ int run(int argc, char* argv[]) {
     const auto wall_start = std::chrono::steady_clock::now();
     sc_core::sc_start();
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-    if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
+    // A failed run keeps no output: the temporary files go with their OutputFile.
     if (!platform.retention_violation().empty()) {
-        if (!options.vcd.empty()) std::remove(options.vcd.c_str());
         std::cerr << "kelle-sim: " << platform.retention_violation() << '\n';
         return 4;
     }
-    if (platform.host().failure()) {
-        if (!options.vcd.empty()) std::remove(options.vcd.c_str());
-        std::rethrow_exception(platform.host().failure());
-    }
+    if (platform.host().failure()) std::rethrow_exception(platform.host().failure());
+    if (vcd) close_vcd(vcd, *vcd_file);
 
     nlohmann::ordered_json stats = platform.stats(wall_s);
     stats["seed"] = options.seed;
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     stats["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
-    if (!options.stats_json.empty()) write_stats_atomically(options.stats_json, stats.dump(2));
+    // replace: a text the readers did not check must not fail the run after it is done.
+    const std::string text = stats.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    if (stats_file) write_stats(*stats_file, text);
     print_summary(std::cout, stats);
     return 0;
 }

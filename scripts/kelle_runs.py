@@ -6,9 +6,11 @@ fails; run_points is the in-memory form for scripts that only want each point's 
 """
 import concurrent.futures
 import json
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -43,12 +45,38 @@ class PointFailed(Exception):
     pass
 
 
+class Terminated(Exception):
+    """SIGTERM (a batch system's time limit, kill): raised in the main thread, which waits on the pool."""
+
+
+# The kelle-sim processes running now, so a terminated sweep stops them instead of waiting.
+_running = set()
+_running_lock = threading.Lock()
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def _stop_running():
+    with _running_lock:
+        for process in _running:
+            process.terminate()
+
+
 def run_one(key, command):
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        with _running_lock:
+            _running.add(process)
+        try:
+            _, stderr = process.communicate()
+        finally:
+            with _running_lock:
+                _running.discard(process)
+    if process.returncode != 0:
         # kelle-sim reports bad input as one last line; a crash may print nothing.
-        lines = done.stderr.strip().splitlines()
-        raise PointFailed(f"{key}: {lines[-1] if lines else f'exit status {done.returncode}'}")
+        lines = stderr.strip().splitlines()
+        raise PointFailed(f"{key}: {lines[-1] if lines else f'exit status {process.returncode}'}")
 
 
 def eta_text(done, total, elapsed_s):
@@ -70,6 +98,7 @@ def run_commands(commands, label, jobs):
     if not commands:
         return
     start = time.monotonic()
+    signal.signal(signal.SIGTERM, _on_sigterm)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     try:
         futures = [pool.submit(run_one, key, command) for key, command in commands]
@@ -81,6 +110,12 @@ def run_commands(commands, label, jobs):
         sys.exit(f"{label}: {error}")
     except KeyboardInterrupt:
         sys.exit(f"{label}: interrupted")
+    except Terminated:
+        # The shell's convention for a death by SIGTERM, 128 + 15, but with a word and no traceback.
+        pool.shutdown(cancel_futures=True, wait=False)
+        _stop_running()
+        print(f"{label}: terminated by SIGTERM; the running points were stopped", file=sys.stderr)
+        sys.exit(128 + signal.SIGTERM)
     finally:
         if sys.stderr.isatty():
             print(file=sys.stderr)

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/line_reader.h"
+
 namespace kelle {
 
 namespace {
@@ -188,8 +190,16 @@ void ParamRegistry::load_ini(const std::string& path, std::vector<std::string>& 
     including.push_back(std::filesystem::weakly_canonical(path).string());
     std::string section;
     std::set<std::string> seen;
+    // Bounded, so /dev/zero or a file of endless lines fails at once instead of after gigabytes.
+    constexpr std::size_t kMaxLineBytes = 4096;
+    constexpr int kMaxLines = 1 << 16;
+    LineReader lines(in, kMaxLineBytes);
     std::string raw;
-    for (int number = 1; std::getline(in, raw); ++number) {
+    for (int number = 1;; ++number) {
+        const LineReader::Result read = lines.next(raw);
+        if (read == LineReader::Result::end) break;
+        if (read == LineReader::Result::too_long) throw InputError(path, number, "", "line longer than 4096 bytes");
+        if (number > kMaxLines) throw InputError(path, number, "", "more than 65536 lines, not a config file");
         if (has_control_bytes(raw)) throw InputError(path, number, "", "binary data, not an INI file");
         const std::string line = trim(strip_comment(raw));
         if (line.empty()) continue;

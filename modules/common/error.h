@@ -4,10 +4,20 @@
 // is reported as `<where>: <key>: <message>`, where `where` is `file:line` when a line is known.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
 namespace kelle {
+
+// At most this many characters of an offending text go into a message: a 300 MB line must not
+// become a 300 MB "one-line" error.
+constexpr std::size_t kMaxEchoChars = 80;
+
+// `text` cut to kMaxEchoChars, marked "..." when cut.
+inline std::string clip(const std::string& text) {
+    return text.size() <= kMaxEchoChars ? text : text.substr(0, kMaxEchoChars) + "...";
+}
 
 // Where the bad input came from decides the exit status: files give 1, the command line 2.
 enum class InputOrigin { file, command_line };
@@ -26,8 +36,15 @@ private:
                               const std::string& message) {
         std::string where = source;
         if (line > 0) where += ":" + std::to_string(line);
-        if (!key.empty()) where += ": " + key;
-        return where + ": " + message;
+        if (!key.empty()) where += ": " + clip(key);  // a reader may name the offending text as the key
+        return where + ": " + clip_message(message);
+    }
+
+    // Messages quote the offending value (config.cpp's parse echoes it whole); the quote is the
+    // part that can be long, so a message longer than its own words plus kMaxEchoChars is cut.
+    static std::string clip_message(const std::string& message) {
+        constexpr std::size_t kMaxMessageChars = 160 + kMaxEchoChars;
+        return message.size() <= kMaxMessageChars ? message : message.substr(0, kMaxMessageChars) + "...";
     }
 
     InputOrigin origin_;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/utf8.h"
 
 namespace kelle {
 
@@ -15,6 +16,12 @@ namespace {
 
 constexpr const char* kMagic = "kelle-trace";
 constexpr std::size_t kMaxLineBytes = 1 << 20;
+// What one run can hold (docs/trace-format.md, "Limits"), checked on the header before anything
+// is allocated: a step holds layers x heads head lines; the KV cache manager may keep an entry
+// per layer, KV head and cached position.
+constexpr long long kMaxHeadLinesPerStep = 1 << 16;
+constexpr long long kMaxContextTokens = 1 << 24;
+constexpr long long kMaxKvEntries = 1LL << 28;
 
 std::vector<std::string> split(const std::string& line) {
     std::vector<std::string> fields;
@@ -45,7 +52,8 @@ void TraceReader::fail(const std::string& key, const std::string& message) const
     throw InputError(path_, line_number_, key, message);
 }
 
-TraceReader::TraceReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+TraceReader::TraceReader(const std::string& path)
+    : path_(path), in_(path, std::ios::binary), lines_(in_, kMaxLineBytes) {
     if (std::filesystem::is_directory(path)) throw InputError(path, 0, "", "is a directory, not a trace file");
     if (!in_) throw InputError(path, 0, "", "cannot open trace file");
     read_header();
@@ -80,9 +88,11 @@ bool TraceReader::read_line() {
         pending_ = false;
         return true;
     }
-    while (std::getline(in_, line_)) {
+    while (true) {
+        const LineReader::Result result = lines_.next(line_);
+        if (result == LineReader::Result::end) break;
         ++line_number_;
-        if (line_.size() > kMaxLineBytes) fail("", "line longer than 1 MiB");
+        if (result == LineReader::Result::too_long) fail("", "line longer than 1 MiB");
         for (const char c : line_) {
             const auto u = static_cast<unsigned char>(c);
             if ((u < 0x20 && c != '\t' && c != '\r') || u == 0x7f) fail("", "binary data, not a kelle trace");
@@ -98,7 +108,7 @@ void TraceReader::read_header() {
     if (!read_line()) fail("", line_number_ == 0 ? "empty file" : "no header");
     const auto magic = split(line_);
     if (magic.size() != 2 || magic[0] != kMagic) fail("", "not a kelle trace (expected 'kelle-trace 1' first)");
-    if (magic[1] != "1") fail("version", "unsupported trace version '" + magic[1] + "' (this reader knows 1)");
+    if (magic[1] != "1") fail("version", "unsupported trace version '" + clip(magic[1]) + "' (this reader knows 1)");
 
     std::set<std::string> seen;
     while (true) {
@@ -106,19 +116,20 @@ void TraceReader::read_header() {
         const auto fields = split(line_);
         const std::string& key = fields[0];
         if (key == "begin") break;
-        if (!seen.insert(key).second) fail(key, "header field given twice");
+        if (!seen.insert(key).second) fail(clip(key), "header field given twice");
         if (key == "model") {
             parse_model(fields);
             continue;
         }
-        long long value = 0;
-        if (fields.size() != 2 || !parse_number(fields[1], value)) fail(key, "expected '" + key + " <integer>'");
+        // The generator takes any 64-bit seed, so the reader does too.
         if (key == "seed") {
-            if (value < 0) fail(key, "must be >= 0");
-            header_.seed = static_cast<std::uint64_t>(value);
+            if (fields.size() != 2 || !parse_number(fields[1], header_.seed))
+                fail(key, "expected 'seed <integer from 0 to 2^64-1>'");
             continue;
         }
-        if (value <= 0 || value > (1 << 30)) fail(key, "must be a positive integer, got " + fields[1]);
+        long long value = 0;
+        if (fields.size() != 2 || !parse_number(fields[1], value)) fail(key, "expected '" + clip(key) + " <integer>'");
+        if (value <= 0 || value > (1 << 30)) fail(key, "must be a positive integer, got " + clip(fields[1]));
         if (key == "prompt_tokens") header_.prompt_tokens = static_cast<int>(value);
         else if (key == "decode_steps") header_.decode_steps = static_cast<int>(value);
         else if (key == "topk") header_.topk = static_cast<int>(value);
@@ -126,15 +137,33 @@ void TraceReader::read_header() {
     }
     for (const char* required : {"model", "prompt_tokens", "decode_steps", "topk"})
         if (!seen.count(required)) fail(required, "missing header field before 'begin'");
+    check_sizes();
+}
+
+// Each field is within its own bound already; these are the products a run allocates by.
+void TraceReader::check_sizes() {
+    const ModelShape& m = header_.model;
+    const long long head_lines = static_cast<long long>(m.layers) * m.heads;
+    if (head_lines > kMaxHeadLinesPerStep)
+        fail("model.layers", "layers x heads = " + std::to_string(head_lines) + " head lines per step, more than " +
+                                 std::to_string(kMaxHeadLinesPerStep) + " a run can hold");
+    const long long context = static_cast<long long>(header_.prompt_tokens) + header_.decode_steps;
+    if (context > kMaxContextTokens)
+        fail("prompt_tokens", "prompt_tokens + decode_steps = " + std::to_string(context) + ", more than " +
+                                  std::to_string(kMaxContextTokens) + " a run can hold");
+    const long long kv_entries = static_cast<long long>(m.layers) * m.kv_heads * context;
+    if (kv_entries > kMaxKvEntries)
+        fail("prompt_tokens", "layers x kv_heads x (prompt_tokens + decode_steps) = " + std::to_string(kv_entries) +
+                                  " cached entries, more than " + std::to_string(kMaxKvEntries) + " a run can hold");
 }
 
 void TraceReader::parse_model(const std::vector<std::string>& fields) {
     std::map<std::string, std::string> values;
     for (std::size_t i = 1; i < fields.size(); ++i) {
         const auto equals = fields[i].find('=');
-        if (equals == std::string::npos) fail("model", "expected key=value, got '" + fields[i] + "'");
+        if (equals == std::string::npos) fail("model", "expected key=value, got '" + clip(fields[i]) + "'");
         if (!values.emplace(fields[i].substr(0, equals), fields[i].substr(equals + 1)).second)
-            fail("model." + fields[i].substr(0, equals), "given twice");
+            fail("model." + clip(fields[i].substr(0, equals)), "given twice");
     }
     ModelShape& m = header_.model;
     const std::pair<const char*, int*> integers[] = {{"layers", &m.layers},     {"heads", &m.heads},
@@ -145,11 +174,12 @@ void TraceReader::parse_model(const std::vector<std::string>& fields) {
         const auto it = values.find(name);
         if (it == values.end()) fail(std::string("model.") + name, "missing");
         if (!parse_number(it->second, *target) || *target <= 0 || *target > (1 << 24))
-            fail(std::string("model.") + name, "must be a positive integer, got '" + it->second + "'");
+            fail(std::string("model.") + name, "must be a positive integer, got '" + clip(it->second) + "'");
         values.erase(it);
     }
     const auto name = values.find("name");
     if (name == values.end() || name->second.empty()) fail("model.name", "missing");
+    if (!is_valid_utf8(name->second)) fail("model.name", "not UTF-8 text: '" + clip(name->second) + "'");
     m.name = name->second;
     values.erase(name);
     const auto gated = values.find("gated_ffn");
@@ -157,9 +187,10 @@ void TraceReader::parse_model(const std::vector<std::string>& fields) {
         fail("model.gated_ffn", "must be 0 or 1");
     m.gated_ffn = gated->second == "1";
     values.erase(gated);
-    if (!values.empty()) fail("model." + values.begin()->first, "unknown model field");
+    if (!values.empty()) fail("model." + clip(values.begin()->first), "unknown model field");
     if (m.heads % m.kv_heads != 0) fail("model.kv_heads", "heads must be a multiple of kv_heads");
-    if (m.hidden != m.heads * m.head_dim) fail("model.hidden", "must equal heads x head_dim");
+    // Each is at most 2^24, so the product needs 64 bits.
+    if (m.hidden != static_cast<long long>(m.heads) * m.head_dim) fail("model.hidden", "must equal heads x head_dim");
 }
 
 void TraceReader::parse_head_line(HeadScores& out, int layer, int head, int context) {
@@ -186,9 +217,9 @@ void TraceReader::parse_head_line(HeadScores& out, int layer, int head, int cont
         const char* colon = std::find(begin, stop, ':');
         ScoreEntry entry{};
         if (colon == stop || !parse_number(begin, colon, entry.position))
-            fail("position", "expected <position>:<score>, got '" + std::string(begin, stop) + "'");
+            fail("position", "expected <position>:<score>, got '" + clip(std::string(begin, stop)) + "'");
         if (!parse_number(colon + 1, stop, entry.score) || !std::isfinite(entry.score) || entry.score < 0)
-            fail("score", "expected a score >= 0, got '" + std::string(colon + 1, stop) + "'");
+            fail("score", "expected a score >= 0, got '" + clip(std::string(colon + 1, stop)) + "'");
         if (entry.position >= static_cast<std::uint32_t>(context))
             fail("position", "position " + std::to_string(entry.position) + " is not cached (context " +
                                  std::to_string(context) + ")");
@@ -214,10 +245,10 @@ bool TraceReader::next(StepScores& out) {
     if (fields.size() != 4 || fields[0] != "step" || !parse_number(fields[1], step) || fields[2] != "context" ||
         !parse_number(fields[3], context))
         fail("step", "expected 'step <n> context <tokens>'");
-    if (step != steps_read_) fail("step", "expected step " + std::to_string(steps_read_) + ", got " + fields[1]);
+    if (step != steps_read_) fail("step", "expected step " + std::to_string(steps_read_) + ", got " + clip(fields[1]));
     const int expected_context = header_.prompt_tokens + step + 1;
     if (context != expected_context)
-        fail("context", "expected " + std::to_string(expected_context) + " (prompt + step + 1), got " + fields[3]);
+        fail("context", "expected " + std::to_string(expected_context) + " (prompt + step + 1), got " + clip(fields[3]));
 
     out.step = step;
     out.context_tokens = context;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "common/line_reader.h"
+
 namespace kelle {
 
 struct ModelShape {
@@ -74,10 +76,12 @@ private:
     void parse_model(const std::vector<std::string>& fields);
     void parse_head_line(HeadScores& out, int layer, int head, int context);
     void read_heads(StepScores& out, const std::string& what);
+    void check_sizes();
     [[noreturn]] void fail(const std::string& key, const std::string& message) const;
 
     std::string path_;
     std::ifstream in_;
+    LineReader lines_;
     std::string line_;
     int line_number_ = 0;
     TraceHeader header_;

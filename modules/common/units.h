@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <sstream>
 #include <stdexcept>
 #include <systemc>
+
+#include "common/error.h"
 
 namespace kelle {
 
@@ -16,9 +19,22 @@ constexpr double kPsResolutionFs = 1000.0;
 inline double to_ns(const sc_core::sc_time& t) {
     return static_cast<double>(t.value()) * kPsResolutionFs * 1e-15 * 1e9;  // to_seconds() x 1e9
 }
+// Largest delay from_ns converts: 2^63 ps (about 107 days), where the int64 cast below stops
+// being defined; sc_time itself ends at 2^64 ps.
+constexpr double kMaxDelayPs = 9223372036854775808.0;
+// A delay sc_time cannot hold comes from parameters far outside their physical range (a clock
+// of 1e-300 MHz); it is the user's input, so it is reported as one, not as undefined behaviour.
+[[noreturn]] inline void fail_time_range(double ns) {
+    std::ostringstream text;
+    text << "a delay of " << ns << " ns is outside what SystemC's time can hold (0 to 2^63 ps, about 107 days);"
+         << " a clock, bandwidth, latency or size parameter is far outside its physical range";
+    throw InputError("simulated time", 0, "", text.str());
+}
 inline sc_core::sc_time from_ns(double ns) {
     if (ns == 0) return sc_core::SC_ZERO_TIME;
     const double ps = ns * (1e6 / kPsResolutionFs) + 0.5;  // sc_time(v, SC_NS): v x scale + 0.5, truncated
+    // (-1, 0) truncates to 0, as it always did: rounding leaves such tiny negatives.
+    if (!(ps > -1.0 && ps < kMaxDelayPs)) fail_time_range(ns);
     return sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(static_cast<std::int64_t>(ps)));
 }
 inline double now_ns() { return to_ns(sc_core::sc_time_stamp()); }
