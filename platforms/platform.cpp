@@ -21,7 +21,7 @@ void PlatformConfig::bind(ParamBinder& p) {
               "largest TLM memory transaction: longer transfers go as several, issued together (0: one per "
               "transfer); timing and energy stay the same up to rounding, transaction counts and the "
               "per-transaction refresh.stall_ns sum change (docs/performance.md)")
-        .non_negative();
+        .non_negative().at_most(1ULL << 40);
 }
 
 const std::vector<std::pair<std::string, int ModelShape::*>>& PlatformConfig::shape_fields() {
@@ -99,7 +99,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     KvAreaPlan plan;
     double important_share = 0;
     if (kv.store == KvStore::edram) {
-        plan = EdramController::area_plan(edram);
+        plan = refresh_area_plan(edram);
         important_share = edram.important_share;
         edram_ = std::make_unique<EdramController>("edram", edram, plan);
     } else {

@@ -331,10 +331,15 @@ ParamSpec& ParamBinder::text(std::string key, std::string& member, std::string d
     return spec;
 }
 
-void ParamBinder::rule(const std::string& key, const std::function<std::string()>& broken) const {
+void ParamBinder::rule(const std::string& key, const std::function<std::string()>& broken,
+                       std::initializer_list<const char*> related) const {
     if (!loading_) return;
     const std::string message = broken();
-    if (!message.empty()) throw InputError(loading_->origin_of(key), 0, key, message);
+    if (message.empty()) return;
+    bool from_command_line = loading_->origin_of(key) == "--set";
+    for (const char* other : related) from_command_line = from_command_line || loading_->origin_of(other) == "--set";
+    if (from_command_line) throw InputError("--set", 0, key, message, InputOrigin::command_line);
+    throw InputError(loading_->origin_of(key), 0, key, message);
 }
 
 void ParamBinder::finish() {

@@ -28,6 +28,7 @@
 
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -60,6 +61,7 @@ struct ParamSpec {
     ParamSpec& positive() { return min = 0, min_exclusive = true, *this; }
     ParamSpec& non_negative() { return min = 0, min_exclusive = false, *this; }
     ParamSpec& at_most(double limit) { return max = limit, *this; }
+    ParamSpec& between(double low, double high) { return min = low, min_exclusive = false, max = high, *this; }
     ParamSpec& one_of(std::vector<std::string> allowed) { return choices = std::move(allowed), *this; }
 };
 
@@ -171,8 +173,11 @@ public:
         return spec;
     }
     // A rule across parameters, checked when loading: `broken` returns what is wrong, or an empty
-    // string when the values agree; the error names `key` and where its value came from.
-    void rule(const std::string& key, const std::function<std::string()>& broken) const;
+    // string when the values agree. The error names `key` and where its value came from, unless
+    // `key` or one of the `related` keys was set by --set: then the command line is to blame
+    // (exit status 2), whichever file holds the other values.
+    void rule(const std::string& key, const std::function<std::string()>& broken,
+              std::initializer_list<const char*> related = {}) const;
 
     void finish();
 

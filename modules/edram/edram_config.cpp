@@ -21,24 +21,24 @@ void EdramConfig::bind_2drp_intervals(ParamBinder& p) {
                    std::string("2drp: interval of ") + kClassNames[importance] + " tokens' " +
                        (plane == 0 ? "high" : "low") + " bytes, " + kMultiples[importance][plane] +
                        " (assumption, kelle-paper.md)")
-                .positive();
+                .between(1e-3, 1e7);
 }
 
 void EdramConfig::bind(ParamBinder& p) {
-    p.real("edram.capacity_mb", capacity_mb, "8", "MB", "KV cache eDRAM capacity (assumption, kelle-paper.md)").positive();
-    p.integer("edram.banks", banks, "16", "", "banks (assumption, kelle-paper.md)").positive();
+    p.real("edram.capacity_mb", capacity_mb, "8", "MB", "KV cache eDRAM capacity (assumption, kelle-paper.md)").positive().at_most(1 << 20);
+    p.integer("edram.banks", banks, "16", "", "banks (assumption, kelle-paper.md)").positive().at_most(65536);
     p.integer("edram.row_bytes", row_bytes, "2048", "B", "row size, the refresh unit (assumption, kelle-paper.md)")
-        .positive();
+        .positive().at_most(1 << 20);
     p.real("edram.clock_mhz", clock_mhz, "500", "MHz", "array clock, ~1/2 of SRAM speed (assumption, kelle-paper.md)")
-        .positive();
+        .between(1, 1e5);
     p.real("edram.bytes_per_cycle", bytes_per_cycle, "64", "B/cycle",
-           "bytes one bank moves per cycle (assumption, kelle-paper.md)").positive();
+           "bytes one bank moves per cycle (assumption, kelle-paper.md)").between(1e-3, 1e6);
     p.real("edram.access_cycles", access_cycles, "2", "cycles", "read/write latency (assumption, kelle-paper.md)")
-        .non_negative();
+        .non_negative().at_most(1e6);
     p.real("edram.refresh_row_cycles", refresh_row_cycles, "2", "cycles",
-           "time to refresh one row, a row read + write (assumption)").positive();
+           "time to refresh one row, a row read + write (assumption)").between(1e-3, 1e6);
     p.real("edram.refresh_interval_us", refresh_interval_us, "45", "us",
-           "refresh interval; 45 us is RANA's (ISCA 2018) worst-case retention (assumption)").positive();
+           "refresh interval; 45 us is RANA's (ISCA 2018) worst-case retention (assumption)").between(1e-3, 1e7);
     p.choice("edram.refresh_policy", refresh_policy, "periodic", kRefreshPolicies,
              "periodic: every row; lifetime: only rows holding live KV data; 2drp: per (importance, bit plane) "
              "intervals with lifetime skipping (docs/edram.md)");
@@ -48,24 +48,24 @@ void EdramConfig::bind(ParamBinder& p) {
     p.real("edram.retention_min_us", retention_min_us, "0", "us",
            "screened minimum retention: no cell fails sooner; a live row of a group refreshed at or below it that "
            "goes longer unrefreshed stops the run (0: no guarantee, no monitor) (assumption)")
-        .non_negative();
+        .non_negative().at_most(1e7);
     p.flag("edram.functional", functional, "false", "functional mode: store real bytes and flip real bits (seeded by --seed)");
     p.real("edram.2drp.important_share", important_share, "0.5", "",
            "2drp: share of rows, and of each head's KV slots, for important tokens (assumption)")
         .positive().at_most(1);
     bind_2drp_intervals(p);
     p.real("edram.pj_per_byte", pj_per_byte, "1.0", "pJ/B", "access energy, 0.5x the SRAM's (assumption, kelle-paper.md)")
-        .non_negative();
+        .non_negative().at_most(1e6);
     p.real("edram.refresh_pj_per_row", refresh_pj_per_row, "4096", "pJ",
-           "refresh of one row = read + write of 2048 B at 1.0 pJ/B (assumption, kelle-paper.md)").non_negative();
+           "refresh of one row = read + write of 2048 B at 1.0 pJ/B (assumption, kelle-paper.md)").non_negative().at_most(1e12);
     p.real("edram.static_mw_per_mb", static_mw_per_mb, "4", "mW/MB",
-           "leakage of the eDRAM array and periphery, refresh excluded (assumption)").non_negative();
+           "leakage of the eDRAM array and periphery, refresh excluded (assumption)").non_negative().at_most(1e6);
     p.real("edram.retention_safe_us", retention_safe_us, "45", "us",
-           "retention anchor 1: time (RANA ISCA 2018 worst case; assumption)").positive();
+           "retention anchor 1: time (RANA ISCA 2018 worst case; assumption)").between(1e-3, 1e9);
     p.real("edram.retention_safe_p_fail", retention_safe_p_fail, "1e-9", "",
            "retention anchor 1: bit failure probability (assumption)").positive().at_most(1);
     p.real("edram.retention_tail_us", retention_tail_us, "700", "us",
-           "retention anchor 2: time (Teman DATE 2015 gain cells; assumption)").positive();
+           "retention anchor 2: time (Teman DATE 2015 gain cells; assumption)").between(1e-3, 1e9);
     p.real("edram.retention_tail_p_fail", retention_tail_p_fail, "1e-5", "",
            "retention anchor 2: bit failure probability (assumption)").positive().at_most(1);
 
@@ -76,7 +76,16 @@ void EdramConfig::bind(ParamBinder& p) {
                    ? ""
                    : "capacity must be a whole number of rows in every bank (banks x row_bytes = " +
                          std::to_string(bank_row_bytes) + " B)";
-    });
+    }, {"edram.banks", "edram.row_bytes"});
+    p.rule("edram.refresh_interval_us", [this] {
+        const double demand = refresh_demand();
+        return demand <= 1 ? ""
+                           : "refresh would need " + std::to_string(demand * 100) +
+                                 "% of each bank's time (rows per bank x refresh_row_cycles / clock over the "
+                                 "intervals); lengthen the interval or shorten the row refresh";
+    }, {"edram.refresh_row_cycles", "edram.clock_mhz", "edram.capacity_mb", "edram.banks", "edram.row_bytes",
+        "edram.refresh_policy", "edram.2drp.important_msb_us", "edram.2drp.important_lsb_us",
+        "edram.2drp.unimportant_msb_us", "edram.2drp.unimportant_lsb_us"});
     p.rule("edram.refresh_impl", [this] {
         return has_refresh_impl(refresh_impl) ? ""
                                               : kRefreshImpls.name(refresh_impl) +
@@ -95,6 +104,24 @@ std::uint64_t EdramConfig::capacity_bytes() const {
 
 std::uint64_t EdramConfig::rows_per_bank() const {
     return capacity_bytes() / row_bytes / static_cast<std::uint64_t>(banks);
+}
+
+KvAreaPlan refresh_area_plan(const EdramConfig& c) {
+    return c.refresh_policy == RefreshPolicy::two_dim
+               ? two_dimensional_area_plan(c.capacity_bytes(), c.row_bytes, c.banks, c.important_share)
+               : plain_area_plan(c.capacity_bytes(), c.row_bytes);
+}
+
+double EdramConfig::refresh_demand() const {
+    const KvAreaPlan plan = refresh_area_plan(*this);
+    const std::vector<double> intervals_us = group_intervals_us(*this, plan);
+    const double row_refresh_ns = refresh_row_cycles * ns_per_cycle();
+    double demand = 0;
+    for (std::size_t g = 0; g < plan.areas.size(); ++g) {
+        const double rows_in_bank = std::ceil(static_cast<double>(plan.areas[g].rows) / banks);
+        demand += rows_in_bank * row_refresh_ns / (intervals_us[g] * 1e3);
+    }
+    return demand;
 }
 
 std::vector<double> group_intervals_us(const EdramConfig& config, const KvAreaPlan& plan) {

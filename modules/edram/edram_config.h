@@ -46,12 +46,19 @@ struct EdramConfig {
     double retention_tail_us = 0, retention_tail_p_fail = 0;
 
     std::uint64_t capacity_bytes() const;
+    // The share of a bank's time its bursts take when every row is live: over the refresh
+    // groups, (the group's rows in one bank x a row's refresh time) / the group's interval.
+    double refresh_demand() const;
     std::uint64_t rows_per_bank() const;
     double ns_per_cycle() const { return 1e3 / clock_mhz; }
 
-    void bind(ParamBinder& p);  // its rules check that the geometry adds up
+    // Its rules check that the geometry adds up and that refresh leaves a bank time to spare.
+    void bind(ParamBinder& p);
     void bind_2drp_intervals(ParamBinder& p);
 };
+
+// The area plan this refresh policy needs: two-dimensional for 2drp, plain otherwise.
+KvAreaPlan refresh_area_plan(const EdramConfig& config);
 
 // The refresh interval of every area of `plan`, in its order: each area is a refresh group.
 // 2drp gives each (importance class, bit plane) area its own; every other policy one for all.

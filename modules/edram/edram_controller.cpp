@@ -21,12 +21,6 @@ std::vector<std::string> area_names(const KvAreaPlan& plan) {
 }
 }  // namespace
 
-KvAreaPlan EdramController::area_plan(const EdramConfig& c) {
-    return c.refresh_policy == RefreshPolicy::two_dim
-               ? two_dimensional_area_plan(c.capacity_bytes(), c.row_bytes, c.banks, c.important_share)
-               : plain_area_plan(c.capacity_bytes(), c.row_bytes);
-}
-
 EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig& config, const KvAreaPlan& plan)
     : sc_core::sc_module(name),
       target_socket("target_socket"),

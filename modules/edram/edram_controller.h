@@ -88,9 +88,6 @@ public:
     // plan: the refresh groups, one per area (the platform makes it; common/kv_areas.h).
     EdramController(sc_core::sc_module_name name, const EdramConfig& config, const KvAreaPlan& plan);
 
-    // The area plan this policy needs: two-dimensional for 2drp, plain otherwise.
-    static KvAreaPlan area_plan(const EdramConfig& config);
-
     // Performs every burst due up to `now_ns` not performed yet, each at its own due time.
     void refresh_until(double now_ns);
 

@@ -11,22 +11,22 @@ namespace kelle {
 
 void PeConfig::bind(ParamBinder& p) {
     p.real("clock_mhz", clock_mhz, "1000", "MHz",
-           "accelerator core clock (PE array, SFU) (assumption, kelle-paper.md)").positive();
-    p.integer("pe.rows", geometry.rows, "32", "", "systolic array rows (assumption, kelle-paper.md)").positive();
-    p.integer("pe.cols", geometry.cols, "32", "", "systolic array columns (assumption, kelle-paper.md)").positive();
+           "accelerator core clock (PE array, SFU) (assumption, kelle-paper.md)").between(1, 1e5);
+    p.integer("pe.rows", geometry.rows, "32", "", "systolic array rows (assumption, kelle-paper.md)").positive().at_most(65536);
+    p.integer("pe.cols", geometry.cols, "32", "", "systolic array columns (assumption, kelle-paper.md)").positive().at_most(65536);
     p.integer("pe.sfu_lanes", geometry.sfu_lanes, "32", "elements/cycle", "softmax throughput of the SFU (assumption)")
-        .positive();
+        .positive().at_most(1 << 20);
     p.integer("pe.eviction_lanes", geometry.eviction_lanes, "32", "elements/cycle",
-              "eviction unit: importance values compared per cycle in the min search (assumption)").positive();
+              "eviction unit: importance values compared per cycle in the min search (assumption)").positive().at_most(1 << 20);
     p.real("pe.compare_pj", compare_pj, "0.05", "pJ",
-           "eviction unit: one 16-bit compare, 28 nm (assumption: ~1/10 of a MAC)").non_negative();
+           "eviction unit: one 16-bit compare, 28 nm (assumption: ~1/10 of a MAC)").non_negative().at_most(1e6);
     p.real("pe.mac_pj", mac_pj, "0.5", "pJ",
            "energy of one 16-bit MAC incl. operand registers, 28 nm (assumption: Horowitz ISSCC 2014 45 nm fp16 "
-           "mult+add ~1.5 pJ, scaled)").non_negative();
+           "mult+add ~1.5 pJ, scaled)").non_negative().at_most(1e6);
     p.real("pe.sfu_pj_per_element", sfu_pj_per_element, "5", "pJ", "softmax per element: exp, sum, divide (assumption)")
-        .non_negative();
+        .non_negative().at_most(1e6);
     p.real("pe.static_mw", static_mw, "30", "mW", "leakage of the PE array, SFU and control, 28 nm (assumption)")
-        .non_negative();
+        .non_negative().at_most(1e6);
 }
 
 PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& config)

@@ -16,7 +16,7 @@ void SequencerConfig::bind(ParamBinder& p) {
     p.integer("workload.batch", batch, "1", "sequences",
               "sequences decoded together: each has its own KV cache, all share every weight stream (assumption: "
               "the trace drives all of them, docs/kv-policies.md)")
-        .positive();
+        .positive().at_most(1 << 30);
     p.flag("workload.prefill_compute", prefill_compute, "true",
            "time the prompt's prefill (GEMMs and causal attention) before decode; false puts the prompt's K/V in "
            "the store with only the write's time, for decode-only studies");
@@ -24,7 +24,7 @@ void SequencerConfig::bind(ParamBinder& p) {
            "temporal decoupling: the sequencer and the host run up to this far ahead of simulated time before they "
            "sync; 0 syncs at every point (exact); larger values let refresh bursts yield to accesses (tolerances "
            "in docs/performance.md)")
-        .non_negative();
+        .non_negative().at_most(1e9);
 }
 
 std::optional<std::uint64_t> SequencerConfig::x_tier_limit_tokens(const ModelShape& model) const {

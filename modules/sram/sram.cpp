@@ -6,23 +6,23 @@
 namespace kelle {
 
 void SramConfig::bind(ParamBinder& p) {
-    p.integer("sram.banks", banks, "16", "", "banks (assumption)").positive();
+    p.integer("sram.banks", banks, "16", "", "banks (assumption)").positive().at_most(65536);
     p.integer("sram.interleave_bytes", interleave_bytes, "64", "B",
-              "bank interleaving granule, one bank word line (assumption)").positive();
+              "bank interleaving granule, one bank word line (assumption)").positive().at_most(1 << 20);
     p.real("sram.clock_mhz", clock_mhz, "1000", "MHz",
-           "SRAM clock, same as the PE array (assumption, kelle-paper.md)").positive();
+           "SRAM clock, same as the PE array (assumption, kelle-paper.md)").between(1, 1e5);
     p.real("sram.bytes_per_cycle", bytes_per_cycle, "64", "B/cycle", "bytes one bank moves per cycle (assumption)")
-        .positive();
-    p.real("sram.access_cycles", access_cycles, "1", "cycles", "read/write latency (assumption)").non_negative();
+        .between(1e-3, 1e6);
+    p.real("sram.access_cycles", access_cycles, "1", "cycles", "read/write latency (assumption)").non_negative().at_most(1e6);
     p.real("sram.pj_per_byte", pj_per_byte, "2.0", "pJ/B",
            "access energy of a MB-class 28 nm SRAM macro (assumption; eDRAM is 0.5x, kelle-paper.md)")
-        .non_negative();
+        .non_negative().at_most(1e6);
     p.real("sram.static_mw_per_mb", static_mw_per_mb, "10", "mW/MB", "leakage of 28 nm SRAM (assumption)")
-        .non_negative();
-    p.integer("sram.buffer_kb", buffer_kb, "512", "KB", "PE array activation buffer (assumption)").positive();
+        .non_negative().at_most(1e6);
+    p.integer("sram.buffer_kb", buffer_kb, "512", "KB", "PE array activation buffer (assumption)").positive().at_most(1 << 30);
     p.real("sram.kv_capacity_mb", kv_capacity_mb, "3.2", "MB",
            "KV store of the SRAM baselines: the eDRAM's area at 2.5x lower density (equal-area rule, "
-           "assumption, kelle-paper.md)").positive();
+           "assumption, kelle-paper.md)").positive().at_most(1 << 20);
 }
 
 std::uint64_t SramConfig::kv_capacity_bytes() const {

@@ -85,7 +85,7 @@ private:
 // Elaborates the controller and an initiator running `script`, and simulates until it ends.
 EdramStats run(const EdramConfig& config, std::function<void(Initiator&, EdramController&)> script,
                std::string* retention_violation = nullptr) {
-    EdramController edram("edram", config, EdramController::area_plan(config));
+    EdramController edram("edram", config, refresh_area_plan(config));
     Initiator initiator("initiator", [&](Initiator& self) { script(self, edram); });
     initiator.socket.bind(edram.target_socket);
     sc_core::sc_start();

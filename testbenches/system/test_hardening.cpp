@@ -44,9 +44,12 @@ std::string tiny() { return tiny_arguments(); }
 
 TEST_CASE("values whose delays sc_time cannot hold end with one line, not a hang", "[hardening]") {
     // A 1e-300 MHz clock is a 1e302 ns cycle; 1e-300 GB/s makes a transfer last as long; a
-    // 1e300 ns latency is one directly: each overflowed units.h's ns -> ps cast.
-    for (const std::string set : {"clock_mhz=1e-300", "dram.bandwidth_gbps=1e-300", "dram.latency_ns=1e300"})
-        expect_one_line_error(bounded_sim(tiny() + " --set " + set), 1, "simulated time");
+    // 1e300 ns latency is one directly: each overflowed units.h's ns -> ps cast. Each parameter's
+    // physical range now refuses them where they are set (units.h's guard stays behind it).
+    expect_one_line_error(bounded_sim(tiny() + " --set clock_mhz=1e-300"), 2, "--set: clock_mhz: must be >= 1");
+    expect_one_line_error(bounded_sim(tiny() + " --set dram.bandwidth_gbps=1e-300"), 2,
+                          "--set: dram.bandwidth_gbps: must be >= 0.001");
+    expect_one_line_error(bounded_sim(tiny() + " --set dram.latency_ns=1e300"), 2, "--set: dram.latency_ns: must be <= 1e+06");
 }
 
 TEST_CASE("a trace or config of /dev/zero fails at once with one line", "[hardening]") {
@@ -155,4 +158,41 @@ TEST_CASE("a sweep killed with SIGTERM says so in one line and stops its runs", 
     CHECK(r.status == 143);
     CHECK(lines(r.err) == 1);
     CHECK(r.err.find("sweep-refresh: terminated by SIGTERM") != std::string::npos);
+}
+
+TEST_CASE("values the registry accepted and the model could not hold are refused where they are set", "[hardening][config]") {
+    // Each ran past 45 s, forever, or silently as something else before the parameters declared
+    // their physical ranges (issue 15): a 2DRP interval of 1 ps, a batch of 2^63 - 1, 2^32 + 16
+    // banks (run as 16), a 2^54 KB buffer (wrapped to 0), 1e300 MB of eDRAM (llround overflow),
+    // 1e308 pJ a MAC (null energies in the JSON).
+    const std::pair<const char*, const char*> cases[] = {
+        {"edram.2drp.important_msb_us=1e-6", "edram.2drp.important_msb_us: must be >= 0.001"},
+        {"workload.batch=9223372036854775807", "workload.batch: must be <= "},
+        {"edram.banks=4294967312", "edram.banks: must be <= 65536"},
+        {"sram.banks=4294967312", "sram.banks: must be <= 65536"},
+        {"sram.buffer_kb=18014398509481984", "sram.buffer_kb: must be <= "},
+        {"edram.capacity_mb=1e300", "edram.capacity_mb: must be <= "},
+        {"pe.mac_pj=1e308", "pe.mac_pj: must be <= 1e+06"},
+        {"dram.pj_per_bit=1e308", "dram.pj_per_bit: must be <= 1e+06"},
+    };
+    for (const auto& [set, message] : cases) {
+        INFO(set);
+        expect_one_line_error(bounded_sim(tiny() + " --set " + set), 2, std::string("--set: ") + message);
+    }
+}
+
+TEST_CASE("refresh that would need more than a bank's whole time is refused", "[hardening][config]") {
+    // tiny.ini's eDRAM: 8 KB in 2 banks of 1 KB rows = 4 rows a bank; a row refresh takes 1 cycle
+    // at 1000 MHz = 1 ns, so a sweep of a bank takes 4 ns. A periodic interval of 0.002 us = 2 ns
+    // asks for 200% of every bank's time (bursts would never end); 0.005 us = 80% is allowed.
+    const std::string periodic = tiny() + " --set edram.refresh_policy=periodic --set edram.refresh_interval_us=";
+    expect_one_line_error(bounded_sim(periodic + "0.002"), 2, "--set: edram.refresh_interval_us: refresh would need 200.0");
+    CHECK(bounded_sim(periodic + "0.005").status == 0);
+}
+
+TEST_CASE("a rule broken by a --set value is the command line's error, not the file's", "[hardening][config]") {
+    // kv.recent_tokens keeps its value, kv.budget_tokens comes from --set: the error named where
+    // kv.recent_tokens came from, with exit status 1.
+    expect_one_line_error(bounded_sim(tiny() + " --set kv.policy=h2o --set kv.budget_tokens=1"), 2,
+                          "--set: kv.recent_tokens: must be smaller than kv.budget_tokens (1)");
 }
