@@ -163,7 +163,8 @@ TEST_CASE("a sweep killed with SIGTERM says so in one line and stops its runs", 
 TEST_CASE("values the registry accepted and the model could not hold are refused where they are set", "[hardening][config]") {
     // Each ran past 45 s, forever, or silently as something else before the parameters declared
     // their physical ranges (issue 15): a 2DRP interval of 1 ps, a batch of 2^63 - 1, 2^32 + 16
-    // banks (run as 16), a 2^54 KB buffer (wrapped to 0), 1e300 MB of eDRAM (llround overflow),
+    // banks (run as 16), a 2^54 KB buffer (wrapped to 0), 1e300 MB of eDRAM (llround overflow) or of SRAM (held nothing),
+    // a 1e12-cycle row refresh,
     // 1e308 pJ a MAC (null energies in the JSON).
     const std::pair<const char*, const char*> cases[] = {
         {"edram.2drp.important_msb_us=1e-6", "edram.2drp.important_msb_us: must be >= 0.001"},
@@ -172,6 +173,8 @@ TEST_CASE("values the registry accepted and the model could not hold are refused
         {"sram.banks=4294967312", "sram.banks: must be <= 65536"},
         {"sram.buffer_kb=18014398509481984", "sram.buffer_kb: must be <= "},
         {"edram.capacity_mb=1e300", "edram.capacity_mb: must be <= "},
+        {"sram.kv_capacity_mb=1e300", "sram.kv_capacity_mb: must be <= "},
+        {"edram.refresh_row_cycles=1e12", "edram.refresh_row_cycles: must be <= 1e+06"},
         {"pe.mac_pj=1e308", "pe.mac_pj: must be <= 1e+06"},
         {"dram.pj_per_bit=1e308", "dram.pj_per_bit: must be <= 1e+06"},
     };
