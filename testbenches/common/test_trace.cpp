@@ -5,17 +5,13 @@
 
 #include "common/error.h"
 #include "common/trace.h"
+#include "common/trace_files.h"
 #include "common/trace_generator.h"
 
 using namespace kelle;
+using namespace kelle_test;
 
 namespace {
-std::string write(const std::string& name, const std::string& text) {
-    const std::string path = std::string(KELLE_TEST_TMP) + "/" + name;
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-    return path;
-}
-
 const char* const kHeader =
     "kelle-trace 1\n"
     "# a comment\n"
@@ -24,18 +20,6 @@ const char* const kHeader =
     "decode_steps 2\n"
     "topk 2\n"
     "begin\n";  // line 7
-
-std::string error_of(const std::string& name, const std::string& text) {
-    try {
-        TraceReader reader(write(name, text));
-        StepScores step;
-        while (reader.next(step)) {
-        }
-    } catch (const InputError& e) {
-        return e.what();
-    }
-    return "";
-}
 }  // namespace
 
 TEST_CASE("a hand-written trace reads back exactly", "[trace]") {

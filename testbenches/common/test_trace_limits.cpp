@@ -1,38 +1,20 @@
 // Bounded trace reading (issue 15): sizes a run cannot hold, overflowing products and long
 // offending text are refused with a short message before anything large is allocated.
 #include <catch2/catch.hpp>
-#include <fstream>
 
-#include "common/error.h"
 #include "common/trace.h"
+#include "common/trace_files.h"
 
 using namespace kelle;
+using namespace kelle_test;
 
 namespace {
-std::string write(const std::string& name, const std::string& text) {
-    const std::string path = std::string(KELLE_TEST_TMP) + "/" + name;
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-    return path;
-}
-
 std::string header(const std::string& model, int prompt_tokens, int decode_steps) {
     return "kelle-trace 1\nmodel " + model + "\nprompt_tokens " + std::to_string(prompt_tokens) + "\ndecode_steps " +
            std::to_string(decode_steps) + "\ntopk 2\nbegin\n";
 }
 
 const std::string kSmallModel = "name=m layers=1 heads=2 kv_heads=1 head_dim=2 hidden=4 ffn=8 dtype_bytes=2 gated_ffn=0";
-
-std::string error_of(const std::string& name, const std::string& text) {
-    try {
-        TraceReader reader(write(name, text));
-        StepScores step;
-        while (reader.next(step)) {
-        }
-    } catch (const InputError& e) {
-        return e.what();
-    }
-    return "";
-}
 }  // namespace
 
 TEST_CASE("a header asking for more head lines per step than a run holds is refused", "[trace][limits]") {
