@@ -26,6 +26,8 @@
 
 namespace kelle {
 
+class EvictionUnit;  // eviction_unit.h
+
 // 16 bytes (position and form share a word): under `full`, LLaMA-2-7B at 16K tokens of context
 // keeps 16K of these in each of its 1024 heads, and the run must stay under 500 MB of RSS.
 struct KvToken {
@@ -107,8 +109,10 @@ protected:
 
 // Names: full, window, streaming, h2o, aep, aerp. Throws std::invalid_argument for an unknown name or
 // a budget that cannot hold the recent window or the sinks (the platform checks these first
-// and names the key).
+// and names the key). `unit`, if given, makes every victim of a searching policy (h2o, aep,
+// aerp) the unit's decision (eviction_unit.h); it must outlive the policy.
 std::unique_ptr<EvictionPolicy> make_eviction_policy(const std::string& name, std::size_t budget_tokens,
-                                                     std::size_t recent_tokens, std::size_t sink_tokens = 4);
+                                                     std::size_t recent_tokens, std::size_t sink_tokens = 4,
+                                                     EvictionUnit* unit = nullptr);
 
 }  // namespace kelle
