@@ -23,8 +23,12 @@
 #include "common/log.h"
 #include "platform.h"
 #include "summary.h"
-#if KELLE_WITH_VERILATOR
+#include "cosim/rtl_fault.h"
+#if KELLE_WITH_RTL_REFRESH
 #include "rtl_refresh/rtl_refresh_scheduler.h"
+#endif
+#if KELLE_WITH_RTL_EVICTOR
+#include "rtl_evictor/rtl_evictor.h"
 #endif
 
 namespace po = boost::program_options;
@@ -135,8 +139,12 @@ private:
 };
 
 int run(int argc, char* argv[]) {
-#if KELLE_WITH_VERILATOR
-    register_rtl_refresh_impl();  // before the config is read: it checks that the chosen impl exists
+    // Before the config is read: it checks that the chosen impls exist.
+#if KELLE_WITH_RTL_REFRESH
+    register_rtl_refresh_impl();
+#endif
+#if KELLE_WITH_RTL_EVICTOR
+    register_rtl_evictor_impl();
 #endif
     ParamRegistry registry;
     declare_platform_parameters(registry);

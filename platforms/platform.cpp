@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/initiator.h"
 #include "common/units.h"
+#include "cosim/evictor_choice.h"
 
 namespace kelle {
 
@@ -39,6 +40,7 @@ void declare_platform_parameters(ParamRegistry& registry) {
     EdramConfig::declare(registry);
     declare_params<SramConfig>(registry);
     declare_params<DramConfig>(registry);
+    declare_params<CosimConfig>(registry);
 }
 
 void check_trace_against_config(const TraceHeader& header, const std::string& trace_path,
@@ -100,7 +102,9 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     }
     const TraceHeader& header = trace.header();
     const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
-    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, WeightMap(header.model).end_address(), functional);
+    evictor_ = make_evictor(pe.evictor_impl, load_params<CosimConfig>(registry), registry);
+    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, WeightMap(header.model).end_address(), functional,
+                                    evictor_.get());
     sequencer_ = std::make_unique<LayerSequencer>("sequencer", sequencing, header, *kv_);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), sequencing.quantum_ns);
     host_->on_prefill_done([this] {

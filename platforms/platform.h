@@ -23,6 +23,7 @@
 #include "dram/dram.h"
 #include "edram/edram_controller.h"
 #include "host/host_interface.h"
+#include "kvcache/eviction_unit.h"
 #include "kvcache/kv_cache.h"
 #include "pe_array/pe_array.h"
 #include "sequencer/sequencer.h"
@@ -81,6 +82,7 @@ private:
     std::unique_ptr<Sram> sram_kv_;
     std::unique_ptr<EdramController> edram_;
     std::unique_ptr<PeArray> pe_;
+    std::unique_ptr<EvictionUnit> evictor_;  // pe.evictor_impl / cosim.lockstep; none: the policy's own search
     std::unique_ptr<KvCache> kv_;
     std::unique_ptr<LayerSequencer> sequencer_;
     std::unique_ptr<HostInterface> host_;

@@ -1,0 +1,35 @@
+// The two ways an RTL co-simulation ends a run early, each one line on stderr (platforms/main.cpp):
+//   RtlFault       the RTL block did something its adapter cannot go on from (a counter passed its
+//                  range, a search that never ended): exit status 1, like a bad input.
+//   CosimMismatch  cosim.lockstep saw the TLM model and the RTL block differ: exit status 5.
+// Both are exceptions, not SC_REPORT_ERROR: thrown in the host's thread they reach main through
+// HostInterface::failure() after sc_stop(), and a method process reports them through
+// report_from_method(), so the kernel is never unwound by an exception (which aborted the run
+// with `free(): invalid pointer` in SystemC 2.3.4).
+#pragma once
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+namespace kelle {
+
+class RtlFault : public std::runtime_error {
+public:
+    RtlFault(const std::string& block, const std::string& message) : std::runtime_error(block + ": " + message) {}
+    static constexpr int kExitStatus = 1;
+};
+
+class CosimMismatch : public std::runtime_error {
+public:
+    // "t=<ns> ns: <block>: tlm <value>, rtl <value>"
+    CosimMismatch(double t_ns, const std::string& block, const std::string& tlm, const std::string& rtl);
+    static constexpr int kExitStatus = 5;
+};
+
+// For a method process: keeps the first failure, stops the simulation and returns; main asks
+// pending_failure() after sc_start and rethrows it.
+void report_from_method(std::exception_ptr failure);
+std::exception_ptr pending_failure();
+
+}  // namespace kelle
