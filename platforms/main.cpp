@@ -3,9 +3,11 @@
 //   kelle-sim                       embedded default: platforms/kelle.ini, the bundled trace
 //   kelle-sim --config F --trace T --stats-json S --vcd W --set section.key=value ...
 //
-// Exit status: 0 success, 1 bad input file (config, trace) or unwritable output, 2 bad
-// command line, 3 internal model error, 4 the retention monitor saw a live row pass its
-// deadline. Every error is one line on stderr.
+// Exit status: 0 success, 1 bad input file (config, trace), unwritable output or an RTL block's
+// error (co-simulation, docs/cosim.md), 2 bad command line, 3 internal model error, 4 the
+// retention monitor saw a live row pass its deadline, 5 cosim.lockstep saw the TLM model and an
+// RTL block differ (the line names the time, the block and both values). Every error is one
+// line on stderr.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -25,6 +27,7 @@
 #include "summary.h"
 #include "cosim/rtl_fault.h"
 #if KELLE_WITH_RTL_REFRESH
+#include "cosim/lockstep_refresh.h"
 #include "rtl_refresh/rtl_refresh_scheduler.h"
 #endif
 #if KELLE_WITH_RTL_EVICTOR
@@ -142,6 +145,7 @@ int run(int argc, char* argv[]) {
     // Before the config is read: it checks that the chosen impls exist.
 #if KELLE_WITH_RTL_REFRESH
     register_rtl_refresh_impl();
+    register_lockstep_refresh_impl();
 #endif
 #if KELLE_WITH_RTL_EVICTOR
     register_rtl_evictor_impl();
@@ -179,6 +183,10 @@ int run(int argc, char* argv[]) {
     sc_core::sc_start();
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
+    if (const std::exception_ptr failure = pending_failure()) {  // an RTL block's, from a method process
+        if (!options.vcd.empty()) std::remove(options.vcd.c_str());
+        std::rethrow_exception(failure);
+    }
     if (!platform.retention_violation().empty()) {
         if (!options.vcd.empty()) std::remove(options.vcd.c_str());
         std::cerr << "kelle-sim: " << platform.retention_violation() << '\n';
@@ -210,6 +218,12 @@ int sc_main(int argc, char* argv[]) {
     } catch (const InputError& e) {
         std::cerr << "kelle-sim: error: " << e.what() << '\n';
         return e.exit_status();
+    } catch (const CosimMismatch& e) {
+        std::cerr << "kelle-sim: lockstep mismatch: " << e.what() << '\n';
+        return CosimMismatch::kExitStatus;
+    } catch (const RtlFault& e) {
+        std::cerr << "kelle-sim: RTL error: " << e.what() << '\n';
+        return RtlFault::kExitStatus;
     } catch (const sc_core::sc_report& e) {
         // what() adds "In file/In process" lines; the one-line contract wants the message and its source.
         std::cerr << "kelle-sim: internal model error: " << e.get_msg_type() << ": " << e.get_msg() << '\n';

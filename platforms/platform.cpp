@@ -60,6 +60,17 @@ void check_trace_against_config(const TraceHeader& header, const std::string& tr
     }
 }
 
+namespace {
+// cosim.lockstep = refresh|all: the eDRAM controller polls both schedulers (cosim/lockstep_refresh.h).
+std::string lockstep_refresh_impl(const ParamRegistry& registry) {
+    if (!has_refresh_impl("lockstep"))
+        throw InputError(registry.origin_of("cosim.lockstep"), 0, "cosim.lockstep",
+                         registry.get_text("cosim.lockstep") +
+                             ": this build has no verilator (install it and re-run cmake; docs/cosim.md)");
+    return "lockstep";
+}
+}  // namespace
+
 Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, TraceReader& trace,
                    std::uint64_t seed, HostInterface::Progress progress)
     : sc_core::sc_module(name), registry_(registry), trace_(trace), config_(load_params<PlatformConfig>(registry)) {
@@ -83,6 +94,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     if (kv.store == "edram") {
         EdramConfig edram = EdramConfig::from(registry);
         edram.seed = seed;
+        if (load_params<CosimConfig>(registry).checks_refresh()) edram.refresh_impl = lockstep_refresh_impl(registry);
         functional = edram.functional;
         if (functional && kv.policy == "aerp")
             throw InputError(registry.origin_of("kv.policy"), 0, "kv.policy",

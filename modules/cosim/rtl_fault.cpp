@@ -29,4 +29,10 @@ void report_from_method(std::exception_ptr failure) {
 
 std::exception_ptr pending_failure() { return first_failure(); }
 
+void raise_in_process(std::exception_ptr failure) {
+    const sc_core::sc_process_handle current = sc_core::sc_get_current_process_handle();
+    if (current.valid() && current.proc_kind() == sc_core::SC_METHOD_PROC_) return report_from_method(std::move(failure));
+    std::rethrow_exception(failure);
+}
+
 }  // namespace kelle

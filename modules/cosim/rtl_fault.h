@@ -31,5 +31,8 @@ public:
 // pending_failure() after sc_start and rethrows it.
 void report_from_method(std::exception_ptr failure);
 std::exception_ptr pending_failure();
+// Rethrows `failure` in a thread (or outside the simulation); in a method process reports it as
+// above and returns, and the caller must return too.
+void raise_in_process(std::exception_ptr failure);
 
 }  // namespace kelle

@@ -5,6 +5,7 @@
 #include "Vrefresh_scheduler.h"
 #include "common/error.h"
 #include "common/units.h"
+#include "cosim/rtl_fault.h"
 
 namespace kelle {
 
@@ -136,8 +137,9 @@ void RtlRefreshScheduler::on_slot() {
     case Phase::edge:
         // The block's 48-bit time wraps after 281 s: past it, its next slot would lie in the past.
         if (next_due_ticks_.read() <= now_ticks())
-            SC_REPORT_ERROR(name(), "simulated time passed the RTL refresh scheduler's 48-bit picosecond "
-                                    "counter (281 s); run this trace with edram.refresh_impl=tlm");
+            return report_from_method(std::make_exception_ptr(
+                RtlFault(name(), "simulated time passed the RTL refresh scheduler's 48-bit picosecond "
+                                 "counter (281 s); run this trace with edram.refresh_impl=tlm")));
         clock_slot();
         phase_ = Phase::edge_seen;
         return next_trigger(sc_core::SC_ZERO_TIME);  // the model sees the rising edge in this delta cycle...

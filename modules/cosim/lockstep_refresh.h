@@ -1,0 +1,34 @@
+// LockstepRefresh: the TLM refresh scheduler and the RTL one polled side by side
+// (cosim.lockstep = refresh), behind the one RefreshManager the eDRAM controller polls. Every
+// pop asks both for the bursts due by then; the TLM list drives the controller, so the run is
+// the TLM run until the first burst whose (due time, group, bank) differs, or that one side has
+// and the other has not, which ends the run with a CosimMismatch naming both.
+// The RTL side's pins go to the waveform under the controller's prefix, as with refresh_impl=rtl.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "edram/refresh_manager.h"
+
+namespace kelle {
+
+class LockstepRefresh : public RefreshManager {
+public:
+    LockstepRefresh(std::unique_ptr<RefreshManager> tlm, std::unique_ptr<RefreshManager> rtl)
+        : tlm_(std::move(tlm)), rtl_(std::move(rtl)) {}
+
+    double next_due_ns() const override;
+    void pop_due(double now_ns, std::vector<RefreshBurst>& due) override;
+    void trace(sc_core::sc_trace_file* file, const std::string& prefix) override { rtl_->trace(file, prefix); }
+
+private:
+    std::unique_ptr<RefreshManager> tlm_, rtl_;
+    std::vector<RefreshBurst> tlm_due_, rtl_due_;  // reused
+};
+
+// Makes edram.refresh_impl = lockstep (the platform's choice under cosim.lockstep = refresh|all)
+// build a LockstepRefresh of `tlm` and `rtl`; call after register_rtl_refresh_impl().
+void register_lockstep_refresh_impl();
+
+}  // namespace kelle
