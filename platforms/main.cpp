@@ -183,7 +183,7 @@ int run(int argc, char* argv[]) {
     sc_core::sc_start();
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
-    if (const std::exception_ptr failure = pending_failure()) {  // an RTL block's, from a method process
+    if (const std::exception_ptr failure = pending_failure()) {  // an RTL block's or a lockstep's, first of all
         if (!options.vcd.empty()) std::remove(options.vcd.c_str());
         std::rethrow_exception(failure);
     }

@@ -17,17 +17,21 @@ std::string victim_text(const HeadCache& head, std::size_t index) {
 }
 }  // namespace
 
+void LockstepEvictor::fail(double t_ns, const std::string& tlm, const std::string& rtl) {
+    if (failed_) return;  // the first difference is the one reported
+    failed_ = true;
+    raise_in_process(std::make_exception_ptr(CosimMismatch(t_ns, "evictor", tlm, rtl)));
+}
+
 std::size_t LockstepEvictor::least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) {
     const std::size_t tlm = least_important_scan(head, sinks, recent);
-    std::size_t rtl = 0;
+    const double t_ns = sc_core::sc_time_stamp().to_seconds() * 1e9;
     try {
-        rtl = rtl_->least_important(head, sinks, recent);
+        const std::size_t rtl = rtl_->least_important(head, sinks, recent);
+        if (rtl != tlm) fail(t_ns, victim_text(head, tlm), victim_text(head, rtl));
     } catch (const RtlFault& fault) {  // a block that gives no victim, or late, differs too
-        throw CosimMismatch(sc_core::sc_time_stamp().to_seconds() * 1e9, "evictor", victim_text(head, tlm), fault.what());
+        fail(t_ns, victim_text(head, tlm), fault.what());
     }
-    if (tlm != rtl)
-        throw CosimMismatch(sc_core::sc_time_stamp().to_seconds() * 1e9, "evictor", victim_text(head, tlm),
-                            victim_text(head, rtl));
     return tlm;
 }
 

@@ -1,9 +1,11 @@
 // LockstepEvictor: the TLM search and an RTL eviction unit asked for every victim, side by side
 // (cosim.lockstep = evictor). The TLM answer is returned, so the run is the TLM run until the
-// first difference, which throws a CosimMismatch naming both victims' indices and importances.
+// first difference, which stops it with a CosimMismatch naming both victims' indices and
+// importances (rtl_fault.h: raise_in_process); an RTL fault in a search is a difference too.
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "kvcache/eviction_unit.h"
 
@@ -15,7 +17,10 @@ public:
     std::size_t least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) override;
 
 private:
+    void fail(double t_ns, const std::string& tlm, const std::string& rtl);
+
     std::unique_ptr<EvictionUnit> rtl_;
+    bool failed_ = false;
 };
 
 }  // namespace kelle

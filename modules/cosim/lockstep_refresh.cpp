@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <stdexcept>
 
 #include "cosim/rtl_fault.h"
 
@@ -21,6 +22,12 @@ bool same(const RefreshBurst& a, const RefreshBurst& b) {
 }
 }  // namespace
 
+LockstepRefresh::LockstepRefresh(std::unique_ptr<RefreshManager> tlm, std::unique_ptr<RefreshManager> rtl)
+    : tlm_(std::move(tlm)), rtl_(std::move(rtl)), rtl_pins_(dynamic_cast<BankRequestPins*>(rtl_.get())) {
+    if (rtl_pins_ == nullptr) throw std::logic_error("LockstepRefresh: the RTL side shows no bank_req pins");
+    rtl_pins_->record_bank_requests();
+}
+
 double LockstepRefresh::next_due_ns() const { return std::min(tlm_->next_due_ns(), rtl_->next_due_ns()); }
 
 void LockstepRefresh::pop_due(double now_ns, std::vector<RefreshBurst>& due) {
@@ -28,13 +35,40 @@ void LockstepRefresh::pop_due(double now_ns, std::vector<RefreshBurst>& due) {
     rtl_due_.clear();
     tlm_->pop_due(now_ns, tlm_due_);
     rtl_->pop_due(now_ns, rtl_due_);
+    bank_requests_.clear();
+    rtl_pins_->pop_bank_requests(now_ns, bank_requests_);
+    if (!failed_) check_bursts(now_ns);
+    if (!failed_) check_bank_requests(now_ns);
+    due.insert(due.end(), tlm_due_.begin(), tlm_due_.end());
+}
+
+void LockstepRefresh::check_bursts(double now_ns) {
     const std::size_t common = std::min(tlm_due_.size(), rtl_due_.size());
     std::size_t first = 0;
     while (first < common && same(tlm_due_[first], rtl_due_[first])) ++first;
     if (first < std::max(tlm_due_.size(), rtl_due_.size()))
-        return raise_in_process(std::make_exception_ptr(
-            CosimMismatch(now_ns, "refresh", burst_text(tlm_due_, first), burst_text(rtl_due_, first))));
-    due.insert(due.end(), tlm_due_.begin(), tlm_due_.end());
+        fail(now_ns, burst_text(tlm_due_, first), burst_text(rtl_due_, first));
+}
+
+void LockstepRefresh::check_bank_requests(double now_ns) {
+    std::size_t burst = 0;  // both lists are in time order: one walk pairs each slot with its bursts
+    for (const SlotBankRequests& slot : bank_requests_) {
+        while (burst < tlm_due_.size() && tlm_due_[burst].due_ns < slot.slot_ns) ++burst;
+        std::uint64_t expected = 0;  // the bursts of this slot, popped in this call
+        for (; burst < tlm_due_.size() && tlm_due_[burst].due_ns == slot.slot_ns; ++burst)
+            expected |= std::uint64_t{1} << tlm_due_[burst].bank;
+        if (slot.banks != expected) {
+            std::ostringstream tlm, rtl;
+            tlm << "bank_req 0x" << std::hex << expected << " at slot " << std::dec << slot.slot_ns << " ns";
+            rtl << "bank_req 0x" << std::hex << slot.banks;
+            return fail(now_ns, tlm.str(), rtl.str());
+        }
+    }
+}
+
+void LockstepRefresh::fail(double now_ns, const std::string& tlm, const std::string& rtl) {
+    failed_ = true;
+    raise_in_process(std::make_exception_ptr(CosimMismatch(now_ns, "refresh", tlm, rtl)));
 }
 
 void register_lockstep_refresh_impl() {

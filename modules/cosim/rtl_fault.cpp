@@ -31,7 +31,7 @@ std::exception_ptr pending_failure() { return first_failure(); }
 
 void raise_in_process(std::exception_ptr failure) {
     const sc_core::sc_process_handle current = sc_core::sc_get_current_process_handle();
-    if (current.valid() && current.proc_kind() == sc_core::SC_METHOD_PROC_) return report_from_method(std::move(failure));
+    if (current.valid()) return report_from_method(std::move(failure));
     std::rethrow_exception(failure);
 }
 

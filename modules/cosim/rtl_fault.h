@@ -31,8 +31,9 @@ public:
 // pending_failure() after sc_start and rethrows it.
 void report_from_method(std::exception_ptr failure);
 std::exception_ptr pending_failure();
-// Rethrows `failure` in a thread (or outside the simulation); in a method process reports it as
-// above and returns, and the caller must return too.
+// Inside a process (method or thread) reports `failure` as above and returns, and the caller must
+// return too: a thread's caller may not catch it (the end-of-run callbacks run outside the
+// host's try), and the first failure must win. Outside the simulation rethrows it.
 void raise_in_process(std::exception_ptr failure);
 
 }  // namespace kelle

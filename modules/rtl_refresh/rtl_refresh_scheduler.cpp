@@ -83,6 +83,13 @@ void RtlRefreshScheduler::pop_due(double now_ns, std::vector<RefreshBurst>& due)
     }
 }
 
+void RtlRefreshScheduler::pop_bank_requests(double now_ns, std::vector<SlotBankRequests>& out) {
+    while (!bank_requests_.empty() && bank_requests_.front().slot_ns <= now_ns) {
+        out.push_back(bank_requests_.front());
+        bank_requests_.pop_front();
+    }
+}
+
 void RtlRefreshScheduler::trace(sc_core::sc_trace_file* file, const std::string& prefix) {
     sc_core::sc_trace(file, clk_, prefix + ".clk");
     sc_core::sc_trace(file, rst_n_, prefix + ".rst_n");
@@ -177,6 +184,7 @@ void RtlRefreshScheduler::queue_commands() {
     const double slot_ns = to_ns(sc_core::sc_time::from_value(slot_ticks_));
     for (int g = 0; g < static_cast<int>(interval_ticks_.size()); ++g)
         if (issued & (1u << g)) queued_.push_back({g, packed_bank(cmd_bank_.read(), g), slot_ns});
+    if (record_bank_requests_) bank_requests_.push_back({slot_ns, bank_req_.read()});
 }
 
 void register_rtl_refresh_impl() {

@@ -80,3 +80,23 @@ TEST_CASE("order codes order doubles as the TLM compares them", "[cosim][evictor
     CHECK(order_code(0.0) < order_code(1e-300));
     CHECK(order_code(0.25) < order_code(0.2500000000000001));
 }
+
+TEST_CASE("the RTL evictor protects the sinks and the recent window, and takes the oldest of equals", "[cosim][evictor]") {
+    // Expected victims derived by hand from the rule: min over [sinks, size - recent), oldest of equals.
+    RtlEvictor rtl;
+    const auto victim = [&](const std::vector<std::uint64_t>& scores, std::size_t sinks, std::size_t recent) {
+        return rtl.search(scores, sinks, recent).index;
+    };
+    CHECK(victim({5, 4, 3, 2, 1}, 0, 0) == 4);
+    CHECK(victim({5, 4, 3, 2, 1}, 0, 2) == 2);  // 2 and 1 are recent
+    CHECK(victim({1, 5, 3, 2, 0}, 1, 1) == 3);  // 1 is a sink, 0 recent
+    CHECK(victim({7, 3, 9, 3, 3}, 0, 0) == 1);  // three 3s: the oldest
+    // 70 tokens, three waves: the minimum in the last wave (row 5), then a tie with the first.
+    std::vector<std::uint64_t> scores(70, 50);
+    scores[69] = 1;
+    CHECK(victim(scores, 0, 0) == 69);
+    CHECK(victim(scores, 0, 1) == 0);  // 69 is recent: all others tie at 50, the oldest wins
+    scores[3] = 1;
+    CHECK(victim(scores, 0, 0) == 3);
+    CHECK(rtl.search(scores, 0, 0).cycles == 3 + 31);  // ceil(70 / 32) waves + ROWS - 1
+}
