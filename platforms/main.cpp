@@ -177,6 +177,7 @@ int run(int argc, char* argv[]) {
         vcd = sc_core::sc_create_vcd_trace_file(options.vcd.substr(0, options.vcd.size() - 4).c_str());
         vcd->set_time_unit(1, sc_core::SC_PS);
         platform.trace_signals(vcd);
+        platform.trace_rtl(options.vcd.substr(0, options.vcd.size() - 4));
     }
 
     const auto wall_start = std::chrono::steady_clock::now();

@@ -143,6 +143,10 @@ void Platform::for_each_module(const std::function<void(Observable&)>& visit) co
         if (auto* module = dynamic_cast<Observable*>(child)) visit(*module);
 }
 
+void Platform::trace_rtl(const std::string& vcd_stem) {
+    if (evictor_) evictor_->open_waveform(vcd_stem + ".evictor.vcd");
+}
+
 void Platform::trace_signals(sc_core::sc_trace_file* file) {
     for_each_module([file](Observable& module) { module.trace(file); });
     kv_->trace(file);

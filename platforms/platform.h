@@ -56,6 +56,9 @@ public:
              std::uint64_t seed, HostInterface::Progress progress);
 
     void trace_signals(sc_core::sc_trace_file* file);
+    // An RTL block that keeps its own waveform (the evictor: cosim/, docs/cosim.md) writes it to
+    // <vcd_stem>.<block>.vcd.
+    void trace_rtl(const std::string& vcd_stem);
 
     // Valid after the simulation has ended; wall_time_s is the only non-deterministic value.
     nlohmann::ordered_json stats(double wall_time_s) const;

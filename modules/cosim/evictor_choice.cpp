@@ -5,20 +5,18 @@
 namespace kelle {
 
 namespace {
-std::unique_ptr<EvictionUnit> make_rtl_evictor(const ParamRegistry& registry, const std::string& key,
-                                               const std::string& vcd_path) {
+std::unique_ptr<EvictionUnit> make_rtl_evictor(const ParamRegistry& registry, const std::string& key) {
     if (!has_evictor_impl("rtl"))
         throw InputError(registry.origin_of(key), 0, key,
                          registry.get_text(key) + ": this build has no verilator (install it and re-run cmake; docs/cosim.md)");
-    return make_eviction_unit("rtl", vcd_path);
+    return make_eviction_unit("rtl");
 }
 }  // namespace
 
-std::unique_ptr<EvictionUnit> make_evictor(EvictorImpl impl, const CosimConfig& cosim, const ParamRegistry& registry,
-                                           const std::string& vcd_path) {
+std::unique_ptr<EvictionUnit> make_evictor(EvictorImpl impl, const CosimConfig& cosim, const ParamRegistry& registry) {
     if (cosim.checks_evictor())
-        return std::make_unique<LockstepEvictor>(make_rtl_evictor(registry, "cosim.lockstep", vcd_path));
-    if (impl == EvictorImpl::rtl) return make_rtl_evictor(registry, "pe.evictor_impl", vcd_path);
+        return std::make_unique<LockstepEvictor>(make_rtl_evictor(registry, "cosim.lockstep"));
+    if (impl == EvictorImpl::rtl) return make_rtl_evictor(registry, "pe.evictor_impl");
     return nullptr;
 }
 

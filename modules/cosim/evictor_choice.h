@@ -4,7 +4,6 @@
 #pragma once
 
 #include <memory>
-#include <string>
 
 #include "common/config.h"
 #include "cosim/cosim_config.h"
@@ -14,7 +13,6 @@
 namespace kelle {
 
 // InputError, naming the key, when the build has no RTL evictor (no verilator).
-std::unique_ptr<EvictionUnit> make_evictor(EvictorImpl impl, const CosimConfig& cosim, const ParamRegistry& registry,
-                                           const std::string& vcd_path = "");
+std::unique_ptr<EvictionUnit> make_evictor(EvictorImpl impl, const CosimConfig& cosim, const ParamRegistry& registry);
 
 }  // namespace kelle

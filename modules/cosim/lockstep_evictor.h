@@ -15,6 +15,7 @@ class LockstepEvictor : public EvictionUnit {
 public:
     explicit LockstepEvictor(std::unique_ptr<EvictionUnit> rtl) : rtl_(std::move(rtl)) {}
     std::size_t least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) override;
+    void open_waveform(const std::string& path) override { rtl_->open_waveform(path); }
 
 private:
     void fail(double t_ns, const std::string& tlm, const std::string& rtl);

@@ -28,10 +28,10 @@ void register_evictor_impl(const std::string& impl, EvictionUnitFactory factory)
 
 bool has_evictor_impl(const std::string& impl) { return factories().count(impl) != 0; }
 
-std::unique_ptr<EvictionUnit> make_eviction_unit(const std::string& impl, const std::string& vcd_path) {
+std::unique_ptr<EvictionUnit> make_eviction_unit(const std::string& impl) {
     const auto it = factories().find(impl);
     if (it == factories().end()) throw std::logic_error("no eviction unit registered as '" + impl + "'");
-    return it->second(vcd_path);
+    return it->second();
 }
 
 }  // namespace kelle

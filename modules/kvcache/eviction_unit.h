@@ -23,17 +23,19 @@ public:
     // Index into head.tokens() of the least important candidate, the oldest of equals; the
     // candidates are the tokens past the first `sinks` and before the last `recent`, at least one.
     virtual std::size_t least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) = 0;
+    // A unit with pins writes them, and its internal registers, to a VCD of its own at `path`
+    // (called before the first search); a unit without pins writes nothing.
+    virtual void open_waveform(const std::string& /*path*/) {}
 };
 
 // The TLM model's search, the rule every unit must match: a scan, strictly smaller replaces.
 std::size_t least_important_scan(const HeadCache& head, std::size_t sinks, std::size_t recent);
 
-// vcd_path: where a unit with pins writes its waveform, empty for none.
-using EvictionUnitFactory = std::function<std::unique_ptr<EvictionUnit>(const std::string& vcd_path)>;
+using EvictionUnitFactory = std::function<std::unique_ptr<EvictionUnit>()>;
 
 void register_evictor_impl(const std::string& impl, EvictionUnitFactory factory);
 bool has_evictor_impl(const std::string& impl);
 // std::logic_error for an impl nobody registered: the platform turns that into a user error first.
-std::unique_ptr<EvictionUnit> make_eviction_unit(const std::string& impl, const std::string& vcd_path = "");
+std::unique_ptr<EvictionUnit> make_eviction_unit(const std::string& impl);
 
 }  // namespace kelle

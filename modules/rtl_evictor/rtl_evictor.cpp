@@ -13,6 +13,7 @@ namespace {
 constexpr std::uint32_t kAddrSinks = 0;
 constexpr std::uint32_t kAddrRecent = 1;
 constexpr int kWordsPerScore = 2;  // a 64-bit score lane is two of Verilator's 32-bit words
+constexpr std::uint64_t kPsPerCycle = 1000;  // VCD time unit 1 ps: a 1 GHz cycle, its edge halfway
 }  // namespace
 
 std::uint64_t order_code(double value) {
@@ -24,23 +25,29 @@ std::uint64_t order_code(double value) {
     return (bits & kSign) ? ~bits : bits | kSign;
 }
 
-RtlEvictor::RtlEvictor(const std::string& vcd_path)
-    : context_(std::make_unique<VerilatedContext>()) {
-    if (!vcd_path.empty()) context_->traceEverOn(true);
-    rtl_ = std::make_unique<Vsystolic_evictor>(context_.get(), "systolic_evictor");
-    if (!vcd_path.empty()) {
-        vcd_ = std::make_unique<VerilatedVcdC>();
-        rtl_->trace(vcd_.get(), 99);
-        vcd_->open(vcd_path.c_str());
-        if (!vcd_->isOpen()) throw InputError(vcd_path, 0, "--vcd", "cannot open the evictor's waveform for writing");
-    }
+RtlEvictor::RtlEvictor()
+    : context_(std::make_unique<VerilatedContext>()),
+      rtl_(std::make_unique<Vsystolic_evictor>(context_.get(), "systolic_evictor")) {}
+
+void RtlEvictor::open_waveform(const std::string& path) {
+    context_->traceEverOn(true);
+    vcd_ = std::make_unique<VerilatedVcdC>();
+    rtl_->trace(vcd_.get(), 99);
+    vcd_->open(path.c_str());
+    if (!vcd_->isOpen()) throw InputError(path, 0, "--vcd", "cannot open the evictor's waveform for writing");
+}
+
+bool RtlEvictor::tracing() const { return vcd_ && vcd_->isOpen(); }
+
+void RtlEvictor::reset() {
     rtl_->rst_n = 0;
     clock();
     rtl_->rst_n = 1;
+    reset_done_ = true;
 }
 
 RtlEvictor::~RtlEvictor() {
-    if (vcd_) vcd_->close();
+    if (tracing()) vcd_->close();  // a run of fewer searches than the cap
     rtl_->final();
 }
 
@@ -49,10 +56,10 @@ std::uint64_t RtlEvictor::search_cycles(std::uint64_t tokens) { return (tokens +
 void RtlEvictor::clock() {
     rtl_->clk = 0;
     rtl_->eval();
-    if (vcd_) vcd_->dump(2 * cycle_);
+    if (tracing()) vcd_->dump(kPsPerCycle * cycle_);
     rtl_->clk = 1;
     rtl_->eval();
-    if (vcd_) vcd_->dump(2 * cycle_ + 1);
+    if (tracing()) vcd_->dump(kPsPerCycle * cycle_ + kPsPerCycle / 2);
     ++cycle_;
 }
 
@@ -82,6 +89,7 @@ RtlEvictor::Search RtlEvictor::search(const std::vector<std::uint64_t>& scores, 
         throw InputError("pe.evictor_impl=rtl", 0, "kv.budget_tokens",
                          "the RTL evictor searches 1 to " + std::to_string(kMaxTokens) + " tokens, not " +
                              std::to_string(scores.size()));
+    if (!reset_done_) reset();
     if (sinks != sinks_) configure(kAddrSinks, static_cast<std::uint32_t>(sinks_ = sinks));
     if (recent != recent_) configure(kAddrRecent, static_cast<std::uint32_t>(recent_ = recent));
     const std::uint64_t waves = (scores.size() + kRows - 1) / kRows;
@@ -100,6 +108,7 @@ RtlEvictor::Search RtlEvictor::search(const std::vector<std::uint64_t>& scores, 
     }
     rtl_->start = 0;
     rtl_->wave_in = 0;
+    if (tracing() && ++searches_ == kWaveformSearches) vcd_->close();
     if (result.cycles != expected)
         throw RtlFault("systolic evictor", "the victim of " + std::to_string(scores.size()) + " tokens was not ready at edge " +
                                                std::to_string(expected) + " (ROWS " + std::to_string(kRows) + ")");
@@ -120,7 +129,7 @@ std::size_t RtlEvictor::least_important(const HeadCache& head, std::size_t sinks
 }
 
 void register_rtl_evictor_impl() {
-    register_evictor_impl("rtl", [](const std::string& vcd_path) { return std::make_unique<RtlEvictor>(vcd_path); });
+    register_evictor_impl("rtl", [] { return std::make_unique<RtlEvictor>(); });
 }
 
 }  // namespace kelle

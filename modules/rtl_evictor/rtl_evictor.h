@@ -15,8 +15,15 @@
 //
 // Why a C++ model and no SystemC process: the decision is asked synchronously, from inside the
 // KV cache's admission, and takes tens of clocks at one simulated instant; a --sc model would
-// need a process and three delta cycles a clock. Time in the block's VCD (open_waveform) is its
-// own clock count, one unit a cycle, searches back to back, from reset and configuration on.
+// need a process and three delta cycles a clock.
+//
+// Waveform (open_waveform; kelle-sim writes it beside --vcd as <stem>.evictor.vcd): every port,
+// the configuration port among them, and every internal register (the column's pipeline, the
+// running minimum, SINKS / RECENT). Its time is the block's own clock count, 1 ns a cycle (1 GHz),
+// searches back to back: simulated time stands still while the block searches. The block is
+// reset and configured at the first search, so reset and the register writes show at the start.
+// Only the first kWaveformSearches searches are written: all of the default trace's 32768 would
+// be 7 GB of 2048-bit lanes.
 //
 // Limits (the verilated parameters): heads of at most 2^24 - 1 tokens.
 #pragma once
@@ -42,6 +49,7 @@ class RtlEvictor : public EvictionUnit {
 public:
     static constexpr int kRows = 32;
     static constexpr std::uint64_t kMaxTokens = (1u << 24) - 1;
+    static constexpr std::uint64_t kWaveformSearches = 256;
 
     struct Search {
         bool found = false;       // some token was a candidate
@@ -50,18 +58,21 @@ public:
         std::uint64_t cycles = 0; // clock edges from the start edge to victim_valid, both counted
     };
 
-    // vcd_path: where the block's VCD goes, empty for none.
-    explicit RtlEvictor(const std::string& vcd_path = "");
+    RtlEvictor();
     ~RtlEvictor() override;
 
     std::size_t least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) override;
+    // InputError when the file cannot be written.
+    void open_waveform(const std::string& path) override;
     // One search over `scores` (score codes, index order), the victim being the block's answer.
     Search search(const std::vector<std::uint64_t>& scores, std::size_t sinks, std::size_t recent);
     // The edges a search over `tokens` takes: ceil(tokens / kRows) waves plus the column's fill.
     static std::uint64_t search_cycles(std::uint64_t tokens);
 
 private:
+    void reset();
     void clock();
+    bool tracing() const;
     void configure(std::uint32_t address, std::uint32_t value);
     void drive_rows(const std::vector<std::uint64_t>& scores, std::uint64_t edge, std::uint64_t waves);
 
@@ -69,6 +80,8 @@ private:
     std::unique_ptr<Vsystolic_evictor> rtl_;
     std::unique_ptr<VerilatedVcdC> vcd_;
     std::uint64_t cycle_ = 0;
+    bool reset_done_ = false;
+    std::uint64_t searches_ = 0;
     std::uint64_t sinks_ = 0, recent_ = 0;  // as last written
     std::vector<std::uint64_t> codes_;      // one head's scores, reused
 };

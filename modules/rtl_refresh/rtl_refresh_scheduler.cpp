@@ -93,6 +93,9 @@ void RtlRefreshScheduler::pop_bank_requests(double now_ns, std::vector<SlotBankR
 void RtlRefreshScheduler::trace(sc_core::sc_trace_file* file, const std::string& prefix) {
     sc_core::sc_trace(file, clk_, prefix + ".clk");
     sc_core::sc_trace(file, rst_n_, prefix + ".rst_n");
+    sc_core::sc_trace(file, cfg_we_, prefix + ".cfg_we");
+    sc_core::sc_trace(file, cfg_addr_, prefix + ".cfg_addr");
+    sc_core::sc_trace(file, cfg_wdata_, prefix + ".cfg_wdata");
     sc_core::sc_trace(file, now_ticks_, prefix + ".now_ticks");
     sc_core::sc_trace(file, next_due_ticks_, prefix + ".next_due_ticks");
     sc_core::sc_trace(file, slot_bank_, prefix + ".slot_bank");

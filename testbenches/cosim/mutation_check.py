@@ -8,6 +8,9 @@ into a copy of kelle-sim, and runs it on the bundled trace with `--set cosim.loc
   - every mutant must stop with exit status 5 and one stderr line naming the block and the first
     differing values (platforms/main.cpp, docs/cosim.md).
 
+Two mutants (FAULTS) also run with their block alone in the loop: the adapter must end the run
+with one line and exit status 1 (an RTL error, never an abort).
+
 A mutant kelle-sim is the build's own link line (build/CMakeFiles/kelle-sim.dir/link.txt) with
 the mutant's adapter object and verilated model put in front: the linker then takes the block's
 symbols from them, and the rest (runtime, the other block, the platform) from the build's
@@ -56,6 +59,15 @@ MUTANTS = [
      "victim_valid <= 1'b0;\n                victim_found <= 1'b0;", "victim_valid <= 1'b0;"),
 ]
 
+# Injected faults: mutants run with the block in the loop alone (no lockstep), where the adapter's
+# own check must end the run with one line, "kelle-sim: RTL error: ...", and exit status 1, never
+# an abort. The refresh one is issue 14's: its due time falls behind simulated time, which the
+# adapter finds in a method process.
+FAULTS = {
+    "due_compare": "edram.refresh_impl=rtl",
+    "wave_counter_wrap": "pe.evictor_impl=rtl",
+}
+
 BLOCKS = {
     # block: (sv file, top, verilator mode args, adapter source, mode defines)
     "refresh": ("rtl/refresh_scheduler.sv", "refresh_scheduler", ["--sc"],
@@ -103,8 +115,18 @@ def link(args, objects, output):
 
 
 def lockstep(args, binary, block):
-    result = subprocess.run([binary, "--set", f"cosim.lockstep={block}"], capture_output=True, text=True)
+    return run_sim(binary, f"cosim.lockstep={block}")
+
+
+def run_sim(binary, assignment):
+    result = subprocess.run([binary, "--set", assignment], capture_output=True, text=True)
     return result.returncode, result.stderr.strip()
+
+
+def check_fault(binary, name):
+    status, err = run_sim(binary, FAULTS[name])
+    ok = status == 1 and err.count("\n") == 0 and err.startswith("kelle-sim: RTL error: ")
+    return ok, f"\n        and with {FAULTS[name]}: exit {status}: {err}"
 
 
 def check_mutant(args, block, name, what, old, new, adapter):
@@ -119,7 +141,11 @@ def check_mutant(args, block, name, what, old, new, adapter):
     link(args, [adapter, model], binary)
     status, err = lockstep(args, binary, block)
     caught = status == 5 and err.count("\n") == 0 and f": {block}: tlm " in err
-    return caught, f"{block}/{name} ({what}): exit {status}: {err}"
+    line = f"{block}/{name} ({what}): exit {status}: {err}"
+    if name in FAULTS:
+        faulted, fault_line = check_fault(binary, name)
+        caught, line = caught and faulted, line + fault_line
+    return caught, line
 
 
 def baseline(args, block):
