@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
+#include <systemc>
 
 #include "cosim/rtl_fault.h"
 
@@ -17,6 +18,8 @@ std::string burst_text(const std::vector<RefreshBurst>& bursts, std::size_t i) {
     return text.str();
 }
 
+constexpr double kTickNs = 1e-3;  // SystemC's resolution, 1 ps
+
 bool same(const RefreshBurst& a, const RefreshBurst& b) {
     return a.group == b.group && a.bank == b.bank && a.due_ns == b.due_ns;
 }
@@ -24,9 +27,23 @@ bool same(const RefreshBurst& a, const RefreshBurst& b) {
 
 LockstepRefresh::LockstepRefresh(std::unique_ptr<RefreshManager> tlm, std::unique_ptr<RefreshManager> rtl)
     : tlm_(std::move(tlm)), rtl_(std::move(rtl)), rtl_pins_(dynamic_cast<BankRequestPins*>(rtl_.get())) {
-    if (rtl_pins_ == nullptr) throw std::logic_error("LockstepRefresh: the RTL side shows no bank_req pins");
+    const auto* rtl_module = dynamic_cast<const sc_core::sc_object*>(rtl_.get());
+    if (rtl_pins_ == nullptr || rtl_module == nullptr)
+        throw std::logic_error("LockstepRefresh: the RTL side must be a module with bank_req pins");
     rtl_pins_->record_bank_requests();
+    rtl_name_ = rtl_module->name();
+    translate_faults(rtl_name_, [this](const RtlFault& fault) {
+        // The RTL adapter checks a slot one tick before it: the TLM bursts of that slot are the
+        // ones the RTL side did not produce (the run ends here, so popping them costs nothing).
+        const double now_ns = sc_core::sc_time_stamp().to_seconds() * 1e9;
+        tlm_due_.clear();
+        tlm_->pop_due(now_ns + kTickNs, tlm_due_);
+        failed_ = true;
+        return std::make_exception_ptr(CosimMismatch(now_ns, "refresh", burst_text(tlm_due_, 0), fault.what()));
+    });
 }
+
+LockstepRefresh::~LockstepRefresh() { stop_translating_faults(rtl_name_); }
 
 double LockstepRefresh::next_due_ns() const { return std::min(tlm_->next_due_ns(), rtl_->next_due_ns()); }
 

@@ -3,12 +3,14 @@
 // pop asks both for the bursts due by then; the TLM list drives the controller, so the run is
 // the TLM run until the first burst whose (due time, group, bank) differs, or that one side has
 // and the other has not, which ends the run with a CosimMismatch naming both (reported once:
-// the polls left until the run stops only pass the TLM bursts on).
+// the polls left until the run stops only pass the TLM bursts on). A fault the RTL adapter finds
+// on its own (rtl_fault.h) is reported as a mismatch too, against the TLM side's next burst.
 // The RTL side's bank_req pins (bank_requests.h) are checked too: each slot's must be the banks
 // of the TLM bursts of that slot. The RTL side's pins go to the waveform under the controller's prefix, as with refresh_impl=rtl.
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "cosim/bank_requests.h"
@@ -20,6 +22,7 @@ class LockstepRefresh : public RefreshManager {
 public:
     // rtl: a block with BankRequestPins, or std::logic_error.
     LockstepRefresh(std::unique_ptr<RefreshManager> tlm, std::unique_ptr<RefreshManager> rtl);
+    ~LockstepRefresh() override;
 
     double next_due_ns() const override;
     void pop_due(double now_ns, std::vector<RefreshBurst>& due) override;
@@ -33,6 +36,7 @@ private:
     std::unique_ptr<RefreshManager> tlm_, rtl_;
     BankRequestPins* rtl_pins_;
     bool failed_ = false;
+    std::string rtl_name_;  // the RTL side's module name, which its faults carry
     std::vector<SlotBankRequests> bank_requests_;  // reused
     std::vector<RefreshBurst> tlm_due_, rtl_due_;  // reused
 };

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <exception>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -16,8 +17,13 @@ namespace kelle {
 
 class RtlFault : public std::runtime_error {
 public:
-    RtlFault(const std::string& block, const std::string& message) : std::runtime_error(block + ": " + message) {}
+    RtlFault(const std::string& block, const std::string& message)
+        : std::runtime_error(block + ": " + message), block_(block) {}
+    const std::string& block() const { return block_; }
     static constexpr int kExitStatus = 1;
+
+private:
+    std::string block_;
 };
 
 class CosimMismatch : public std::runtime_error {
@@ -31,6 +37,13 @@ public:
 // pending_failure() after sc_start and rethrows it.
 void report_from_method(std::exception_ptr failure);
 std::exception_ptr pending_failure();
+// Under lockstep a block's fault is a difference from its TLM model: the lockstep registers, for
+// the block's name, what to report instead (a CosimMismatch with the TLM side's value), and
+// report_from_method() reports that. Unregister before the lockstep is destroyed.
+using FaultTranslator = std::function<std::exception_ptr(const RtlFault&)>;
+void translate_faults(const std::string& block, FaultTranslator translator);
+void stop_translating_faults(const std::string& block);
+
 // Inside a process (method or thread) reports `failure` as above and returns, and the caller must
 // return too: a thread's caller may not catch it (the end-of-run callbacks run outside the
 // host's try), and the first failure must win. Outside the simulation rethrows it.

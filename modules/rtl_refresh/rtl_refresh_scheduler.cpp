@@ -157,6 +157,11 @@ void RtlRefreshScheduler::on_slot() {
         phase_ = Phase::outputs_readable;
         return next_trigger(sc_core::SC_ZERO_TIME);  // ...its registers are readable in the next
     case Phase::outputs_readable:
+        // Every group due at the edge steps past it; a block that did not would never wake again.
+        if (next_due_ticks_.read() <= slot_ticks_)
+            return report_from_method(std::make_exception_ptr(RtlFault(
+                name(), "the block did not step past its slot at " + std::to_string(slot_ticks_) +
+                            " ps: next_due_ticks is " + std::to_string(next_due_ticks_.read()))));
         queue_commands();
         slot_ticks_ = next_due_ticks_.read();
         phase_ = Phase::slot;
