@@ -84,6 +84,22 @@ void RtlEvictor::drive_rows(const std::vector<std::uint64_t>& scores, std::uint6
     }
 }
 
+std::uint64_t RtlEvictor::clock_search(const std::vector<std::uint64_t>& scores, std::uint64_t edge_limit) {
+    const std::uint64_t waves = (scores.size() + kRows - 1) / kRows;
+    rtl_->tokens = static_cast<std::uint32_t>(scores.size());
+    std::uint64_t edges = 0;
+    while (edges < edge_limit && (edges == 0 || !rtl_->victim_valid)) {  // valid until start clears it
+        rtl_->start = edges == 0;
+        rtl_->wave_in = edges < waves;
+        drive_rows(scores, edges, waves);
+        clock();
+        ++edges;
+    }
+    rtl_->start = 0;
+    rtl_->wave_in = 0;
+    return rtl_->victim_valid ? edges : 0;
+}
+
 RtlEvictor::Search RtlEvictor::search(const std::vector<std::uint64_t>& scores, std::size_t sinks, std::size_t recent) {
     if (scores.empty() || scores.size() > kMaxTokens)
         throw InputError("pe.evictor_impl=rtl", 0, "kv.budget_tokens",
@@ -92,22 +108,9 @@ RtlEvictor::Search RtlEvictor::search(const std::vector<std::uint64_t>& scores, 
     if (!reset_done_) reset();
     if (sinks != sinks_) configure(kAddrSinks, static_cast<std::uint32_t>(sinks_ = sinks));
     if (recent != recent_) configure(kAddrRecent, static_cast<std::uint32_t>(recent_ = recent));
-    const std::uint64_t waves = (scores.size() + kRows - 1) / kRows;
     const std::uint64_t expected = search_cycles(scores.size());
-    rtl_->tokens = static_cast<std::uint32_t>(scores.size());
     Search result;
-    for (std::uint64_t edge = 0; edge < expected; ++edge) {
-        rtl_->start = edge == 0;
-        rtl_->wave_in = edge < waves;
-        drive_rows(scores, edge, waves);
-        clock();
-        if (rtl_->victim_valid) {
-            result.cycles = edge + 1;
-            break;
-        }
-    }
-    rtl_->start = 0;
-    rtl_->wave_in = 0;
+    result.cycles = clock_search(scores, expected);
     if (tracing() && ++searches_ == kWaveformSearches) vcd_->close();
     if (result.cycles != expected)
         throw RtlFault("systolic evictor", "the victim of " + std::to_string(scores.size()) + " tokens was not ready at edge " +

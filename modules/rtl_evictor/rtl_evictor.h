@@ -74,6 +74,8 @@ private:
     void clock();
     bool tracing() const;
     void configure(std::uint32_t address, std::uint32_t value);
+    // Clocks one search from its start edge; the edges until victim_valid, 0 if not by edge_limit.
+    std::uint64_t clock_search(const std::vector<std::uint64_t>& scores, std::uint64_t edge_limit);
     void drive_rows(const std::vector<std::uint64_t>& scores, std::uint64_t edge, std::uint64_t waves);
 
     std::unique_ptr<VerilatedContext> context_;
