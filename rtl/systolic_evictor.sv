@@ -111,6 +111,7 @@ module systolic_evictor #(
     wire bottom_live = live[ROWS-1] && (ROWS == 1 || !start);
     wire [INDEX_BITS-1:0] bottom_tokens = ROWS == 1 ? tokens_now : tokens_q;
     wire [INDEX_BITS:0] bottom_end = {1'b0, base[ROWS-1]} + ROWS_WIDE;
+    // With ROWS = 1 a wave reaches the bottom in its start edge: the old victim must not count.
     wire keep_best = victim_found && !start && !(found[ROWS-1] && min_v[ROWS-1] < victim_score);
 
     always_ff @(posedge clk) begin : pipeline
