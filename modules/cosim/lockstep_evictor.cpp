@@ -8,6 +8,8 @@
 namespace kelle {
 
 namespace {
+double now_ns() { return sc_core::sc_time_stamp().to_seconds() * 1e9; }
+
 std::string victim_text(const HeadCache& head, std::size_t index) {
     std::ostringstream text;
     text << "victim " << index;
@@ -17,22 +19,27 @@ std::string victim_text(const HeadCache& head, std::size_t index) {
 }
 }  // namespace
 
+LockstepEvictor::LockstepEvictor(std::unique_ptr<EvictionUnit> rtl) : rtl_(std::move(rtl)) {
+    translate_faults(kSystolicEvictorBlock, [this](const RtlFault& fault) {
+        failed_ = true;
+        return CosimMismatch(now_ns(), "evictor", victim_text(*head_, tlm_victim_), fault.what());
+    });
+}
+
+LockstepEvictor::~LockstepEvictor() { stop_translating_faults(kSystolicEvictorBlock); }
+
 void LockstepEvictor::fail(double t_ns, const std::string& tlm, const std::string& rtl) {
     if (failed_) return;  // the first difference is the one reported
     failed_ = true;
-    raise_in_process(std::make_exception_ptr(CosimMismatch(t_ns, "evictor", tlm, rtl)));
+    raise(CosimMismatch(t_ns, "evictor", tlm, rtl));
 }
 
 std::size_t LockstepEvictor::least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) {
-    const std::size_t tlm = least_important_scan(head, sinks, recent);
-    const double t_ns = sc_core::sc_time_stamp().to_seconds() * 1e9;
-    try {
-        const std::size_t rtl = rtl_->least_important(head, sinks, recent);
-        if (rtl != tlm) fail(t_ns, victim_text(head, tlm), victim_text(head, rtl));
-    } catch (const RtlFault& fault) {  // a block that gives no victim, or late, differs too
-        fail(t_ns, victim_text(head, tlm), fault.what());
-    }
-    return tlm;
+    head_ = &head;
+    tlm_victim_ = least_important_scan(head, sinks, recent);
+    const std::size_t rtl = rtl_->least_important(head, sinks, recent);  // a fault is translated above
+    if (rtl != tlm_victim_) fail(now_ns(), victim_text(head, tlm_victim_), victim_text(head, rtl));
+    return tlm_victim_;
 }
 
 }  // namespace kelle

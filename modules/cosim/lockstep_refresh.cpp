@@ -39,7 +39,7 @@ LockstepRefresh::LockstepRefresh(std::unique_ptr<RefreshManager> tlm, std::uniqu
         tlm_due_.clear();
         tlm_->pop_due(now_ns + kTickNs, tlm_due_);
         failed_ = true;
-        return std::make_exception_ptr(CosimMismatch(now_ns, "refresh", burst_text(tlm_due_, 0), fault.what()));
+        return CosimMismatch(now_ns, "refresh", burst_text(tlm_due_, 0), fault.what());
     });
 }
 
@@ -85,7 +85,7 @@ void LockstepRefresh::check_bank_requests(double now_ns) {
 
 void LockstepRefresh::fail(double now_ns, const std::string& tlm, const std::string& rtl) {
     failed_ = true;
-    raise_in_process(std::make_exception_ptr(CosimMismatch(now_ns, "refresh", tlm, rtl)));
+    raise(CosimMismatch(now_ns, "refresh", tlm, rtl));
 }
 
 void register_lockstep_refresh_impl() {

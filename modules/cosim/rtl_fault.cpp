@@ -18,18 +18,6 @@ std::map<std::string, FaultTranslator>& translators() {
     return registered;
 }
 
-// The failure to report: a fault of a block under lockstep becomes its translator's mismatch.
-std::exception_ptr translated(std::exception_ptr failure) {
-    try {
-        std::rethrow_exception(failure);
-    } catch (const RtlFault& fault) {
-        const auto it = translators().find(fault.block());
-        return it == translators().end() ? failure : it->second(fault);
-    } catch (...) {
-        return failure;
-    }
-}
-
 std::string mismatch_line(double t_ns, const std::string& block, const std::string& tlm, const std::string& rtl) {
     std::ostringstream line;
     line << "t=" << std::fixed << std::setprecision(3) << t_ns << " ns: " << block << ": tlm " << tlm << ", rtl " << rtl;
@@ -46,17 +34,23 @@ void translate_faults(const std::string& block, FaultTranslator translator) {
 
 void stop_translating_faults(const std::string& block) { translators().erase(block); }
 
-void report_from_method(std::exception_ptr failure) {
-    if (!first_failure()) first_failure() = translated(std::move(failure));
+namespace {
+template <class Failure>
+void keep_or_throw(const Failure& failure) {
+    if (!sc_core::sc_get_current_process_handle().valid()) throw failure;
+    if (!first_failure()) first_failure() = std::make_exception_ptr(failure);
     sc_core::sc_stop();
 }
+}  // namespace
+
+void raise(const RtlFault& fault) {
+    const auto it = translators().find(fault.block());
+    if (it != translators().end()) return keep_or_throw(it->second(fault));
+    keep_or_throw(fault);
+}
+
+void raise(const CosimMismatch& mismatch) { keep_or_throw(mismatch); }
 
 std::exception_ptr pending_failure() { return first_failure(); }
-
-void raise_in_process(std::exception_ptr failure) {
-    const sc_core::sc_process_handle current = sc_core::sc_get_current_process_handle();
-    if (current.valid()) return report_from_method(std::move(failure));
-    std::rethrow_exception(failure);
-}
 
 }  // namespace kelle

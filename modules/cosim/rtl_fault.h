@@ -2,10 +2,8 @@
 //   RtlFault       the RTL block did something its adapter cannot go on from (a counter passed its
 //                  range, a search that never ended): exit status 1, like a bad input.
 //   CosimMismatch  cosim.lockstep saw the TLM model and the RTL block differ: exit status 5.
-// Both are exceptions, not SC_REPORT_ERROR: thrown in the host's thread they reach main through
-// HostInterface::failure() after sc_stop(), and a method process reports them through
-// report_from_method(), so the kernel is never unwound by an exception (which aborted the run
-// with `free(): invalid pointer` in SystemC 2.3.4).
+// Both are exception types, never SC_REPORT_ERROR, and never thrown through the SystemC kernel
+// (which aborted the run with `free(): invalid pointer` in SystemC 2.3.4): raise() below.
 #pragma once
 
 #include <exception>
@@ -33,20 +31,20 @@ public:
     static constexpr int kExitStatus = 5;
 };
 
-// For a method process: keeps the first failure, stops the simulation and returns; main asks
-// pending_failure() after sc_start and rethrows it.
-void report_from_method(std::exception_ptr failure);
+// Report a fault or a mismatch. Inside a SystemC process (method or thread) they keep the first
+// failure, stop the simulation and return, and the caller must return too (with any answer: it
+// is no longer used); main asks pending_failure() after sc_start. Nothing is thrown there: a
+// thread's caller may be an end-of-run callback nobody guards, and a method's caller is the
+// kernel. Outside the simulation (benches) they throw.
+void raise(const RtlFault& fault);
+void raise(const CosimMismatch& mismatch);
 std::exception_ptr pending_failure();
+
 // Under lockstep a block's fault is a difference from its TLM model: the lockstep registers, for
-// the block's name, what to report instead (a CosimMismatch with the TLM side's value), and
-// report_from_method() reports that. Unregister before the lockstep is destroyed.
-using FaultTranslator = std::function<std::exception_ptr(const RtlFault&)>;
+// the block's name, the mismatch to raise instead (with the TLM side's value). Unregister before
+// the lockstep is destroyed.
+using FaultTranslator = std::function<CosimMismatch(const RtlFault&)>;
 void translate_faults(const std::string& block, FaultTranslator translator);
 void stop_translating_faults(const std::string& block);
-
-// Inside a process (method or thread) reports `failure` as above and returns, and the caller must
-// return too: a thread's caller may not catch it (the end-of-run callbacks run outside the
-// host's try), and the first failure must win. Outside the simulation rethrows it.
-void raise_in_process(std::exception_ptr failure);
 
 }  // namespace kelle

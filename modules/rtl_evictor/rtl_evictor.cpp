@@ -4,12 +4,14 @@
 
 #include "Vsystolic_evictor.h"
 #include "common/error.h"
+#include "cosim/lockstep_evictor.h"
 #include "cosim/rtl_fault.h"
 #include "verilated_vcd_c.h"
 
 namespace kelle {
 
 namespace {
+constexpr const char* kBlock = kSystolicEvictorBlock;
 constexpr std::uint32_t kAddrSinks = 0;
 constexpr std::uint32_t kAddrRecent = 1;
 constexpr int kWordsPerScore = 2;  // a 64-bit score lane is two of Verilator's 32-bit words
@@ -112,9 +114,11 @@ RtlEvictor::Search RtlEvictor::search(const std::vector<std::uint64_t>& scores, 
     Search result;
     result.cycles = clock_search(scores, expected);
     if (tracing() && ++searches_ == kWaveformSearches) vcd_->close();
-    if (result.cycles != expected)
-        throw RtlFault("systolic evictor", "the victim of " + std::to_string(scores.size()) + " tokens was not ready at edge " +
-                                               std::to_string(expected) + " (ROWS " + std::to_string(kRows) + ")");
+    if (result.cycles != expected) {
+        raise(RtlFault(kBlock, "the victim of " + std::to_string(scores.size()) + " tokens was not ready at edge " +
+                                   std::to_string(expected) + " (ROWS " + std::to_string(kRows) + ")"));
+        return Search{};  // nothing found: the run is stopping
+    }
     result.found = rtl_->victim_found;
     result.index = rtl_->victim_index;
     result.score = rtl_->victim_score;
@@ -125,10 +129,11 @@ std::size_t RtlEvictor::least_important(const HeadCache& head, std::size_t sinks
     codes_.clear();
     for (const KvToken& token : head.tokens()) codes_.push_back(order_code(token.importance));
     const Search found = search(codes_, sinks, recent);
-    if (!found.found || found.index >= head.size())
-        throw RtlFault("systolic evictor", "no victim among " + std::to_string(head.size()) + " tokens (sinks " +
-                                               std::to_string(sinks) + ", recent " + std::to_string(recent) + ")");
-    return found.index;
+    if (found.found && found.index < head.size()) return found.index;
+    if (found.cycles != 0)  // the search ended (a late one has raised its own fault)
+        raise(RtlFault(kBlock, "no victim among " + std::to_string(head.size()) + " tokens (sinks " +
+                                   std::to_string(sinks) + ", recent " + std::to_string(recent) + ")"));
+    return 0;  // the run is stopping: the answer is no longer used
 }
 
 void register_rtl_evictor_impl() {

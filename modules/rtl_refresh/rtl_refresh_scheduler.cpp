@@ -147,9 +147,8 @@ void RtlRefreshScheduler::on_slot() {
     case Phase::edge:
         // The block's 48-bit time wraps after 281 s: past it, its next slot would lie in the past.
         if (next_due_ticks_.read() <= now_ticks())
-            return report_from_method(std::make_exception_ptr(
-                RtlFault(name(), "simulated time passed the RTL refresh scheduler's 48-bit picosecond "
-                                 "counter (281 s); run this trace with edram.refresh_impl=tlm")));
+            return raise(RtlFault(name(), "simulated time passed the RTL refresh scheduler's 48-bit picosecond "
+                                          "counter (281 s); run this trace with edram.refresh_impl=tlm"));
         clock_slot();
         phase_ = Phase::edge_seen;
         return next_trigger(sc_core::SC_ZERO_TIME);  // the model sees the rising edge in this delta cycle...
@@ -159,9 +158,8 @@ void RtlRefreshScheduler::on_slot() {
     case Phase::outputs_readable:
         // Every group due at the edge steps past it; a block that did not would never wake again.
         if (next_due_ticks_.read() <= slot_ticks_)
-            return report_from_method(std::make_exception_ptr(RtlFault(
-                name(), "the block did not step past its slot at " + std::to_string(slot_ticks_) +
-                            " ps: next_due_ticks is " + std::to_string(next_due_ticks_.read()))));
+            return raise(RtlFault(name(), "the block did not step past its slot at " + std::to_string(slot_ticks_) +
+                                              " ps: next_due_ticks is " + std::to_string(next_due_ticks_.read())));
         queue_commands();
         slot_ticks_ = next_due_ticks_.read();
         phase_ = Phase::slot;
