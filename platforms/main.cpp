@@ -208,9 +208,10 @@ int run(int argc, char* argv[]) {
     sc_core::sc_start();
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
-    if (const std::exception_ptr failure = pending_failure()) {  // an RTL block's or a lockstep's, first of all
+    if (const std::optional<PendingFailure> failure = pending_failure()) {  // an RTL block's or a lockstep's, first of all
         if (!options.vcd.empty()) std::remove(options.vcd.c_str());
-        std::rethrow_exception(failure);
+        std::cerr << "kelle-sim: " << failure->kind << ": " << failure->message << '\n';
+        return failure->exit_status;
     }
     if (!platform.retention_violation().empty()) {
         if (!options.vcd.empty()) std::remove(options.vcd.c_str());

@@ -8,8 +8,8 @@
 namespace kelle {
 
 namespace {
-std::exception_ptr& first_failure() {
-    static std::exception_ptr failure;
+std::optional<PendingFailure>& first_failure() {
+    static std::optional<PendingFailure> failure;
     return failure;
 }
 
@@ -36,21 +36,21 @@ void stop_translating_faults(const std::string& block) { translators().erase(blo
 
 namespace {
 template <class Failure>
-void keep_or_throw(const Failure& failure) {
+void keep_or_throw(const Failure& failure, const char* kind) {
     if (!sc_core::sc_get_current_process_handle().valid()) throw failure;
-    if (!first_failure()) first_failure() = std::make_exception_ptr(failure);
+    if (!first_failure()) first_failure() = PendingFailure{kind, failure.what(), Failure::kExitStatus};
     sc_core::sc_stop();
 }
 }  // namespace
 
 void raise(const RtlFault& fault) {
     const auto it = translators().find(fault.block());
-    if (it != translators().end()) return keep_or_throw(it->second(fault));
-    keep_or_throw(fault);
+    if (it != translators().end()) return raise(it->second(fault));
+    keep_or_throw(fault, "RTL error");
 }
 
-void raise(const CosimMismatch& mismatch) { keep_or_throw(mismatch); }
+void raise(const CosimMismatch& mismatch) { keep_or_throw(mismatch, "lockstep mismatch"); }
 
-std::exception_ptr pending_failure() { return first_failure(); }
+std::optional<PendingFailure> pending_failure() { return first_failure(); }
 
 }  // namespace kelle

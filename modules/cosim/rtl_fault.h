@@ -6,8 +6,8 @@
 // (which aborted the run with `free(): invalid pointer` in SystemC 2.3.4): raise() below.
 #pragma once
 
-#include <exception>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -38,7 +38,16 @@ public:
 // kernel. Outside the simulation (benches) they throw.
 void raise(const RtlFault& fault);
 void raise(const CosimMismatch& mismatch);
-std::exception_ptr pending_failure();
+
+// The first failure raised inside the simulation, as main prints it, "kelle-sim: <kind>: <message>":
+// plain data, so that reporting it after sc_start throws nothing (ASan's view of the stack is
+// stale after SystemC's coroutines, and it takes a throw then for a stack overflow).
+struct PendingFailure {
+    std::string kind;  // "RTL error" or "lockstep mismatch"
+    std::string message;
+    int exit_status = 0;
+};
+std::optional<PendingFailure> pending_failure();
 
 // Under lockstep a block's fault is a difference from its TLM model: the lockstep registers, for
 // the block's name, the mismatch to raise instead (with the TLM side's value). Unregister before
