@@ -3,9 +3,11 @@
 //   kelle-sim                       embedded default: platforms/kelle.ini, the bundled trace
 //   kelle-sim --config F --trace T --stats-json S --vcd W --set section.key=value ...
 //
-// Exit status: 0 success, 1 bad input file (config, trace) or unwritable output, 2 bad
-// command line, 3 internal model error, 4 the retention monitor saw a live row pass its
-// deadline. Every error is one line on stderr.
+// Exit status: 0 success, 1 bad input file (config, trace), unwritable output or an RTL block's
+// error (co-simulation, docs/cosim.md), 2 bad command line, 3 internal model error, 4 the
+// retention monitor saw a live row pass its deadline, 5 cosim.lockstep saw the TLM model and an
+// RTL block differ (the line names the time, the block and both values). Every error is one
+// line on stderr.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -26,8 +29,13 @@
 #include "common/utf8.h"
 #include "platform.h"
 #include "summary.h"
-#if KELLE_WITH_VERILATOR
+#include "cosim/rtl_fault.h"
+#if KELLE_WITH_RTL_REFRESH
+#include "cosim/lockstep_refresh.h"
 #include "rtl_refresh/rtl_refresh_scheduler.h"
+#endif
+#if KELLE_WITH_RTL_EVICTOR
+#include "rtl_evictor/rtl_evictor.h"
 #endif
 
 namespace po = boost::program_options;
@@ -209,9 +217,37 @@ private:
     std::chrono::steady_clock::time_point last_{};
 };
 
+// Prints `failure` as the one stderr line and returns the exit status (header comment).
+int report_error(std::exception_ptr failure) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const InputError& e) {
+        std::cerr << "kelle-sim: error: " << e.what() << '\n';
+        return e.exit_status();
+    } catch (const CosimMismatch& e) {
+        std::cerr << "kelle-sim: lockstep mismatch: " << e.what() << '\n';
+        return CosimMismatch::kExitStatus;
+    } catch (const RtlFault& e) {
+        std::cerr << "kelle-sim: RTL error: " << e.what() << '\n';
+        return RtlFault::kExitStatus;
+    } catch (const sc_core::sc_report& e) {
+        // what() adds "In file/In process" lines; the one-line contract wants the message and its source.
+        std::cerr << "kelle-sim: internal model error: " << e.get_msg_type() << ": " << e.get_msg() << '\n';
+        return 3;
+    } catch (const std::exception& e) {
+        std::cerr << "kelle-sim: internal error: " << e.what() << '\n';
+        return 3;
+    }
+}
+
 int run(int argc, char* argv[]) {
-#if KELLE_WITH_VERILATOR
-    register_rtl_refresh_impl();  // before the config is read: it checks that the chosen impl exists
+    // Before the config is read: it checks that the chosen impls exist.
+#if KELLE_WITH_RTL_REFRESH
+    register_rtl_refresh_impl();
+    register_lockstep_refresh_impl();
+#endif
+#if KELLE_WITH_RTL_EVICTOR
+    register_rtl_evictor_impl();
 #endif
     ParamRegistry registry;
     declare_platform_parameters(registry);
@@ -243,12 +279,17 @@ int run(int argc, char* argv[]) {
         vcd = sc_core::sc_create_vcd_trace_file(temporary.substr(0, temporary.size() - 4).c_str());
         vcd->set_time_unit(1, sc_core::SC_PS);
         platform.trace_signals(vcd);
+        platform.trace_rtl(options.vcd.substr(0, options.vcd.size() - 4));
     }
 
     const auto wall_start = std::chrono::steady_clock::now();
     sc_core::sc_start();
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     // A failed run keeps no output: the temporary files go with their OutputFile.
+    if (const std::optional<PendingFailure> failure = pending_failure()) {  // an RTL block's or a lockstep's, first of all
+        std::cerr << "kelle-sim: " << failure->kind << ": " << failure->message << '\n';
+        return failure->exit_status;
+    }
     if (!platform.retention_violation().empty()) {
         std::cerr << "kelle-sim: " << platform.retention_violation() << '\n';
         return 4;
@@ -276,15 +317,7 @@ const bool kSystemcBannerOff = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 
 int sc_main(int argc, char* argv[]) {
     try {
         return run(argc, argv);
-    } catch (const InputError& e) {
-        std::cerr << "kelle-sim: error: " << e.what() << '\n';
-        return e.exit_status();
-    } catch (const sc_core::sc_report& e) {
-        // what() adds "In file/In process" lines; the one-line contract wants the message and its source.
-        std::cerr << "kelle-sim: internal model error: " << e.get_msg_type() << ": " << e.get_msg() << '\n';
-        return 3;
-    } catch (const std::exception& e) {
-        std::cerr << "kelle-sim: internal error: " << e.what() << '\n';
-        return 3;
+    } catch (...) {
+        return report_error(std::current_exception());
     }
 }

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/initiator.h"
 #include "common/units.h"
+#include "cosim/evictor_choice.h"
 
 namespace kelle {
 
@@ -40,6 +41,7 @@ void declare_platform_parameters(ParamRegistry& registry) {
     declare_params<EdramConfig>(registry);
     declare_params<SramConfig>(registry);
     declare_params<DramConfig>(registry);
+    declare_params<CosimConfig>(registry);
 }
 
 void check_trace_against_config(const TraceHeader& header, const std::string& trace_path,
@@ -73,6 +75,14 @@ void check_functional_mode(const ParamRegistry& registry, const KvConfig& kv, co
         throw InputError(registry.origin_of("workload.batch"), 0, "workload.batch",
                          "functional mode stores one sequence's values: it needs workload.batch = 1");
 }
+
+// cosim.lockstep = refresh|all: the eDRAM controller polls both schedulers (cosim/lockstep_refresh.h).
+RefreshImpl lockstep_refresh_impl(const ParamRegistry& registry) {
+    if (!has_refresh_impl(RefreshImpl::lockstep))
+        throw InputError(registry.origin_of("cosim.lockstep"), 0, "cosim.lockstep",
+                         "this build has no verilator (install it and re-run cmake; docs/cosim.md)");
+    return RefreshImpl::lockstep;
+}
 }  // namespace
 
 Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, TraceReader& trace,
@@ -99,6 +109,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     KvAreaPlan plan;
     double important_share = 0;
     if (kv.store == KvStore::edram) {
+        if (load_params<CosimConfig>(registry).checks_refresh()) edram.refresh_impl = lockstep_refresh_impl(registry);
         plan = refresh_area_plan(edram);
         important_share = edram.important_share;
         edram_ = std::make_unique<EdramController>("edram", edram, plan);
@@ -108,8 +119,9 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     }
     const TraceHeader& header = trace.header();
     const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
+    evictor_ = make_evictor(pe.evictor_impl, load_params<CosimConfig>(registry), registry);
     kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, WeightMap(header.model).end_address(),
-                                    edram.functional);
+                                    edram.functional, evictor_.get());
     sequencer_ = std::make_unique<LayerSequencer>("sequencer", sequencing, header, *kv_);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), sequencing.quantum_ns);
     host_->on_prefill_done([this] {
@@ -134,6 +146,10 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
 void Platform::for_each_module(const std::function<void(Observable&)>& visit) const {
     for (sc_core::sc_object* child : get_child_objects())
         if (auto* module = dynamic_cast<Observable*>(child)) visit(*module);
+}
+
+void Platform::trace_rtl(const std::string& vcd_stem) {
+    if (evictor_) evictor_->open_waveform(vcd_stem + ".evictor.vcd");
 }
 
 void Platform::trace_signals(sc_core::sc_trace_file* file) {

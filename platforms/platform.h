@@ -23,6 +23,7 @@
 #include "dram/dram.h"
 #include "edram/edram_controller.h"
 #include "host/host_interface.h"
+#include "kvcache/eviction_unit.h"
 #include "kvcache/kv_cache.h"
 #include "pe_array/pe_array.h"
 #include "sequencer/sequencer.h"
@@ -55,6 +56,9 @@ public:
              std::uint64_t seed, HostInterface::Progress progress);
 
     void trace_signals(sc_core::sc_trace_file* file);
+    // An RTL block that keeps its own waveform (the evictor: cosim/, docs/cosim.md) writes it to
+    // <vcd_stem>.<block>.vcd.
+    void trace_rtl(const std::string& vcd_stem);
 
     // Valid after the simulation has ended; wall_time_s is the only non-deterministic value.
     nlohmann::ordered_json stats(double wall_time_s) const;
@@ -79,6 +83,7 @@ private:
     std::unique_ptr<Sram> sram_kv_;
     std::unique_ptr<EdramController> edram_;
     std::unique_ptr<PeArray> pe_;
+    std::unique_ptr<EvictionUnit> evictor_;  // pe.evictor_impl / cosim.lockstep; none: the policy's own search
     std::unique_ptr<KvCache> kv_;
     std::unique_ptr<LayerSequencer> sequencer_;
     std::unique_ptr<HostInterface> host_;

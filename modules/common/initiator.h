@@ -26,6 +26,16 @@ namespace kelle {
 
 class TransactionIssuer {
 public:
+    TransactionIssuer() = default;
+    TransactionIssuer(const TransactionIssuer&) = delete;
+    TransactionIssuer& operator=(const TransactionIssuer&) = delete;
+    // A run stopped inside a command (sc_stop on an RTL fault or a lockstep mismatch leaves the
+    // issuing thread suspended, never unwound) still has the caller's extension attached: detach
+    // it, or the payload's destructor would free an object it does not own.
+    ~TransactionIssuer() {
+        for (unsigned int index = 0; index < tlm::max_num_extensions(); ++index) payload_.set_extension(index, nullptr);
+    }
+
     // A memory read or write of `bytes` at `address`, issued at absolute time `at_ns`
     // (>= now, loosely timed); returns the absolute completion time.
     template <typename Socket>

@@ -27,8 +27,11 @@ class sc_trace_file;
 
 namespace kelle {
 
-enum class RefreshImpl { tlm, rtl };
-inline const Choices<RefreshImpl> kRefreshImpls{{"tlm", RefreshImpl::tlm}, {"rtl", RefreshImpl::rtl}};
+// lockstep: both, the RTL checked against the TLM burst for burst (cosim.lockstep = refresh
+// selects it; modules/cosim/lockstep_refresh.h).
+enum class RefreshImpl { tlm, rtl, lockstep };
+inline const Choices<RefreshImpl> kRefreshImpls{
+    {"tlm", RefreshImpl::tlm}, {"rtl", RefreshImpl::rtl}, {"lockstep", RefreshImpl::lockstep}};
 
 struct RefreshBurst {
     int group = 0;

@@ -1,5 +1,7 @@
 #include "kvcache/eviction_policy.h"
 
+#include "kvcache/eviction_unit.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -110,19 +112,17 @@ public:
     // `aep` is Kelle's attention-based eviction without recomputation; as we read the paper
     // (kelle-paper.md) its rule is H2O's, so it shares this class under its own name, and so
     // does `aerp`, whose recomputation is the KV cache's business (x_store.h).
-    H2oPolicy(const char* name, std::size_t budget, std::size_t recent) : name_(name), budget_(budget), recent_(recent) {}
+    H2oPolicy(const char* name, std::size_t budget, std::size_t recent, EvictionUnit* unit)
+        : name_(name), budget_(budget), recent_(recent), unit_(unit) {}
     const char* name() const override { return name_; }
     bool searches_importance() const override { return true; }
     std::size_t budget_tokens() const override { return budget_; }
     std::size_t victim(const HeadCache& head) const override {
-        const auto& tokens = head.tokens();
-        const std::size_t candidates = tokens.size() - std::min(recent_, tokens.size());
-        std::size_t best = 0;
-        for (std::size_t i = 1; i < candidates; ++i)
-            if (tokens[i].importance < tokens[best].importance) best = i;  // strict: ties keep the oldest
-        return best;
+        return unit_ ? unit_->least_important(head, 0, recent_) : least_important_scan(head, 0, recent_);
     }
+    // A unit searches every time: the heap only stands in for the TLM scan.
     std::size_t victim(const HeadCache& head, FrozenVictims& frozen) const override {
+        if (unit_) return unit_->least_important(head, 0, recent_);
         return least_important(head, head.size() - std::min(recent_, head.size()), frozen);
     }
 
@@ -130,12 +130,14 @@ private:
     const char* name_;
     std::size_t budget_;
     std::size_t recent_;
+    EvictionUnit* unit_;
 };
 
 }  // namespace
 
 std::unique_ptr<EvictionPolicy> make_eviction_policy(KvPolicy policy, std::size_t budget_tokens,
-                                                     std::size_t recent_tokens, std::size_t sink_tokens) {
+                                                     std::size_t recent_tokens, std::size_t sink_tokens,
+                                                     EvictionUnit* unit) {
     if (policy == KvPolicy::full) return std::make_unique<FullPolicy>();
     if (budget_tokens == 0) throw std::invalid_argument("a budget of 0 tokens keeps nothing");
     if (policy == KvPolicy::window) return std::make_unique<WindowPolicy>(budget_tokens);
@@ -144,7 +146,7 @@ std::unique_ptr<EvictionPolicy> make_eviction_policy(KvPolicy policy, std::size_
         return std::make_unique<StreamingPolicy>(budget_tokens, sink_tokens);
     }
     if (recent_tokens >= budget_tokens) throw std::invalid_argument("the recent window must be smaller than the budget");
-    return std::make_unique<H2oPolicy>(kKvPolicies.name(policy).c_str(), budget_tokens, recent_tokens);
+    return std::make_unique<H2oPolicy>(kKvPolicies.name(policy).c_str(), budget_tokens, recent_tokens, unit);
 }
 
 }  // namespace kelle

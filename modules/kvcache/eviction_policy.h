@@ -36,6 +36,8 @@ inline bool ranks_by_importance(KvPolicy policy) {
     return policy == KvPolicy::h2o || policy == KvPolicy::aep || policy == KvPolicy::aerp;
 }
 
+class EvictionUnit;  // eviction_unit.h
+
 // 16 bytes (position and form share a word): under `full`, LLaMA-2-7B at 16K tokens of context
 // keeps 16K of these in each of its 1024 heads, and the run must stay under 500 MB of RSS.
 struct KvToken {
@@ -116,8 +118,11 @@ protected:
 };
 
 // Throws std::invalid_argument for a budget that cannot hold the recent window or the sinks
-// (KvConfig's rules check these first and name the key).
+// (KvConfig's rules check these first and name the key). `unit`, if given, makes every victim of
+// a searching policy (h2o, aep, aerp) the unit's decision (eviction_unit.h); it must outlive the
+// policy.
 std::unique_ptr<EvictionPolicy> make_eviction_policy(KvPolicy policy, std::size_t budget_tokens,
-                                                     std::size_t recent_tokens, std::size_t sink_tokens = 4);
+                                                     std::size_t recent_tokens, std::size_t sink_tokens = 4,
+                                                     EvictionUnit* unit = nullptr);
 
 }  // namespace kelle

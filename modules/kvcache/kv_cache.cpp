@@ -14,14 +14,16 @@ std::size_t regions(const ModelShape& model) {
 }  // namespace
 
 KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const TraceHeader& header,
-                 const KvAreaPlan& plan, const KvBudget& budget, std::uint64_t spill_base_address, bool functional)
+                 const KvAreaPlan& plan, const KvBudget& budget, std::uint64_t spill_base_address, bool functional,
+                 EvictionUnit* evictor)
     : sc_core::sc_module(name),
       kv_socket("kv_socket"),
       dram_socket("dram_socket"),
       config_(config),
       header_(header),
       budget_(budget),
-      policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens, config.sink_tokens)),
+      policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens, config.sink_tokens,
+                                   evictor)),
       aerp_(config.policy == KvPolicy::aerp),
       layout_(header.model, budget.kv_slots, plan, spill_base_address, budget.important_slots, budget.x_entries,
               config.batch),

@@ -103,9 +103,12 @@ public:
 
     // plan: how the on-chip store is cut into (importance class, bit plane) areas;
     // spill_base_address: the first DRAM byte above the weights; functional: write real values
-    // and check every value read back (retention flips in a functional eDRAM corrupt them).
+    // and check every value read back (retention flips in a functional eDRAM corrupt them);
+    // evictor: the unit that picks the victims of a searching policy (eviction_unit.h), none for
+    // the policy's own search; it must outlive the cache.
     KvCache(sc_core::sc_module_name name, const KvConfig& config, const TraceHeader& header, const KvAreaPlan& plan,
-            const KvBudget& budget, std::uint64_t spill_base_address, bool functional);
+            const KvBudget& budget, std::uint64_t spill_base_address, bool functional,
+            EvictionUnit* evictor = nullptr);
 
     // Prefill of one layer: admits every prompt position into each KV head (with its prefill
     // attention when `prefill` is given), fixes AERP's forms and writes what is kept.

@@ -9,6 +9,11 @@
 
 namespace kelle {
 
+const Choices<EvictorImpl>& evictor_impls() {
+    static const Choices<EvictorImpl> impls{{"tlm", EvictorImpl::tlm}, {"rtl", EvictorImpl::rtl}};
+    return impls;
+}
+
 void PeConfig::bind(ParamBinder& p) {
     p.real("clock_mhz", clock_mhz, "1000", "MHz",
            "accelerator core clock (PE array, SFU) (assumption, kelle-paper.md)").between(1, 1e5);
@@ -27,6 +32,9 @@ void PeConfig::bind(ParamBinder& p) {
         .non_negative().at_most(1e6);
     p.real("pe.static_mw", static_mw, "30", "mW", "leakage of the PE array, SFU and control, 28 nm (assumption)")
         .non_negative().at_most(1e6);
+    p.choice("pe.evictor_impl", evictor_impl, "tlm", evictor_impls(),
+             "who picks eviction victims: tlm (the policy's search) or rtl (rtl/systolic_evictor.sv, needs verilator; "
+             "docs/cosim.md)");
 }
 
 PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& config)

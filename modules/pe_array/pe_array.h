@@ -33,6 +33,12 @@
 
 namespace kelle {
 
+// Who picks eviction victims beside the array (kvcache/eviction_unit.h): the TLM policy's own
+// search, or the verilated systolic evictor (rtl/systolic_evictor.sv). Either takes the same
+// eviction_search cycles.
+enum class EvictorImpl { tlm, rtl };
+const Choices<EvictorImpl>& evictor_impls();
+
 struct PeConfig {
     double clock_mhz = 0;
     PeGeometry geometry;
@@ -40,6 +46,7 @@ struct PeConfig {
     double compare_pj = 0;
     double sfu_pj_per_element = 0;
     double static_mw = 0;
+    EvictorImpl evictor_impl = EvictorImpl::tlm;
     std::uint64_t buffer_bytes = 0;  // the activation buffer's size (the platform sets it from the
                                      // buffer SRAM's config): larger operands pass in pieces
 

@@ -5,6 +5,7 @@
 #include "Vrefresh_scheduler.h"
 #include "common/error.h"
 #include "common/units.h"
+#include "cosim/rtl_fault.h"
 
 namespace kelle {
 
@@ -82,9 +83,19 @@ void RtlRefreshScheduler::pop_due(double now_ns, std::vector<RefreshBurst>& due)
     }
 }
 
+void RtlRefreshScheduler::pop_bank_requests(double now_ns, std::vector<SlotBankRequests>& out) {
+    while (!bank_requests_.empty() && bank_requests_.front().slot_ns <= now_ns) {
+        out.push_back(bank_requests_.front());
+        bank_requests_.pop_front();
+    }
+}
+
 void RtlRefreshScheduler::trace(sc_core::sc_trace_file* file, const std::string& prefix) {
     sc_core::sc_trace(file, clk_, prefix + ".clk");
     sc_core::sc_trace(file, rst_n_, prefix + ".rst_n");
+    sc_core::sc_trace(file, cfg_we_, prefix + ".cfg_we");
+    sc_core::sc_trace(file, cfg_addr_, prefix + ".cfg_addr");
+    sc_core::sc_trace(file, cfg_wdata_, prefix + ".cfg_wdata");
     sc_core::sc_trace(file, now_ticks_, prefix + ".now_ticks");
     sc_core::sc_trace(file, next_due_ticks_, prefix + ".next_due_ticks");
     sc_core::sc_trace(file, slot_bank_, prefix + ".slot_bank");
@@ -136,8 +147,8 @@ void RtlRefreshScheduler::on_slot() {
     case Phase::edge:
         // The block's 48-bit time wraps after 281 s: past it, its next slot would lie in the past.
         if (next_due_ticks_.read() <= now_ticks())
-            SC_REPORT_ERROR(name(), "simulated time passed the RTL refresh scheduler's 48-bit picosecond "
-                                    "counter (281 s); run this trace with edram.refresh_impl=tlm");
+            return raise(RtlFault(name(), "simulated time passed the RTL refresh scheduler's 48-bit picosecond "
+                                          "counter (281 s); run this trace with edram.refresh_impl=tlm"));
         clock_slot();
         phase_ = Phase::edge_seen;
         return next_trigger(sc_core::SC_ZERO_TIME);  // the model sees the rising edge in this delta cycle...
@@ -145,6 +156,10 @@ void RtlRefreshScheduler::on_slot() {
         phase_ = Phase::outputs_readable;
         return next_trigger(sc_core::SC_ZERO_TIME);  // ...its registers are readable in the next
     case Phase::outputs_readable:
+        // Every group due at the edge steps past it; a block that did not would never wake again.
+        if (next_due_ticks_.read() <= slot_ticks_)
+            return raise(RtlFault(name(), "the block did not step past its slot at " + std::to_string(slot_ticks_) +
+                                              " ps: next_due_ticks is " + std::to_string(next_due_ticks_.read())));
         queue_commands();
         slot_ticks_ = next_due_ticks_.read();
         phase_ = Phase::slot;
@@ -175,6 +190,7 @@ void RtlRefreshScheduler::queue_commands() {
     const double slot_ns = to_ns(sc_core::sc_time::from_value(slot_ticks_));
     for (int g = 0; g < static_cast<int>(interval_ticks_.size()); ++g)
         if (issued & (1u << g)) queued_.push_back({g, packed_bank(cmd_bank_.read(), g), slot_ns});
+    if (record_bank_requests_) bank_requests_.push_back({slot_ns, bank_req_.read()});
 }
 
 void register_rtl_refresh_impl() {

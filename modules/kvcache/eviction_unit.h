@@ -1,0 +1,41 @@
+// EvictionUnit: the seam between a policy that searches importance (h2o, aep, aerp) and the
+// hardware that searches, Kelle's systolic evictor beside the PE array. pe.evictor_impl picks it:
+//   tlm  no unit: the policy scans the head itself (least_important_scan below), always built in;
+//   rtl  rtl/systolic_evictor.sv, verilated, behind its adapter (modules/rtl_evictor): there
+//        when the build found verilator and the program called register_rtl_evictor_impl().
+// Only the decision goes through the seam; its time stays the PE array's eviction_search
+// command (pe_timing.h), whichever unit decides. The choice goes through a registry of
+// factories, as refresh_manager.h's does, so that kelle_kvcache never links verilator.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "kvcache/eviction_policy.h"
+
+namespace kelle {
+
+class EvictionUnit {
+public:
+    virtual ~EvictionUnit() = default;
+    // Index into head.tokens() of the least important candidate, the oldest of equals; the
+    // candidates are the tokens past the first `sinks` and before the last `recent`, at least one.
+    virtual std::size_t least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) = 0;
+    // A unit with pins writes them, and its internal registers, to a VCD of its own at `path`
+    // (called before the first search); a unit without pins writes nothing.
+    virtual void open_waveform(const std::string& /*path*/) {}
+};
+
+// The TLM model's search, the rule every unit must match: a scan, strictly smaller replaces.
+std::size_t least_important_scan(const HeadCache& head, std::size_t sinks, std::size_t recent);
+
+using EvictionUnitFactory = std::function<std::unique_ptr<EvictionUnit>()>;
+
+void register_evictor_impl(const std::string& impl, EvictionUnitFactory factory);
+bool has_evictor_impl(const std::string& impl);
+// std::logic_error for an impl nobody registered: the platform turns that into a user error first.
+std::unique_ptr<EvictionUnit> make_eviction_unit(const std::string& impl);
+
+}  // namespace kelle
