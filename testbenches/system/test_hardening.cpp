@@ -199,3 +199,19 @@ TEST_CASE("a rule broken by a --set value is the command line's error, not the f
     expect_one_line_error(bounded_sim(tiny() + " --set kv.policy=h2o --set kv.budget_tokens=1"), 2,
                           "--set: kv.recent_tokens: must be smaller than kv.budget_tokens (1)");
 }
+
+TEST_CASE("an output whose directory takes no new file is refused before the run", "[hardening][outputs]") {
+    // The old probe opened the target itself: a writable file in a directory where no file can be
+    // created passed it, and the run then failed at the end, renaming its temporary file. An
+    // immutable directory (chattr +i; root ignores permission bits, not this) is that case: the
+    // existing target stays writable, no file can be created beside it.
+    const std::string directory = tmp_path("immutable_out");
+    fs::create_directories(directory);
+    const std::string target = directory + "/stats.json";
+    std::ofstream(target, std::ios::trunc) << "earlier";
+    REQUIRE(run("chattr +i " + directory).status == 0);
+    const RunResult r = bounded_sim(tiny() + " --stats-json " + target);
+    run("chattr -i " + directory);
+    expect_one_line_error(r, 1, target + ": --stats-json: cannot create a file in " + directory);
+    CHECK(slurp(target) == "earlier");
+}
