@@ -8,7 +8,8 @@ namespace {
 std::unique_ptr<EvictionUnit> make_rtl_evictor(const ParamRegistry& registry, const std::string& key) {
     if (!has_evictor_impl("rtl"))
         throw InputError(registry.origin_of(key), 0, key,
-                         registry.get_text(key) + ": this build has no verilator (install it and re-run cmake; docs/cosim.md)");
+                         "the RTL evictor needs verilator, which this build has not (install it and re-run cmake; "
+                         "docs/cosim.md)");
     return make_eviction_unit("rtl");
 }
 }  // namespace
