@@ -26,7 +26,6 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "common/log.h"
-#include "common/utf8.h"
 #include "platform.h"
 #include "summary.h"
 #include "cosim/rtl_fault.h"
@@ -176,16 +175,6 @@ void close_vcd(sc_core::sc_trace_file* vcd, OutputFile& file) {
     file.commit();
 }
 
-// The names go into the stats JSON, which takes only UTF-8 text.
-void check_names(const ParamRegistry& registry) {
-    for (const char* key : {"platform", "model.name"}) {
-        if (is_valid_utf8(registry.get_text(key))) continue;
-        const std::string origin = registry.origin_of(key);
-        throw InputError(origin, 0, key, "not UTF-8 text",
-                         origin.rfind("--set", 0) == 0 ? InputOrigin::command_line : InputOrigin::file);
-    }
-}
-
 std::unique_ptr<OutputFile> output_file(const std::string& path, const std::string& option, const std::string& suffix) {
     return path.empty() ? nullptr : std::make_unique<OutputFile>(path, option, suffix);
 }
@@ -236,7 +225,6 @@ int run(int argc, char* argv[]) {
 
     if (!options.vcd.empty() && (options.vcd.size() <= 4 || options.vcd.compare(options.vcd.size() - 4, 4, ".vcd") != 0))
         throw InputError("command line", 0, "--vcd", "file name must end in .vcd", InputOrigin::command_line);
-    check_names(registry);
     const auto stats_file = output_file(options.stats_json, "--stats-json", "");
     const auto vcd_file = output_file(options.vcd, "--vcd", ".vcd");
     check_distinct(stats_file.get(), vcd_file.get());

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/utf8.h"
+
 #include "common/line_reader.h"
 
 namespace kelle {
@@ -131,6 +133,8 @@ ParamRegistry::Value ParamRegistry::parse(const ParamSpec& spec, const std::stri
             break;
         }
         case ParamType::text:
+            // Text goes into the stats JSON, which takes only UTF-8.
+            if (!is_valid_utf8(text)) throw fail("not UTF-8 text");
             if (!spec.choices.empty() && std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end()) {
                 std::string list;
                 for (const auto& choice : spec.choices) list += (list.empty() ? "" : ", ") + choice;
