@@ -11,7 +11,8 @@ commit that says why.
 
 Compared: the whole stats JSON except the three values that are not deterministic
 (wall_time_s, decode_wall_time_s, peak_rss_mb) and the trace's path (which depends on where
-the test runs). Exit 0 when every case matches, 1 with one line per differing case otherwise.
+the test runs). With --allow-new-keys, keys the golden stats lack are accepted (a change that
+only adds parameters or stats shows by it that no recorded value moved). Exit 0 when every case matches, 1 with one line per differing case otherwise.
 """
 import argparse
 import concurrent.futures
@@ -83,7 +84,7 @@ def run_case(args, name, platform, trace, assignments, flags):
         return comparable(json.load(f)), None
 
 
-def first_difference(expected, actual, path=""):
+def first_difference(expected, actual, path="", allow_new_keys=False):
     if type(expected) != type(actual):
         return f"{path}: {expected!r} became {actual!r}"
     if isinstance(expected, dict):
@@ -91,10 +92,14 @@ def first_difference(expected, actual, path=""):
             if key not in actual:
                 return f"{path}.{key}: missing"
             if key not in expected:
+                if allow_new_keys:
+                    continue
                 return f"{path}.{key}: new"
-            found = first_difference(expected[key], actual[key], f"{path}.{key}")
+            found = first_difference(expected[key], actual[key], f"{path}.{key}", allow_new_keys)
             if found:
                 return found
+        if allow_new_keys:
+            return None if [k for k in actual if k in expected] == list(expected) else f"{path}: key order changed"
         if list(expected) != list(actual):
             return f"{path}: key order changed"
         return None
@@ -102,7 +107,7 @@ def first_difference(expected, actual, path=""):
         if len(expected) != len(actual):
             return f"{path}: {len(expected)} items became {len(actual)}"
         for i, (e, a) in enumerate(zip(expected, actual)):
-            found = first_difference(e, a, f"{path}[{i}]")
+            found = first_difference(e, a, f"{path}[{i}]", allow_new_keys)
             if found:
                 return found
         return None
@@ -115,6 +120,9 @@ def main():
     parser.add_argument("--tracegen", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--update", action="store_true", help="rewrite golden/ from this build")
+    parser.add_argument("--allow-new-keys", action="store_true",
+                        help="accept keys the golden stats lack (new parameters and stats) while every recorded value "
+                             "must still match: how a change that only adds an option shows it moved nothing")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     for trace, recipe in TRACES.items():
@@ -138,7 +146,7 @@ def main():
             failures.append(f"{name}: no golden stats (run with --update once, on the reference commit)")
         else:
             with open(golden_path) as f:
-                difference = first_difference(json.load(f), stats)
+                difference = first_difference(json.load(f), stats, allow_new_keys=args.allow_new_keys)
             if difference:
                 failures.append(f"{name}: {difference}")
     for failure in failures:
