@@ -1,6 +1,7 @@
 // kelle-tracegen: writes a seeded decode trace (format v1, docs/trace-format.md).
 //
 //   kelle-tracegen --model llama-3.2-1b --prompt 480 --decode 32 --topk 8 --seed 1 --output t.trace
+//   kelle-tracegen --model llama-2-7b --task triviaqa --output t.trace   # the paper's lengths
 //
 // Shape flags (--layers, --heads, ...) override the preset. Exit status: 0, 1 when the output
 // cannot be written, 2 for a bad command line. The trace is written to a temporary file and
@@ -22,14 +23,21 @@ int generate(int argc, char* argv[]) {
     GeneratorOptions o;
     std::string model_name, output;
     int layers = 0, heads = 0, kv_heads = 0, head_dim = 0, hidden = 0, ffn = 0, dtype_bytes = 0, gated = -1;
-    std::string models;
+    std::string models, tasks, task_name;
     for (const auto& n : model_preset_names()) models += (models.empty() ? "" : ", ") + n;
+    for (const TaskPreset& t : task_presets())
+        tasks += (tasks.empty() ? "" : ", ") + std::string(t.name) + " (" + std::to_string(t.prompt_tokens) + " / " +
+                 std::to_string(t.decode_steps) + ", N' " + std::to_string(t.budget_tokens) + ")";
     po::options_description d("kelle-tracegen options");
     d.add_options()
         ("help,h", "this help")
+        ("list-tasks", "print the tasks, one a line: name, prompt tokens, decode steps, budget N'")
         ("model", po::value(&model_name)->required(), ("model shape preset: " + models).c_str())
-        ("prompt", po::value(&o.prompt_tokens)->required(), "prompt tokens cached before decode")
-        ("decode", po::value(&o.decode_steps)->required(), "decode steps")
+        ("task", po::value(&task_name), ("the paper's prompt and decode lengths instead of --prompt and --decode "
+                                          "(prompt / decode, and the budget to run it with, kv.budget_tokens): " +
+                                          tasks).c_str())
+        ("prompt", po::value(&o.prompt_tokens), "prompt tokens cached before decode")
+        ("decode", po::value(&o.decode_steps), "decode steps")
         ("topk", po::value(&o.topk)->default_value(16), "scores listed per head and step")
         ("seed", po::value(&o.seed)->default_value(1), "random seed")
         ("output,o", po::value(&output)->required(), "trace file to write")
@@ -45,9 +53,25 @@ int generate(int argc, char* argv[]) {
             std::cout << d;
             return 0;
         }
+        if (vm.count("list-tasks")) {
+            for (const TaskPreset& t : task_presets())
+                std::cout << t.name << ' ' << t.prompt_tokens << ' ' << t.decode_steps << ' ' << t.budget_tokens << '\n';
+            return 0;
+        }
         po::notify(vm);
     } catch (const po::error& e) {
         throw InputError("command line", 0, "", e.what(), InputOrigin::command_line);
+    }
+    if (!task_name.empty()) {
+        if (vm.count("prompt") || vm.count("decode"))
+            throw InputError("command line", 0, "--task", "gives the prompt and decode lengths: drop --prompt and --decode",
+                             InputOrigin::command_line);
+        const TaskPreset task = task_preset(task_name);
+        o.prompt_tokens = task.prompt_tokens;
+        o.decode_steps = task.decode_steps;
+    } else if (!vm.count("prompt") || !vm.count("decode")) {
+        throw InputError("command line", 0, vm.count("prompt") ? "--decode" : "--prompt", "is required (or --task)",
+                         InputOrigin::command_line);
     }
     o.model = model_preset(model_name);
     for (auto [value, target] : {std::pair{layers, &o.model.layers}, {heads, &o.model.heads}, {kv_heads, &o.model.kv_heads},

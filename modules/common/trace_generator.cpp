@@ -19,10 +19,21 @@ struct Preset {
 
 const Preset kPresets[] = {
     {"llama-2-7b", {"llama-2-7b", 32, 32, 32, 128, 4096, 11008, 2, true}},
+    {"llama-2-13b", {"llama-2-13b", 40, 40, 40, 128, 5120, 13824, 2, true}},
+    {"llama-3-8b", {"llama-3-8b", 32, 32, 8, 128, 4096, 14336, 2, true}},  // grouped-query (GQA)
     {"llama-3.2-1b", {"llama-3.2-1b", 16, 32, 8, 64, 2048, 8192, 2, true}},
     {"llama-3.2-3b", {"llama-3.2-3b", 28, 24, 8, 128, 3072, 8192, 2, true}},
     {"opt-6.7b", {"opt-6.7b", 32, 32, 32, 128, 4096, 16384, 2, false}},
     {"tiny", {"tiny", 1, 1, 1, 4, 4, 8, 2, true}},  // for hand-checked tests
+};
+
+// The paper's tasks [paper §7, kelle-paper.md section 6]: prompt, decode length and the KV
+// budget N' it pairs with each.
+const TaskPreset kTasks[] = {
+    {"lambada", 128, 512, 128},
+    {"triviaqa", 512, 2048, 1024},
+    {"qasper", 1024, 5120, 1024},
+    {"pg19", 512, 8192, 2048},
 };
 
 struct HeadState {
@@ -155,6 +166,16 @@ std::vector<std::string> model_preset_names() {
     for (const Preset& p : kPresets) names.emplace_back(p.name);
     return names;
 }
+
+TaskPreset task_preset(const std::string& name) {
+    for (const TaskPreset& t : kTasks)
+        if (name == t.name) return t;
+    std::string known;
+    for (const TaskPreset& t : kTasks) known += (known.empty() ? "" : ", ") + std::string(t.name);
+    throw InputError("--task", 0, name, "unknown task; known: " + known, InputOrigin::command_line);
+}
+
+std::vector<TaskPreset> task_presets() { return {std::begin(kTasks), std::end(kTasks)}; }
 
 void write_trace(const GeneratorOptions& o, std::ostream& out) {
     const ModelShape& m = o.model;

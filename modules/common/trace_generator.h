@@ -37,6 +37,17 @@ struct GeneratorOptions {
 ModelShape model_preset(const std::string& name);  // InputError("--model", 0, name, ...) if unknown
 std::vector<std::string> model_preset_names();
 
+// A task of the paper's evaluation: its prompt and decode lengths, and the KV budget N' (per
+// KV head) the paper runs it with, which a trace does not carry (kv.budget_tokens).
+struct TaskPreset {
+    const char* name;
+    int prompt_tokens;
+    int decode_steps;
+    int budget_tokens;
+};
+TaskPreset task_preset(const std::string& name);  // InputError("--task", 0, name, ...) if unknown
+std::vector<TaskPreset> task_presets();
+
 // Streams the trace to `out`, one step at a time.
 void write_trace(const GeneratorOptions& options, std::ostream& out);
 
