@@ -160,6 +160,22 @@ TEST_CASE("unknown model presets are refused", "[trace][generator]") {
     CHECK_THROWS_AS(model_preset("gpt-5"), InputError);
 }
 
+TEST_CASE("the paper's tasks and models are presets", "[trace][generator]") {
+    // kelle-paper.md section 6 [paper §7]: task = prompt / decode / N'.
+    const TaskPreset pg19 = task_preset("pg19");
+    CHECK(pg19.prompt_tokens == 512);
+    CHECK(pg19.decode_steps == 8192);
+    CHECK(pg19.budget_tokens == 2048);
+    CHECK(task_preset("lambada").budget_tokens == 128);
+    CHECK(task_presets().size() == 4);
+    CHECK_THROWS_AS(task_preset("wikitext"), InputError);
+    // LLaMA-3-8B is grouped-query: 32 query heads share 8 KV heads, so a token's K/V
+    // (2 x 8 x 128 = 2048 elements) is half its layer input x (4096): AERP's x saves nothing.
+    const ModelShape gqa = model_preset("llama-3-8b");
+    CHECK(2 * gqa.kv_heads * gqa.head_dim < gqa.hidden);
+    CHECK(model_preset("llama-2-13b").hidden == model_preset("llama-2-13b").heads * model_preset("llama-2-13b").head_dim);
+}
+
 TEST_CASE("an optional prefill block reads back per layer and head", "[trace]") {
     const std::string text = std::string(kHeader) +
                              "prefill\n"
