@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""`scripts/reproduce-paper --quick` ends in time and writes every table the issue asks for.
+
+    paper_quick.py --sim build/kelle-sim --tracegen build/kelle-tracegen --work DIR
+
+Checks: exit status 0; the run time printed; each table's heading under both capacity rules;
+every ratio cell a finite positive number (no division by a zero cost, no nan); the ablation
+chain's baseline at exactly 1.00x, since it is its own reference. Exit 0 or 1 with the reason.
+"""
+import argparse
+import math
+import os
+import re
+import subprocess
+import sys
+
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HEADINGS = ["### The ablation chain", "### Table 7", "### Table 8", "### Table 9", "### The 128 GB/s eDRAM",
+            "### The evictor's and recomputation's own effect"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sim", required=True)
+    parser.add_argument("--tracegen", required=True)
+    parser.add_argument("--work", required=True)
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    out = os.path.join(args.work, "paper.md")
+    result = subprocess.run([sys.executable, os.path.join(SOURCE, "scripts", "reproduce-paper"), "--quick",
+                             "--sim", args.sim, "--tracegen", args.tracegen, "--out", out,
+                             "--workdir", os.path.join(args.work, "runs")], capture_output=True, text=True)
+    if result.returncode != 0:
+        return fail(f"reproduce-paper --quick exited {result.returncode}: {result.stderr.strip()[-400:]}")
+    if not re.search(r"\d+ runs in \d+ s", result.stderr):
+        return fail("no run time printed")
+    report = open(out).read()
+    for heading in HEADINGS:
+        if report.count(heading) != 2:
+            return fail(f"'{heading}' appears {report.count(heading)} times, not once per capacity rule")
+    ratios = [float(x) for x in re.findall(r"(-?[0-9.]+|nan|inf)x\b", report)]
+    if not ratios or not all(math.isfinite(r) and r > 0 for r in ratios):
+        return fail(f"a ratio is not a finite positive number: {[r for r in ratios if not (math.isfinite(r) and r > 0)]}")
+    if "| original_sram | 1.00x | 1.00x | +0% | 1.00x | 1.00x | +0% |" not in report:
+        return fail("the baseline is not 1.00x against itself in the ablation chain")
+    print(f"reproduce-paper --quick: {len(ratios)} ratios, {result.stderr.strip().splitlines()[-1]}")
+    return 0
+
+
+def fail(reason):
+    print(f"paper_quick: {reason}")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
