@@ -62,6 +62,8 @@ EdramBankMap::EdramBankMap(BankLayout layout, const KvAreaPlan& plan, int banks)
         rows += area.rows;
     }
     rows_per_bank_ = rows / static_cast<std::uint64_t>(banks);
+    for (const Feed& feed : feeds_)
+        for (int bank = 0; bank < banks; ++bank) rows_in_bank_.push_back(count_rows_in_bank(feed, bank));
 }
 
 int EdramBankMap::area_of(std::uint64_t address) const {
@@ -138,8 +140,7 @@ void EdramBankMap::rows_touched(std::uint64_t address, std::uint64_t bytes, std:
                   [&out](int area, int bank, std::uint64_t row, std::uint64_t n) { out.push_back({area, bank, row, n}); });
 }
 
-std::uint64_t EdramBankMap::rows_in_bank(int area, int bank) const {
-    const Feed& feed = feeds_[static_cast<std::size_t>(area)];
+std::uint64_t EdramBankMap::count_rows_in_bank(const Feed& feed, int bank) const {
     const bool fed = layout_ == BankLayout::interleaved ||
                      std::find(feed.bank_groups.begin(), feed.bank_groups.end(), bank_group_of(bank)) != feed.bank_groups.end();
     const std::uint64_t rows_per_group = feed.bytes / row_bytes_ / feed.bank_groups.size();

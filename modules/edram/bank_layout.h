@@ -76,7 +76,9 @@ public:
     void rows_touched(std::uint64_t address, std::uint64_t bytes, std::vector<BankRowBytes>& out) const;
 
     int area_of(std::uint64_t address) const;
-    std::uint64_t rows_in_bank(int area, int bank) const;
+    std::uint64_t rows_in_bank(int area, int bank) const {
+        return rows_in_bank_[static_cast<std::size_t>(area) * static_cast<std::size_t>(banks_) + static_cast<std::size_t>(bank)];
+    }
     std::uint64_t rows_per_bank() const { return rows_per_bank_; }
     int banks() const { return banks_; }
     int areas() const { return static_cast<int>(feeds_.size()); }
@@ -96,6 +98,7 @@ private:
     };
     int bank_group_of(int bank) const { return bank / group_banks_; }
     BankRow in_group(int bank_group, std::uint64_t x) const;
+    std::uint64_t count_rows_in_bank(const Feed& feed, int bank) const;
     // Calls add(area, bank, row, bytes) for the in-group range [x, x + bytes) of a bank group.
     template <class Add>
     void deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Add add) const;
@@ -109,6 +112,7 @@ private:
     std::uint64_t rows_per_bank_;
     int planes_;
     std::vector<Feed> feeds_;  // per area of the plan
+    std::vector<std::uint64_t> rows_in_bank_;  // per (area, bank): asked at every refresh burst
 };
 
 }  // namespace kelle
