@@ -43,8 +43,7 @@ EdramBankMap::EdramBankMap(BankLayout layout, const KvAreaPlan& plan, int banks)
     : layout_(layout),
       row_bytes_(plan.row_bytes),
       banks_(banks),
-      group_banks_(layout == BankLayout::byte_plane ? banks / kBankGroups : banks),
-      planes_(plan.planes) {
+      group_banks_(layout == BankLayout::byte_plane ? banks / kBankGroups : banks) {
     if (layout == BankLayout::byte_plane && banks % kBankGroups != 0)
         throw std::logic_error("EdramBankMap: byte_plane needs a multiple of 4 banks");
     std::uint64_t rows = 0;
@@ -86,16 +85,15 @@ BankRow EdramBankMap::locate(std::uint64_t address) const {
 }
 
 BankRow EdramBankMap::locate_part(std::uint64_t piece_address, BytePart p) const {
-    const Feed& feed = feeds_[static_cast<std::size_t>(area_of(piece_address))];
-    if (layout_ == BankLayout::interleaved) {
-        // One bank group: a part's first byte is its position in the piece (kv_areas.h), K_0 then V_0.
-        const bool v = p == BytePart::v_high || p == BytePart::v_low;
-        const bool low = p == BytePart::k_low || p == BytePart::v_low;
-        return locate(piece_address + (planes_ == 2 ? (v ? 1 : 0) : (v ? 2 : 0) + (low ? 0 : 1)));
-    }
-    const auto at = std::find(feed.bank_groups.begin(), feed.bank_groups.end(), part(p));
-    if (at == feed.bank_groups.end()) throw std::logic_error("EdramBankMap: this piece holds no such byte-part");
-    return locate(piece_address + static_cast<std::uint64_t>(at - feed.bank_groups.begin()));
+    // The part's first byte in the piece (kv_areas.h): K_0 V_0 in a plane's piece, K_0 (low,
+    // high) V_0 (low, high) in a piece of whole values; the order the bank groups are fed in.
+    const bool v = p == BytePart::v_high || p == BytePart::v_low;
+    const bool high = p == BytePart::k_high || p == BytePart::v_high;
+    const RefreshController plane = feeds_[static_cast<std::size_t>(area_of(piece_address))].controller;
+    if (plane == RefreshController::both) return locate(piece_address + (v ? 2 : 0) + (high ? 1 : 0));
+    if (high != (plane == RefreshController::high))
+        throw std::logic_error("EdramBankMap: this piece holds the other byte plane");
+    return locate(piece_address + (v ? 1 : 0));
 }
 
 template <class Add>

@@ -27,7 +27,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "common/banked_timing.h"
@@ -43,7 +42,9 @@ inline const Choices<BankLayout> kBankLayouts{{"interleaved", BankLayout::interl
 // The four byte-parts of a token's K/V; under byte_plane also the bank groups, in bank order.
 enum class BytePart { k_high = 0, k_low = 1, v_high = 2, v_low = 3 };
 
-// The refresh controller that owns a group's banks (byte_plane), or both of them.
+// The refresh controller whose timer drives a group, by the byte plane it holds: high (2DRP MSB
+// areas), low (LSB areas) or both (whole values, `unused`). Under byte_plane each owns half the
+// banks; under interleaved they share all banks and one scheduler stands for both.
 enum class RefreshController { high, low, both };
 const char* controller_name(RefreshController controller);
 
@@ -94,7 +95,7 @@ private:
         std::uint64_t in_group_base = 0;   // bytes into each of those groups where the area starts
         std::uint64_t first_address = 0;
         std::uint64_t bytes = 0;
-        RefreshController controller = RefreshController::both;
+        RefreshController controller = RefreshController::both;  // also: which byte plane it holds
     };
     int bank_group_of(int bank) const { return bank / group_banks_; }
     BankRow in_group(int bank_group, std::uint64_t x) const;
@@ -110,7 +111,6 @@ private:
     int banks_;
     int group_banks_;  // banks per bank group
     std::uint64_t rows_per_bank_;
-    int planes_;
     std::vector<Feed> feeds_;  // per area of the plan
     std::vector<std::uint64_t> rows_in_bank_;  // per (area, bank): asked at every refresh burst
 };
