@@ -221,7 +221,6 @@ void EdramController::report_stats(StatsReport& report) const {
     const EdramStats edram = stats();
     report.add("tlm_transactions", edram.access.transactions);
     report.set("refresh", {{"policy", kRefreshPolicies.name(config_.refresh_policy)},
-                           {"layout", kBankLayouts.name(config_.layout)},
                            {"interval_us", config_.refresh_interval_us},
                            {"bursts", edram.refresh_bursts},
                            {"rows_refreshed", edram.rows_refreshed},
