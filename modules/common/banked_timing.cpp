@@ -13,14 +13,17 @@ BankedTiming::BankedTiming(const BankGeometry& geometry)
         throw std::logic_error("BankedTiming: banks, interleave and bandwidth must be positive");
 }
 
-int BankedTiming::bank_of(std::uint64_t address) const {
-    return static_cast<int>((address / geometry_.interleave_bytes) %
-                            static_cast<std::uint64_t>(geometry_.banks));
-}
-
 const std::vector<std::uint64_t>& BankedTiming::split(std::uint64_t address, std::uint64_t bytes) {
     std::fill(bank_bytes_.begin(), bank_bytes_.end(), 0);
     if (bytes == 0) return bank_bytes_;
+    if (bank_map_)
+        bank_map_->split(address, bytes, bank_bytes_);
+    else
+        split_interleaved(address, bytes);
+    return bank_bytes_;
+}
+
+void BankedTiming::split_interleaved(std::uint64_t address, std::uint64_t bytes) {
     const std::uint64_t unit = geometry_.interleave_bytes;
     const std::uint64_t banks = static_cast<std::uint64_t>(geometry_.banks);
     const std::uint64_t end = address + bytes;
@@ -28,7 +31,7 @@ const std::vector<std::uint64_t>& BankedTiming::split(std::uint64_t address, std
     const std::uint64_t last_unit = (end - 1) / unit;
     if (first_unit == last_unit) {
         bank_bytes_[first_unit % banks] = bytes;
-        return bank_bytes_;
+        return;
     }
     // Partial first and last units, then whole units dealt round-robin from first_unit + 1.
     bank_bytes_[first_unit % banks] += (first_unit + 1) * unit - address;
@@ -40,7 +43,6 @@ const std::vector<std::uint64_t>& BankedTiming::split(std::uint64_t address, std
         const std::uint64_t bank = (first_unit + 1 + i) % banks;
         bank_bytes_[bank] += (per_bank + (i < extra ? 1 : 0)) * unit;
     }
-    return bank_bytes_;
 }
 
 AccessTiming BankedTiming::access(double arrival_ns, std::uint64_t address, std::uint64_t bytes) {

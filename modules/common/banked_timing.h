@@ -1,18 +1,27 @@
 // Per-bank "busy until" timing of a banked memory (eDRAM, SRAM, the DRAM channel).
 //
 // Addresses are interleaved across banks in units of `interleave_bytes` (a row for the
-// eDRAM). An access of B bytes splits into per-bank chunks; each bank serves its chunk at
-// `bank_bytes_per_ns` once it is free, so a bank is reserved for chunk / bandwidth, and the
-// data is back `access_latency_ns` after the bank finishes. The access completes when its
-// slowest bank does. This is the first-order model that DRAMSys-style controllers refine with
+// eDRAM), unless a BankMap is given (the eDRAM's byte-plane layout). An access of B bytes
+// splits into per-bank chunks; each bank serves its chunk at `bank_bytes_per_ns` once it is
+// free, so a bank is reserved for chunk / bandwidth, and the data is back `access_latency_ns`
+// after the bank finishes. The access completes when its slowest bank does. This is the first-order model that DRAMSys-style controllers refine with
 // command-level timing; it captures bandwidth, latency and bank conflicts (with other accesses
 // and with refresh) without a process per bank or per beat.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace kelle {
+
+// How a memory other than a plain interleaved one places addresses on its banks.
+class BankMap {
+public:
+    virtual ~BankMap() = default;
+    // Adds to bank_bytes[b] the bytes of [address, address + bytes) that bank b holds.
+    virtual void split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const = 0;
+};
 
 struct BankGeometry {
     int banks = 1;
@@ -31,6 +40,9 @@ class BankedTiming {
 public:
     explicit BankedTiming(const BankGeometry& geometry);
 
+    // Places addresses on banks by `map` from now on, instead of interleaving them.
+    void use_bank_map(std::shared_ptr<const BankMap> map) { bank_map_ = std::move(map); }
+
     // Serves [address, address + bytes) arriving at `arrival_ns`; reserves the banks it uses.
     AccessTiming access(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
 
@@ -38,7 +50,6 @@ public:
     // is later (refresh waits for an access in flight); returns the start.
     double reserve(int bank, double earliest_ns, double duration_ns);
 
-    int bank_of(std::uint64_t address) const;
     double busy_until_ns(int bank) const { return busy_until_ns_[bank]; }
     const BankGeometry& geometry() const { return geometry_; }
 
@@ -47,7 +58,10 @@ public:
     const std::vector<std::uint64_t>& split(std::uint64_t address, std::uint64_t bytes);
 
 private:
+    void split_interleaved(std::uint64_t address, std::uint64_t bytes);
+
     BankGeometry geometry_;
+    std::shared_ptr<const BankMap> bank_map_;  // null: interleaved by interleave_bytes
     std::vector<double> busy_until_ns_;
     std::vector<std::uint64_t> bank_bytes_;  // reused by split(): no allocation per access
 };

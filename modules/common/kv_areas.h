@@ -9,6 +9,12 @@
 // rows. The important class gets `important_share` of the rows. Areas are whole multiples of
 // `banks` rows, so every group has the same number of rows in every bank; rows left over form
 // an `unused` area that never holds data.
+//
+// Inside a piece (a slot's bytes of one plane, or its whole values) K and V alternate element
+// by element: K_0 V_0 K_1 V_1 ..., each value low byte first when whole. The KV cache moves only
+// whole pieces and never reads their bytes apart, so this order changes none of its traffic; it
+// is what lets the eDRAM's byte_plane layout (edram/bank_layout.h) send every piece's K bytes
+// to its K bank group and its V bytes to its V group at one address, whatever the slot size.
 #pragma once
 
 #include <cstdint>

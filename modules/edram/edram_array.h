@@ -33,7 +33,6 @@ public:
     EdramArray(const EdramConfig& config, const KvAreaPlan& plan, const std::vector<double>& group_intervals_us);
 
     int group_of(std::uint64_t address) const { return group_of_row_[address / row_bytes_]; }
-    const std::vector<int>& group_of_row() const { return group_of_row_; }
 
     // Counts the bits the write may lose; in functional mode stores them, some flipped.
     void write(std::uint64_t address, const unsigned char* data, std::uint64_t bytes);

@@ -1,5 +1,6 @@
 #include "edram/edram_config.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/units.h"
@@ -27,6 +28,10 @@ void EdramConfig::bind_2drp_intervals(ParamBinder& p) {
 void EdramConfig::bind(ParamBinder& p) {
     p.real("edram.capacity_mb", capacity_mb, "8", "MB", "KV cache eDRAM capacity (assumption, kelle-paper.md)").positive().at_most(1 << 20);
     p.integer("edram.banks", banks, "16", "", "banks (assumption, kelle-paper.md)").positive().at_most(65536);
+    p.choice("edram.layout", layout, "interleaved", kBankLayouts,
+             "bank layout: interleaved (rows dealt over all banks; assumption) or byte_plane (4 bank groups: K high, K "
+             "low, V high, V low byte, one address per token across them, and a refresh controller each for the high- "
+             "and the low-byte banks; paper §5, kelle-paper.md §2); byte_plane needs banks a multiple of 4 (docs/edram.md)");
     p.integer("edram.row_bytes", row_bytes, "2048", "B", "row size, the refresh unit (assumption, kelle-paper.md)")
         .positive().at_most(1 << 20);
     p.real("edram.clock_mhz", clock_mhz, "500", "MHz", "array clock, ~1/2 of SRAM speed (assumption, kelle-paper.md)")
@@ -77,6 +82,12 @@ void EdramConfig::bind(ParamBinder& p) {
                    : "capacity must be a whole number of rows in every bank (banks x row_bytes = " +
                          std::to_string(bank_row_bytes) + " B)";
     }, {"edram.banks", "edram.row_bytes"});
+    p.rule("edram.layout", [this] {
+        return layout != BankLayout::byte_plane || banks % 4 == 0
+                   ? ""
+                   : "byte_plane needs banks in four equal bank groups (K high, K low, V high, V low byte): a multiple "
+                     "of 4, not " + std::to_string(banks);
+    }, {"edram.banks"});
     p.rule("edram.refresh_interval_us", [this] {
         const double demand = refresh_demand();
         return demand <= 1 ? ""
@@ -84,7 +95,7 @@ void EdramConfig::bind(ParamBinder& p) {
                                  "% of each bank's time (rows per bank x refresh_row_cycles / clock over the "
                                  "intervals); lengthen the interval or shorten the row refresh";
     }, {"edram.refresh_row_cycles", "edram.clock_mhz", "edram.capacity_mb", "edram.banks", "edram.row_bytes",
-        "edram.refresh_policy", "edram.2drp.important_msb_us", "edram.2drp.important_lsb_us",
+        "edram.refresh_policy", "edram.layout", "edram.2drp.important_msb_us", "edram.2drp.important_lsb_us",
         "edram.2drp.unimportant_msb_us", "edram.2drp.unimportant_lsb_us"});
     p.rule("edram.refresh_impl", [this] {
         return has_refresh_impl(refresh_impl) ? ""
@@ -114,14 +125,18 @@ KvAreaPlan refresh_area_plan(const EdramConfig& c) {
 
 double EdramConfig::refresh_demand() const {
     const KvAreaPlan plan = refresh_area_plan(*this);
+    const EdramBankMap map(layout, plan, banks);
     const std::vector<double> intervals_us = group_intervals_us(*this, plan);
     const double row_refresh_ns = refresh_row_cycles * ns_per_cycle();
-    double demand = 0;
-    for (std::size_t g = 0; g < plan.areas.size(); ++g) {
-        const double rows_in_bank = std::ceil(static_cast<double>(plan.areas[g].rows) / banks);
-        demand += rows_in_bank * row_refresh_ns / (intervals_us[g] * 1e3);
+    double busiest = 0;
+    for (int bank = 0; bank < banks; ++bank) {
+        double demand = 0;
+        for (int g = 0; g < map.areas(); ++g)
+            demand += static_cast<double>(map.rows_in_bank(g, bank)) * row_refresh_ns /
+                      (intervals_us[static_cast<std::size_t>(g)] * 1e3);
+        busiest = std::max(busiest, demand);
     }
-    return demand;
+    return busiest;
 }
 
 std::vector<double> group_intervals_us(const EdramConfig& config, const KvAreaPlan& plan) {

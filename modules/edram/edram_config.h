@@ -12,6 +12,7 @@
 
 #include "common/config.h"
 #include "common/kv_areas.h"
+#include "edram/bank_layout.h"
 #include "edram/refresh_manager.h"
 
 namespace kelle {
@@ -26,6 +27,7 @@ inline const Choices<RefreshPolicy> kRefreshPolicies{
 struct EdramConfig {
     double capacity_mb = 0;
     int banks = 0;
+    BankLayout layout = BankLayout::interleaved;  // how addresses and refresh groups sit on the banks (bank_layout.h)
     std::uint64_t row_bytes = 0;
     double clock_mhz = 0;
     double bytes_per_cycle = 0;
@@ -46,8 +48,9 @@ struct EdramConfig {
     double retention_tail_us = 0, retention_tail_p_fail = 0;
 
     std::uint64_t capacity_bytes() const;
-    // The share of a bank's time its bursts take when every row is live: over the refresh
-    // groups, (the group's rows in one bank x a row's refresh time) / the group's interval.
+    // The share of a bank's time its bursts take when every row is live, in the busiest bank:
+    // over the refresh groups, (the group's rows in the bank x a row's refresh time) / the
+    // group's interval.
     double refresh_demand() const;
     std::uint64_t rows_per_bank() const;
     double ns_per_cycle() const { return 1e3 / clock_mhz; }

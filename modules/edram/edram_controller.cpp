@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "common/units.h"
+#include "edram/two_controller_refresh.h"
 
 namespace kelle {
 
@@ -12,6 +13,13 @@ namespace {
 BankGeometry edram_geometry(const EdramConfig& c) {
     return BankGeometry{c.banks, c.row_bytes, c.bytes_per_cycle / c.ns_per_cycle(),
                         c.access_cycles * c.ns_per_cycle()};
+}
+
+std::unique_ptr<RefreshManager> refresh_manager(const EdramConfig& c, const EdramBankMap& map,
+                                                const std::vector<double>& group_intervals_us) {
+    if (c.layout == BankLayout::byte_plane)
+        return std::make_unique<TwoControllerRefresh>(c.refresh_impl, "refresh_scheduler", map, group_intervals_us);
+    return make_refresh_manager(c.refresh_impl, "refresh_scheduler", c.banks, group_intervals_us);
 }
 
 std::vector<std::string> area_names(const KvAreaPlan& plan) {
@@ -27,25 +35,30 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
       config_(config),
       plan_(plan),
       group_intervals_us_(group_intervals_us(config, plan)),
+      bank_map_(std::make_shared<const EdramBankMap>(config.layout, plan, config.banks)),
       array_(config, plan, group_intervals_us_),
       port_(edram_geometry(config), config.pj_per_byte),
-      refresh_manager_(make_refresh_manager(config.refresh_impl, "refresh_scheduler", config.banks, group_intervals_us_)),
+      refresh_manager_(refresh_manager(config, *bank_map_, group_intervals_us_)),
       monitor_(config.retention_min_us, group_intervals_us_, area_names(plan), config.banks),
-      liveness_(array_.group_of_row(), config.row_bytes, config.banks, static_cast<int>(plan.areas.size())),
+      liveness_(*bank_map_),
       row_selection_(make_row_selection(config.refresh_policy, liveness_)),
       refresh_end_ns_(static_cast<std::size_t>(config.banks), 0.0),
       read_activity_("read_activity"),
       write_activity_("write_activity"),
       stall_activity_("stall_activity") {
     target_socket.register_b_transport(this, &EdramController::b_transport);
+    // The interleaved layout keeps BankedTiming's own round-robin split, the fast path.
+    if (config.layout == BankLayout::byte_plane) port_.timing().use_bank_map(bank_map_);
     KELLE_LOG(msg::edram, LogLevel::info,
-              config.capacity_mb << " MB in " << config.banks << " banks of " << config.rows_per_bank() << " rows of "
-                                 << config.row_bytes << " B, " << kRefreshPolicies.name(config.refresh_policy)
-                                 << " refresh by the " << kRefreshImpls.name(config.refresh_impl) << " scheduler");
+              config.capacity_mb << " MB in " << config.banks << " banks (" << kBankLayouts.name(config.layout)
+                                 << ") of " << config.rows_per_bank() << " rows of " << config.row_bytes << " B, "
+                                 << kRefreshPolicies.name(config.refresh_policy) << " refresh by the "
+                                 << kRefreshImpls.name(config.refresh_impl) << " scheduler");
     stats_.rows_refreshed_per_bank.assign(static_cast<std::size_t>(config.banks), 0);
     for (std::size_t g = 0; g < plan.areas.size(); ++g) {
         RefreshGroupStats group;
         group.name = plan.areas[g].name;
+        group.controller = controller_name(bank_map_->controller_of(static_cast<int>(g)));
         group.interval_us = group_intervals_us_[g];
         group.rows = plan.areas[g].rows;
         stats_.groups.push_back(group);
@@ -136,8 +149,7 @@ void EdramController::write_cells(const tlm::tlm_generic_payload& payload) {
 }
 
 void EdramController::refresh(const RefreshBurst& burst) {
-    const std::uint64_t group_rows = stats_.groups[static_cast<std::size_t>(burst.group)].rows /
-                                     static_cast<std::uint64_t>(config_.banks);
+    const std::uint64_t group_rows = bank_map_->rows_in_bank(burst.group, burst.bank);
     const std::uint64_t rows = row_selection_->rows_to_refresh(burst.group, burst.bank, group_rows);
     stats_.groups[static_cast<std::size_t>(burst.group)].rows_skipped += group_rows - rows;
     stats_.rows_skipped += group_rows - rows;
@@ -185,6 +197,7 @@ nlohmann::ordered_json group_stats(const std::vector<RefreshGroupStats>& groups)
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const RefreshGroupStats& g : groups)
         out.push_back({{"name", g.name},
+                       {"controller", g.controller},
                        {"interval_us", g.interval_us},
                        {"rows", g.rows},
                        {"bursts", g.bursts},

@@ -3,8 +3,9 @@
 // (edram_array.h: storage, bit flips, retention accounting); when to refresh is a
 // RefreshManager's answer (refresh_manager.h), polled, never a callback.
 //
-// Geometry: `banks` banks of `row_bytes` rows, capacity_mb in all; addresses are interleaved
-// across banks row by row (row r of the address space is in bank r % banks; docs/edram.md).
+// Geometry: `banks` banks of `row_bytes` rows, capacity_mb in all. edram.layout places addresses
+// on banks (bank_layout.h, docs/edram.md): interleaved, row r of the address space in bank
+// r % banks; or byte_plane, the paper's four bank groups (K high, K low, V high, V low byte).
 // Each bank moves `bytes_per_cycle` per cycle of `clock_mhz` after `access_cycles` of latency;
 // there is no row buffer (gain-cell eDRAM macros read a row per access).
 //
@@ -21,9 +22,12 @@
 //   2drp      Kelle's two-dimensional policy: the store is cut into (importance class, bit
 //             plane) areas (common/kv_areas.h), each a refresh group with its own interval
 //             (edram.2drp.*_us), combined with lifetime skipping.
-// Every area of the plan is a refresh group; stats are kept per group. Which model schedules the
+// Every area of the plan is a refresh group; stats are kept per group, each naming the refresh
+// controller whose timer drives it (high- or low-byte banks, or both). Which model schedules the
 // bursts is edram.refresh_impl: tlm (RefreshScheduler) or rtl (the Verilog scheduler, verilated;
-// docs/cosim.md). Both give the same bursts.
+// docs/cosim.md). Both give the same bursts. Under byte_plane the two controllers are two such
+// schedulers over their own banks (TwoControllerRefresh), so a burst of one byte plane never
+// holds up an access to the other.
 //
 // One refresh loop, refresh_until(now): it pops the due bursts and performs each at its own due
 // time. It runs before every access and hint, when the platform asks (ends of prefill and
@@ -46,6 +50,7 @@
 #include "common/commands.h"
 #include "common/kv_areas.h"
 #include "common/memory_port.h"
+#include "edram/bank_layout.h"
 #include "edram/edram_array.h"
 #include "common/observable.h"
 #include "edram/edram_config.h"
@@ -58,6 +63,7 @@ namespace kelle {
 
 struct RefreshGroupStats {
     std::string name;
+    std::string controller;  // "high", "low" or "both" (bank_layout.h)
     double interval_us = 0;
     std::uint64_t rows = 0;
     std::uint64_t bursts = 0;
@@ -112,6 +118,7 @@ private:
     EdramConfig config_;
     KvAreaPlan plan_;
     std::vector<double> group_intervals_us_;
+    std::shared_ptr<const EdramBankMap> bank_map_;  // shared with the bank timing
     EdramArray array_;
     MemoryPort port_;
     std::unique_ptr<RefreshManager> refresh_manager_;

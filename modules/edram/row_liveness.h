@@ -2,20 +2,22 @@
 // with nothing live in it need not be refreshed).
 //
 // The KV cache tells the controller when a slot starts and stops holding a token
-// (LivenessHint, common/commands.h); this class keeps a live-byte count per row and a live-row
-// count per (refresh group, bank), so a refresh burst knows at once how many rows it must
-// refresh.
+// (LivenessHint, common/commands.h); this class keeps a live-byte count per row of a bank and
+// a live-row count per (refresh group, bank), so a refresh burst knows at once how many rows it
+// must refresh. Which bank row an address lands in is the bank map's answer (bank_layout.h).
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "edram/bank_layout.h"
+
 namespace kelle {
 
 class RowLiveness {
 public:
-    // group_of_row: the refresh group of every row; bank of row r = r % banks.
-    RowLiveness(std::vector<int> group_of_row, std::uint64_t row_bytes, int banks, int groups);
+    // map: the bank layout, whose areas are the refresh groups; it must outlive this object.
+    explicit RowLiveness(const EdramBankMap& map);
 
     // Marks [address, address + bytes) live or dead. Throws std::logic_error when a range is
     // released more often than it was made live (a model bug, not user input).
@@ -24,14 +26,19 @@ public:
     std::uint64_t live_rows(int group, int bank) const {
         return live_rows_[static_cast<std::size_t>(group) * banks_ + static_cast<std::size_t>(bank)];
     }
-    bool row_live(std::uint64_t row) const { return live_bytes_[row] != 0; }
+    bool row_live(int bank, std::uint64_t row) const { return live_bytes_[index(bank, row)] != 0; }
 
 private:
-    std::vector<int> group_of_row_;
-    std::uint64_t row_bytes_;
-    std::uint64_t banks_;
-    std::vector<std::uint32_t> live_bytes_;  // per row
+    std::size_t index(int bank, std::uint64_t row) const {
+        return static_cast<std::size_t>(bank) * map_.rows_per_bank() + static_cast<std::size_t>(row);
+    }
+
+    const EdramBankMap& map_;
+    std::size_t banks_;
+    std::uint64_t capacity_bytes_;
+    std::vector<std::uint32_t> live_bytes_;  // per (bank, row)
     std::vector<std::uint64_t> live_rows_;   // per (group, bank)
+    std::vector<BankRowBytes> touched_;      // mark()'s buffer: no allocation per hint
 };
 
 }  // namespace kelle

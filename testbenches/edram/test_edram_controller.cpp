@@ -170,3 +170,32 @@ TEST_CASE("a burst pushed past the screened retention by an access is a violatio
     INFO(violation);
     CHECK(violation.find("in bank 0 went 10.003 us without refresh") != std::string::npos);
 }
+
+TEST_CASE("byte_plane: a burst in a high-byte bank holds up the high bytes only", "[edram][socket][bank_layout]") {
+    // By hand: the case's 4 banks as byte_plane bank groups of 1 bank: 0 K-hi, 1 K-lo, 2 V-hi,
+    // 3 V-lo. 2DRP plan, share 0.5: per plane 8 rows, 4 important; important_msb is addresses
+    // [0, 4096), important_lsb [4096, 8192); each feeds 2 rows of its two banks (K and V).
+    // The high-byte controller staggers important_msb (10 us) over its 2 banks: bank 0 at
+    // 10 / 2 = 5 us. With the area live that burst refreshes 2 rows, 2 x 4 ns: [5000, 5008) ns.
+    // At 5002 ns, a 64 B MSB piece at 0 (32 B each in banks 0 and 2) waits 6 ns for bank 0, then
+    // 32 / 32 = 1 ns and 4 ns of latency: 11 ns. The LSB piece at 4096 (banks 1 and 3) does not
+    // wait: 5 ns.
+    EdramConfig config = small_edram(RefreshPolicy::two_dim, 10);
+    config.layout = BankLayout::byte_plane;
+    config.important_share = 0.5;
+    config.interval_2drp_us[0][0] = 10, config.interval_2drp_us[0][1] = 20;
+    config.interval_2drp_us[1][0] = 40, config.interval_2drp_us[1][1] = 80;
+    double msb_ns = 0, lsb_ns = 0;
+    const EdramStats stats = run(config, [&](Initiator& initiator, EdramController&) {
+        initiator.mark_live(0, 4096);
+        sc_core::wait(5000, sc_core::SC_NS);
+        lsb_ns = initiator.read(4096, 64, 2);
+        msb_ns = initiator.read(0, 64, 2);
+    });
+    CHECK(lsb_ns == Approx(5.0));
+    CHECK(msb_ns == Approx(11.0));
+    CHECK(stats.refresh_stall_ns == Approx(6.0));
+    CHECK(stats.rows_refreshed_per_bank == std::vector<std::uint64_t>{2, 0, 0, 0});
+    CHECK(stats.groups[0].controller == "high");
+    CHECK(stats.groups[1].controller == "low");
+}

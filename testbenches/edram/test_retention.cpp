@@ -36,3 +36,21 @@ TEST_CASE("a screened minimum retention truncates the distribution", "[retention
     CHECK(model.p_fail(45.0) == 0.0);
     CHECK(model.p_fail(700.0) == Approx((1e-5 - 1e-9) / (1 - 1e-9)).epsilon(1e-6));
 }
+
+TEST_CASE("the paper's retention curve, expressed through the two anchor keys", "[retention]") {
+    // kelle-paper.md section 4 proposes a log-normal cell retention with median ~0.56 s and
+    // sigma(ln) ~1.68, P(45 us) ~ 1e-8, and gives its value at the four 2DRP intervals. The
+    // existing keys express it as two anchors: retention_safe_us = 45 with p_fail 1e-8, and
+    // retention_tail_us = 7200 with p_fail 4.9e-3 (the longest 2DRP interval). By hand:
+    //   z1 = Phi^-1(1e-8) = -5.612001, z2 = Phi^-1(4.9e-3) = -2.582807,
+    //   sigma = (ln 7200 - ln 45) / (z2 - z1) = 5.075174 / 3.029194 = 1.675421,
+    //   mu = ln 45 - z1 x sigma = 3.806662 + 9.402463 = 13.209125, median e^mu = 0.545 s.
+    // The paper's other points then come out within 4% (6.19e-6, 1.97e-4, 2.94e-3): the same curve.
+    const RetentionModel model(45.0, 1e-8, 7200.0, 4.9e-3);
+    CHECK(model.sigma_ln() == Approx(1.675421).epsilon(1e-5));
+    CHECK(std::exp(model.mu_ln_us()) * 1e-6 == Approx(0.545).epsilon(0.01));
+    CHECK(model.p_fail(360.0) == Approx(6.4e-6).epsilon(0.10));
+    CHECK(model.p_fail(1440.0) == Approx(2.0e-4).epsilon(0.10));
+    CHECK(model.p_fail(5400.0) == Approx(2.9e-3).epsilon(0.10));
+    CHECK(model.p_fail(7200.0) == Approx(4.9e-3).epsilon(0.10));
+}

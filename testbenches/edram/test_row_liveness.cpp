@@ -3,24 +3,41 @@
 
 #include "edram/row_liveness.h"
 
-using kelle::RowLiveness;
+using namespace kelle;
+
+namespace {
+// Rows of 100 B interleaved over 2 banks (address row r is row r / 2 of bank r % 2), one
+// refresh group per entry of `rows_per_group`, in address order.
+EdramBankMap two_banks(std::initializer_list<std::uint64_t> rows_per_group) {
+    KvAreaPlan plan;
+    plan.row_bytes = 100;
+    std::uint64_t first_row = 0;
+    for (const std::uint64_t rows : rows_per_group) {
+        plan.areas.push_back(KvArea{"g" + std::to_string(plan.areas.size()), 0, 0, first_row, rows});
+        first_row += rows;
+    }
+    return EdramBankMap(BankLayout::interleaved, plan, 2);
+}
+}  // namespace
 
 TEST_CASE("a slot makes its row live and its release makes it dead again", "[liveness]") {
-    RowLiveness rows(std::vector<int>(8, 0), 100, 2, 1);  // rows 0..7 in one group, bank = row % 2
+    const EdramBankMap map = two_banks({8});  // rows 0..7 in one group
+    RowLiveness rows(map);
     rows.mark(10, 20, true);      // row 0 -> bank 0
     CHECK(rows.live_rows(0, 0) == 1);
     CHECK(rows.live_rows(0, 1) == 0);
     rows.mark(40, 20, true);      // row 0 again: still one live row
     CHECK(rows.live_rows(0, 0) == 1);
     rows.mark(10, 20, false);
-    CHECK(rows.row_live(0));      // 20 bytes still live
+    CHECK(rows.row_live(0, 0));   // 20 bytes still live
     rows.mark(40, 20, false);
-    CHECK_FALSE(rows.row_live(0));
+    CHECK_FALSE(rows.row_live(0, 0));
     CHECK(rows.live_rows(0, 0) == 0);
 }
 
 TEST_CASE("a range across rows counts in each row's bank", "[liveness]") {
-    RowLiveness rows(std::vector<int>(8, 0), 100, 2, 1);
+    const EdramBankMap map = two_banks({8});
+    RowLiveness rows(map);
     rows.mark(150, 300, true);  // rows 1 (50 B), 2, 3, 4 (50 B): banks 1, 0, 1, 0
     CHECK(rows.live_rows(0, 0) == 2);
     CHECK(rows.live_rows(0, 1) == 2);
@@ -29,13 +46,15 @@ TEST_CASE("a range across rows counts in each row's bank", "[liveness]") {
 }
 
 TEST_CASE("releasing what was not live is a model error", "[liveness]") {
-    RowLiveness rows(std::vector<int>(8, 0), 100, 2, 1);
+    const EdramBankMap map = two_banks({8});
+    RowLiveness rows(map);
     CHECK_THROWS_AS(rows.mark(0, 10, false), std::logic_error);
     CHECK_THROWS_AS(rows.mark(790, 20, true), std::logic_error);
 }
 
 TEST_CASE("live rows are counted per refresh group", "[liveness]") {
-    RowLiveness rows({0, 0, 1, 1}, 100, 2, 2);  // rows 0, 1 in group 0; rows 2, 3 in group 1
+    const EdramBankMap map = two_banks({2, 2});  // rows 0, 1 in group 0; rows 2, 3 in group 1
+    RowLiveness rows(map);
     rows.mark(250, 100, true);                 // rows 2 (bank 0) and 3 (bank 1), group 1
     CHECK(rows.live_rows(0, 0) == 0);
     CHECK(rows.live_rows(1, 0) == 1);

@@ -6,7 +6,9 @@
 using namespace kelle;
 
 TEST_CASE("periodic refreshes every row of the group, lifetime only the live ones", "[refresh][liveness]") {
-    RowLiveness liveness(std::vector<int>(8, 0), 100, 2, 1);  // rows 0..7, one group, bank = row % 2: 4 a bank
+    // Rows 0..7 of 100 B, one group, interleaved over 2 banks (bank = row % 2): 4 a bank.
+    const EdramBankMap map(BankLayout::interleaved, plain_area_plan(800, 100), 2);
+    RowLiveness liveness(map);
     liveness.mark(0, 250, true);                               // rows 0, 1, 2: two in bank 0, one in bank 1
     const auto periodic = make_row_selection(RefreshPolicy::periodic, liveness);
     const auto lifetime = make_row_selection(RefreshPolicy::lifetime, liveness);

@@ -1,0 +1,161 @@
+#include "edram/bank_layout.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace kelle {
+
+namespace {
+constexpr int kBankGroups = 4;
+
+int part(BytePart p) { return static_cast<int>(p); }
+
+bool high_byte(int bank_group) {
+    return bank_group == part(BytePart::k_high) || bank_group == part(BytePart::v_high);
+}
+
+// The bank groups an area's bytes go to, in byte order (bank_layout.h).
+std::vector<int> fed_bank_groups(const KvAreaPlan& plan, const KvArea& area) {
+    if (plan.planes == 2 && area.importance_class >= 0)
+        return area.plane == 0 ? std::vector<int>{part(BytePart::k_high), part(BytePart::v_high)}
+                               : std::vector<int>{part(BytePart::k_low), part(BytePart::v_low)};
+    return {part(BytePart::k_low), part(BytePart::k_high), part(BytePart::v_low), part(BytePart::v_high)};
+}
+
+// Whose timer drives an area, by the bytes it holds: in both layouts the high-byte controller has
+// the MSB areas' timers and the low-byte one the LSB areas'; whole values and `unused` have both.
+RefreshController controller_of_area(const KvAreaPlan& plan, const KvArea& area) {
+    if (plan.planes != 2 || area.importance_class < 0) return RefreshController::both;
+    return area.plane == 0 ? RefreshController::high : RefreshController::low;
+}
+}  // namespace
+
+const char* controller_name(RefreshController controller) {
+    switch (controller) {
+        case RefreshController::high: return "high";
+        case RefreshController::low: return "low";
+        case RefreshController::both: return "both";
+    }
+    return "both";
+}
+
+EdramBankMap::EdramBankMap(BankLayout layout, const KvAreaPlan& plan, int banks)
+    : layout_(layout),
+      row_bytes_(plan.row_bytes),
+      banks_(banks),
+      group_banks_(layout == BankLayout::byte_plane ? banks / kBankGroups : banks) {
+    if (layout == BankLayout::byte_plane && banks % kBankGroups != 0)
+        throw std::logic_error("EdramBankMap: byte_plane needs a multiple of 4 banks");
+    std::uint64_t rows = 0;
+    std::vector<std::uint64_t> group_fill(kBankGroups, 0);  // byte_plane: bytes stacked in each bank group
+    for (const KvArea& area : plan.areas) {
+        Feed feed{{0}, area.first_row * row_bytes_, area.first_row * row_bytes_, area.rows * row_bytes_,
+                  controller_of_area(plan, area)};
+        if (layout == BankLayout::byte_plane) {
+            feed.bank_groups = fed_bank_groups(plan, area);
+            const std::uint64_t share = feed.bytes / feed.bank_groups.size();
+            feed.in_group_base = group_fill[static_cast<std::size_t>(feed.bank_groups[0])];
+            for (const int g : feed.bank_groups) group_fill[static_cast<std::size_t>(g)] += share;
+        }
+        feeds_.push_back(feed);
+        rows += area.rows;
+    }
+    rows_per_bank_ = rows / static_cast<std::uint64_t>(banks);
+    for (const Feed& feed : feeds_)
+        for (int bank = 0; bank < banks; ++bank) rows_in_bank_.push_back(count_rows_in_bank(feed, bank));
+}
+
+int EdramBankMap::area_of(std::uint64_t address) const {
+    const auto after = std::upper_bound(feeds_.begin(), feeds_.end(), address,
+                                        [](std::uint64_t a, const Feed& f) { return a < f.first_address; });
+    return static_cast<int>(after - feeds_.begin()) - 1;
+}
+
+BankRow EdramBankMap::in_group(int bank_group, std::uint64_t x) const {
+    const std::uint64_t q = x / row_bytes_;
+    const auto g = static_cast<std::uint64_t>(group_banks_);
+    return {bank_group * group_banks_ + static_cast<int>(q % g), q / g};
+}
+
+BankRow EdramBankMap::locate(std::uint64_t address) const {
+    const Feed& feed = feeds_[static_cast<std::size_t>(area_of(address))];
+    const std::uint64_t offset = address - feed.first_address;
+    const std::uint64_t k = feed.bank_groups.size();
+    return in_group(feed.bank_groups[offset % k], feed.in_group_base + offset / k);
+}
+
+BankRow EdramBankMap::locate_part(std::uint64_t piece_address, BytePart p) const {
+    // The part's first byte in the piece (kv_areas.h): K_0 V_0 in a plane's piece, K_0 (low,
+    // high) V_0 (low, high) in a piece of whole values; the order the bank groups are fed in.
+    const bool v = p == BytePart::v_high || p == BytePart::v_low;
+    const bool high = p == BytePart::k_high || p == BytePart::v_high;
+    const RefreshController plane = feeds_[static_cast<std::size_t>(area_of(piece_address))].controller;
+    if (plane == RefreshController::both) return locate(piece_address + (v ? 2 : 0) + (high ? 1 : 0));
+    if (high != (plane == RefreshController::high))
+        throw std::logic_error("EdramBankMap: this piece holds the other byte plane");
+    return locate(piece_address + (v ? 1 : 0));
+}
+
+template <class Add>
+void EdramBankMap::deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Add add) const {
+    for (std::uint64_t end = x + bytes; x < end;) {
+        const std::uint64_t in_row = std::min(end, (x / row_bytes_ + 1) * row_bytes_) - x;
+        const BankRow at = in_group(bank_group, x);
+        add(area, at.bank, at.row, in_row);
+        x += in_row;
+    }
+}
+
+template <class Add>
+void EdramBankMap::for_each_part(std::uint64_t address, std::uint64_t bytes, Add add) const {
+    for (std::uint64_t end = address + bytes; address < end;) {
+        const int area = area_of(address);
+        const Feed& feed = feeds_[static_cast<std::size_t>(area)];
+        const std::uint64_t stop = std::min(end, feed.first_address + feed.bytes);
+        if (stop <= address) throw std::logic_error("EdramBankMap: range outside the array");
+        const std::uint64_t first = address - feed.first_address;
+        const std::uint64_t last = stop - 1 - feed.first_address;
+        const std::uint64_t k = feed.bank_groups.size();
+        // Part j holds the offsets o = j (mod k) of [first, last]: in-group offsets o / k, a run.
+        for (std::uint64_t j = 0; j < k; ++j) {
+            const std::uint64_t lo = first + (j + k - first % k) % k;
+            if (lo > last) continue;
+            const std::uint64_t count = (last - lo) / k + 1;
+            deal_rows(area, feed.bank_groups[j], feed.in_group_base + lo / k, count, add);
+        }
+        address = stop;
+    }
+}
+
+void EdramBankMap::split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const {
+    for_each_part(address, bytes, [&bank_bytes](int, int bank, std::uint64_t, std::uint64_t n) {
+        bank_bytes[static_cast<std::size_t>(bank)] += n;
+    });
+}
+
+void EdramBankMap::rows_touched(std::uint64_t address, std::uint64_t bytes, std::vector<BankRowBytes>& out) const {
+    for_each_part(address, bytes,
+                  [&out](int area, int bank, std::uint64_t row, std::uint64_t n) { out.push_back({area, bank, row, n}); });
+}
+
+std::uint64_t EdramBankMap::count_rows_in_bank(const Feed& feed, int bank) const {
+    const bool fed = layout_ == BankLayout::interleaved ||
+                     std::find(feed.bank_groups.begin(), feed.bank_groups.end(), bank_group_of(bank)) != feed.bank_groups.end();
+    const std::uint64_t rows_per_group = feed.bytes / row_bytes_ / feed.bank_groups.size();
+    return fed ? rows_per_group / static_cast<std::uint64_t>(group_banks_) : 0;
+}
+
+RefreshController EdramBankMap::controller_of(int area) const {
+    return feeds_[static_cast<std::size_t>(area)].controller;
+}
+
+std::vector<int> EdramBankMap::banks_of(RefreshController controller) const {
+    std::vector<int> banks;
+    for (int bank = 0; bank < banks_; ++bank)
+        if (layout_ == BankLayout::interleaved || controller == RefreshController::both ||
+            high_byte(bank_group_of(bank)) == (controller == RefreshController::high))
+            banks.push_back(bank);
+    return banks;
+}
+
+}  // namespace kelle

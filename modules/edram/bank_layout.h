@@ -1,0 +1,118 @@
+// EdramBankMap: where each byte of the KV store's address space sits in the eDRAM's banks, for
+// the two layouts of edram.layout. Plain C++, no SystemC: the controller's bank timing, its
+// liveness per row and its refresh bursts all ask it, and tests ask it directly.
+//
+// interleaved  (today's layout) one bank group of all `banks` banks; address rows are dealt
+//              round-robin: address row r is row r / banks of bank r % banks.
+// byte_plane   the paper's KV eDRAM [paper §5, kelle-paper.md §2]: four bank groups of banks / 4
+//              banks each, in bank order K high byte, K low byte, V high byte, V low byte. The
+//              four byte-parts of one token sit at the same address inside their bank groups.
+//
+// How the area plan's address space (common/kv_areas.h) lands on bank groups. Every area feeds
+// a set of k bank groups and its byte at offset o goes to the (o % k)-th of them, at
+// offset o / k into the area's rows there (the piece convention of kv_areas.h: K and V bytes
+// alternate, so every whole piece puts its K bytes in a K group and its V bytes in a V group):
+//   a data area of a two-plane plan (2DRP)   k = 2: {K, V} of its plane (MSB: K-hi, V-hi);
+//   an area of whole values, or `unused`     k = 4: {K-lo, K-hi, V-lo, V-hi} (a value is
+//                                            stored low byte first, kvcache/kv_values.cpp).
+// Inside a bank group the areas it is fed by stack in plan order, rows / k each; so an
+// importance class is one row range inside every bank group, and the MSB and LSB pieces of a
+// slot (same entry, same offset into their areas) reach the same in-group address. An in-group
+// address x is in-group row q = x / row_bytes, which is row q / (banks / 4) of the group's
+// bank q % (banks / 4), as the interleaved layout deals rows over all banks.
+//
+// Refresh: a group (area) is refreshed in the banks it has rows in. Under byte_plane, the paper's
+// two refresh controllers: the high-byte one owns the K-hi and V-hi banks, the low-byte one the
+// K-lo and V-lo banks; an area of one plane has rows only under one of them.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/banked_timing.h"
+#include "common/config.h"
+#include "common/kv_areas.h"
+
+namespace kelle {
+
+enum class BankLayout { interleaved, byte_plane };
+inline const Choices<BankLayout> kBankLayouts{{"interleaved", BankLayout::interleaved},
+                                              {"byte_plane", BankLayout::byte_plane}};
+
+// The four byte-parts of a token's K/V; under byte_plane also the bank groups, in bank order.
+enum class BytePart { k_high = 0, k_low = 1, v_high = 2, v_low = 3 };
+
+// The refresh controller whose timer drives a group, by the byte plane it holds: high (2DRP MSB
+// areas), low (LSB areas) or both (whole values, `unused`). Under byte_plane each owns half the
+// banks; under interleaved they share all banks and one scheduler stands for both.
+enum class RefreshController { high, low, both };
+const char* controller_name(RefreshController controller);
+
+struct BankRow {
+    int bank = 0;
+    std::uint64_t row = 0;  // row inside the bank
+};
+
+struct BankRowBytes {
+    int area = 0;
+    int bank = 0;
+    std::uint64_t row = 0;
+    std::uint64_t bytes = 0;
+};
+
+class EdramBankMap : public BankMap {
+public:
+    // plan: its areas must tile the address space; banks a multiple of 4 under byte_plane.
+    EdramBankMap(BankLayout layout, const KvAreaPlan& plan, int banks);
+
+    // The bank and row of the byte at `address`.
+    BankRow locate(std::uint64_t address) const;
+    // The bank and row of the first byte of `part` of the slot piece at `piece_address`: the
+    // piece of part's plane under a two-plane plan (MSB piece for the high bytes), the whole
+    // slot otherwise.
+    BankRow locate_part(std::uint64_t piece_address, BytePart part) const;
+
+    void split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const override;
+    // Appends the (bank, row, bytes) pieces of [address, address + bytes), an area's bytes at a time.
+    void rows_touched(std::uint64_t address, std::uint64_t bytes, std::vector<BankRowBytes>& out) const;
+
+    int area_of(std::uint64_t address) const;
+    std::uint64_t rows_in_bank(int area, int bank) const {
+        return rows_in_bank_[static_cast<std::size_t>(area) * static_cast<std::size_t>(banks_) + static_cast<std::size_t>(bank)];
+    }
+    std::uint64_t rows_per_bank() const { return rows_per_bank_; }
+    int banks() const { return banks_; }
+    int areas() const { return static_cast<int>(feeds_.size()); }
+    std::uint64_t capacity_bytes() const { return rows_per_bank_ * static_cast<std::uint64_t>(banks_) * row_bytes_; }
+    RefreshController controller_of(int area) const;
+    // The banks a controller owns, in bank order: half of them under byte_plane.
+    std::vector<int> banks_of(RefreshController controller) const;
+    BankLayout layout() const { return layout_; }
+
+private:
+    struct Feed {
+        std::vector<int> bank_groups;      // the k bank groups the area's bytes go to, in byte order
+        std::uint64_t in_group_base = 0;   // bytes into each of those groups where the area starts
+        std::uint64_t first_address = 0;
+        std::uint64_t bytes = 0;
+        RefreshController controller = RefreshController::both;  // also: which byte plane it holds
+    };
+    int bank_group_of(int bank) const { return bank / group_banks_; }
+    BankRow in_group(int bank_group, std::uint64_t x) const;
+    std::uint64_t count_rows_in_bank(const Feed& feed, int bank) const;
+    // Calls add(area, bank, row, bytes) for the in-group range [x, x + bytes) of a bank group.
+    template <class Add>
+    void deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Add add) const;
+    template <class Add>
+    void for_each_part(std::uint64_t address, std::uint64_t bytes, Add add) const;
+
+    BankLayout layout_;
+    std::uint64_t row_bytes_;
+    int banks_;
+    int group_banks_;  // banks per bank group
+    std::uint64_t rows_per_bank_;
+    std::vector<Feed> feeds_;  // per area of the plan
+    std::vector<std::uint64_t> rows_in_bank_;  // per (area, bank): asked at every refresh burst
+};
+
+}  // namespace kelle

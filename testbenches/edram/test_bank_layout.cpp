@@ -1,0 +1,112 @@
+// EdramBankMap: where a token's byte-parts land in the banks, worked out by hand (issue 11).
+//
+// The store of every byte_plane case is the paper's: 4 MB in 32 banks [paper §5], rows of
+// 2048 B: 4194304 / 2048 = 2048 rows, 64 a bank. Bank groups of 32 / 4 = 8 banks: K high byte
+// banks 0-7, K low 8-15, V high 16-23, V low 24-31.
+// 2DRP plan (common/kv_areas.cpp), important share 0.5: per plane 2048 / 2 = 1024 rows, the
+// important class floor(1024 x 0.5 / 32) x 32 = 512 of them, the unimportant 1024 - 512 = 512:
+//   important_msb rows 0-511 (addresses from 0), important_lsb 512-1023 (from 1 MiB = 1048576),
+//   unimportant_msb 1024-1535 (from 2 MiB = 2097152), unimportant_lsb 1536-2047 (from 3 MiB).
+// An MSB area feeds K-hi and V-hi, 1 MiB / 2 = 512 KiB each = 256 in-group rows = 32 rows per
+// bank; the important class is in-group bytes [0, 524288), rows 0-31 of every bank; the
+// unimportant one [524288, 1048576), rows 32-63.
+//
+// Slot geometry (kvcache/kv_layout.cpp, by hand, not linked): head_dim 64, 2-byte values,
+// batch 1: a slot is 2 x 64 x 2 = 256 B, a piece (one byte plane) 128 B, holding K's 64 bytes of
+// that plane and V's 64 (kv_areas.h: alternating, K_0 V_0 K_1 V_1 ...). 8 KV heads, 128 slots
+// per (layer, head) region, the first 64 important. Region r = layer x 8 + head; a slot s of
+// class c has entry e = r x 64 + (s - first slot of c), and its MSB piece is at
+// base(c, MSB) + e x 128. In-group address of all four parts: base_c + e x 64.
+#include <catch2/catch.hpp>
+
+#include "common/kv_areas.h"
+#include "edram/bank_layout.h"
+
+using namespace kelle;
+
+namespace {
+constexpr std::uint64_t kMiB = 1048576;
+
+EdramBankMap paper_store() {
+    return EdramBankMap(BankLayout::byte_plane, two_dimensional_area_plan(4 * kMiB, 2048, 32, 0.5), 32);
+}
+
+bool at(const BankRow& where, int bank, std::uint64_t row) { return where.bank == bank && where.row == row; }
+}  // namespace
+
+TEST_CASE("the K high byte of a token lands in the K-hi bank group, by hand", "[bank_layout]") {
+    const EdramBankMap map = paper_store();
+    // Layer 0, head 3, token in slot 5 (important): r = 3, e = 3 x 64 + 5 = 197, MSB piece at
+    // 197 x 128 = 25216. In-group address 197 x 64 = 12608: in-group row 12608 / 2048 = 6
+    // (6 x 2048 = 12288), so bank 0 + 6 % 8 = 6, row 6 / 8 = 0.
+    CHECK(at(map.locate_part(25216, BytePart::k_high), 6, 0));
+    // The three other parts at the same in-group address 12608, in their groups' 7th bank:
+    // V-hi bank 16 + 6 = 22; K-lo and V-lo from the LSB piece at 1 MiB + 25216, banks 14 and 30.
+    CHECK(at(map.locate_part(25216, BytePart::v_high), 22, 0));
+    CHECK(at(map.locate_part(kMiB + 25216, BytePart::k_low), 14, 0));
+    CHECK(at(map.locate_part(kMiB + 25216, BytePart::v_low), 30, 0));
+}
+
+TEST_CASE("a token past the group's eighth row wraps to its first bank, one row down", "[bank_layout]") {
+    const EdramBankMap map = paper_store();
+    // Layer 0, head 4, slot 0: r = 4, e = 256, MSB piece at 256 x 128 = 32768. In-group address
+    // 256 x 64 = 16384 = 8 x 2048: in-group row 8, bank 8 % 8 = 0 (the wrap), row 8 / 8 = 1.
+    CHECK(at(map.locate_part(32768, BytePart::k_high), 0, 1));
+    // Layer 1, head 2, slot 17: r = 1 x 8 + 2 = 10, e = 10 x 64 + 17 = 657, MSB piece at
+    // 657 x 128 = 84096; in-group 657 x 64 = 42048, row 42048 / 2048 = 20 (40960, 1088 over):
+    // bank 20 % 8 = 4, row 20 / 8 = 2.
+    CHECK(at(map.locate_part(84096, BytePart::k_high), 4, 2));
+    CHECK(at(map.locate_part(84096, BytePart::v_high), 20, 2));
+}
+
+TEST_CASE("the unimportant class is a row range inside every bank group", "[bank_layout]") {
+    const EdramBankMap map = paper_store();
+    // Layer 0, head 3, slot 100: unimportant, e = 3 x 64 + (100 - 64) = 228, MSB piece at
+    // 2 MiB + 228 x 128 = 2126336. In-group 524288 + 228 x 64 = 538880, row 538880 / 2048 = 263
+    // (538624, 256 over): bank 263 % 8 = 7, row 263 / 8 = 32, the class's first row.
+    CHECK(at(map.locate_part(2126336, BytePart::k_high), 7, 32));
+    CHECK(at(map.locate_part(3 * kMiB + 228 * 128, BytePart::v_low), 31, 32));
+}
+
+TEST_CASE("a piece's K bytes go to the K group and its V bytes to the V group", "[bank_layout]") {
+    const EdramBankMap map = paper_store();
+    // The MSB piece of the first case (128 B at 25216): 64 B to K-hi bank 6, 64 B to V-hi bank 22.
+    std::vector<std::uint64_t> bytes(32, 0);
+    map.split(25216, 128, bytes);
+    CHECK(bytes[6] == 64);
+    CHECK(bytes[22] == 64);
+    std::uint64_t total = 0;
+    for (const std::uint64_t b : bytes) total += b;
+    CHECK(total == 128);
+    // A burst of 8 KiB of the important MSB area from 0: in-group [0, 4096), rows 0 and 1 of
+    // each group: 2048 B each to banks 0, 1 (K-hi) and 16, 17 (V-hi).
+    std::fill(bytes.begin(), bytes.end(), 0);
+    map.split(0, 8192, bytes);
+    CHECK((bytes[0] == 2048 && bytes[1] == 2048 && bytes[16] == 2048 && bytes[17] == 2048 && bytes[2] == 0));
+}
+
+TEST_CASE("refresh groups and controllers: each byte plane's groups only in its own banks", "[bank_layout][refresh]") {
+    const EdramBankMap map = paper_store();
+    // 32 rows of important_msb in every K-hi and V-hi bank, none in the low-byte banks.
+    CHECK(map.rows_in_bank(0, 0) == 32);
+    CHECK(map.rows_in_bank(0, 16) == 32);
+    CHECK(map.rows_in_bank(0, 8) == 0);
+    CHECK(map.rows_in_bank(1, 24) == 32);  // important_lsb in V-lo
+    CHECK(map.controller_of(0) == RefreshController::high);
+    CHECK(map.controller_of(1) == RefreshController::low);
+    CHECK(map.controller_of(2) == RefreshController::high);
+    CHECK(map.controller_of(3) == RefreshController::low);
+    const std::vector<int> high = map.banks_of(RefreshController::high);
+    REQUIRE(high.size() == 16);
+    CHECK((high[0] == 0 && high[7] == 7 && high[8] == 16 && high[15] == 23));
+}
+
+TEST_CASE("the interleaved layout is today's: row r in bank r % banks", "[bank_layout]") {
+    // 16 banks of 2048 B rows, 8 MB: address 5 x 2048 + 7 is row 5, bank 5, bank row 0; address
+    // row 21 is bank 21 % 16 = 5, bank row 1.
+    const EdramBankMap map(BankLayout::interleaved, plain_area_plan(8 * kMiB, 2048), 16);
+    CHECK(at(map.locate(5 * 2048 + 7), 5, 0));
+    CHECK(at(map.locate(21 * 2048), 5, 1));
+    CHECK(map.rows_in_bank(0, 3) == 4096 / 16);
+    CHECK(map.controller_of(0) == RefreshController::both);
+}
