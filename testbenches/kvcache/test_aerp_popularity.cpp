@@ -165,3 +165,31 @@ TEST_CASE("grouped-query attention: popular tokens stay K/V, since x saves nothi
     });
     sc_core::sc_start();
 }
+
+TEST_CASE("retained_cache_bytes: LLaMA-2-7B at N' = 128, batch 16", "[kv][capacity]") {
+    TraceHeader header;
+    header.model.name = "llama-2-7b";
+    header.model.layers = 32;
+    header.model.heads = 32;
+    header.model.kv_heads = 32;
+    header.model.head_dim = 128;
+    header.model.hidden = 4096;
+    header.model.ffn = 11008;
+    header.model.dtype_bytes = 2;
+    KvConfig config;
+    config.policy = KvPolicy::aep;
+    config.budget_tokens = 128;
+    config.recent_tokens = 64;
+    const KvBudget aep = KvBudget::of(config, header, std::nullopt, 0);
+    // 32 layers x 32 heads x 128 tokens x (2 x 128 x 2 B) x 16 sequences
+    // = 1024 x 128 x 512 B x 16 = 67,108,864 B x 16 = 1,073,741,824 B: 1 GiB.
+    CHECK(aep.retained_cache_bytes(header.model, 16) == 1073741824ULL);
+    // AERP by popularity adds the x store: 128 x 32 / 17 = 240 entries a layer (a popular token
+    // takes at least 17 of the 32 heads' 128 slots), x 32 layers = 7680 entries of 16 x 4096 x 2
+    // = 131,072 B: 1,006,632,960 B more, 2,080,374,784 B in all.
+    config.policy = KvPolicy::aerp;
+    config.x_selection = XSelection::popularity;
+    const KvBudget aerp = KvBudget::of(config, header, std::nullopt, 0);
+    CHECK(aerp.x_entries == 7680);
+    CHECK(aerp.retained_cache_bytes(header.model, 16) == 2080374784ULL);
+}
