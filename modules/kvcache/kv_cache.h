@@ -7,7 +7,7 @@
 // waits: synchronising with simulated time is the sequencer's job.
 //
 // Budget: each head holds at most KvBudget::held_tokens (kv_budget.h); admitting a token into a
-// full head evicts the policy's victim first. A prompt position is admitted with the attention
+// full head evicts the policy's victim first (never a sink, with kv.keep_sinks). A prompt position is admitted with the attention
 // the trace's prefill block says it received (none without one); after each decode step the
 // step's attention scores add to each resident token's importance.
 //
@@ -26,6 +26,14 @@
 // (edram.functional) writes real K/V values slot by slot at their exact addresses, reads each
 // resident slot back the same way and checks it (kv_value_check.h); spilled slots are in DRAM,
 // which loses nothing.
+//
+// AERP's x form (kv.x_selection): a per-head tier (x_store.h), or by popularity, the paper's rule:
+// after a layer's prompt is admitted into every head, the prompt tokens held by more than
+// kv.popular_share of its KV heads become x, once for the layer, where x is smaller than the
+// K/V they replace; decode tokens stay K/V; an x entry lives while any head holds its token
+// (docs/kv-policies.md).
+//
+// Placement (kv.placement): slot by slot, or whole layers first fit (kv_layout.h).
 //
 // Left out: AERP in functional mode (x values are not stored; the platform refuses it), and
 // any effect of corrupted K on the attention scores (they are the trace's).
