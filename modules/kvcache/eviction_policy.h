@@ -13,7 +13,8 @@
 //   h2o     keeps the recent_tokens most recent tokens, and fills the rest of the budget with
 //           the tokens of highest accumulated attention (heavy hitters); ties evict the oldest.
 //           Given sink_tokens, it also always keeps the first that many positions.
-//   aep     Kelle's attention-based eviction: h2o's rule with sinks (the paper keeps 10).
+//   aep     Kelle's attention-based eviction: by our reading of the paper h2o's rule, which
+//           also keeps 10 sinks (given as sink_tokens).
 //   aerp    aep's eviction; the KV cache keeps part of the retained tokens as x (x_store.h).
 #pragma once
 

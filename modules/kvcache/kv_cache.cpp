@@ -155,18 +155,22 @@ double KvCache::write_prompt_popular(int layer, const StepScores* prefill, doubl
     return done_ns;
 }
 
-void KvCache::keep_popular_as_x(int layer, double t_ns) {
-    const ModelShape& m = header_.model;
+void KvCache::count_holders(int layer, int min_heads) {
     holders_.assign(static_cast<std::size_t>(header_.prompt_tokens), 0);
-    for (int kv_head = 0; kv_head < m.kv_heads; ++kv_head)
-        for (const KvToken& token : heads_[static_cast<std::size_t>(layout_.region(layer, kv_head))].tokens())
-            ++holders_[token.position];
-    const int min_heads = popular_min_heads(config_.popular_share, m.kv_heads);
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
+        for (const KvToken& token : head(layer, kv_head).tokens()) ++holders_[token.position];
     for (const int holders : holders_) {
         if (holders < min_heads) continue;
         ++stats_.popular_tokens;
-        if (!x_saves_bytes(m, holders)) ++stats_.x_saves_nothing_tokens;
+        if (!x_saves_bytes(header_.model, holders)) ++stats_.x_saves_nothing_tokens;
     }
+}
+
+void KvCache::keep_popular_as_x(int layer, double t_ns) {
+    const ModelShape& m = header_.model;
+    const int min_heads = popular_min_heads(config_.popular_share, m.kv_heads);
+    count_holders(layer, min_heads);
+    // Every holder of a popular token drops its K/V slot and shares the one x entry.
     for (int kv_head = 0; kv_head < m.kv_heads; ++kv_head) {
         const int region = layout_.region(layer, kv_head);
         HeadCache& head = heads_[static_cast<std::size_t>(region)];

@@ -7,9 +7,10 @@
 // waits: synchronising with simulated time is the sequencer's job.
 //
 // Budget: each head holds at most KvBudget::held_tokens (kv_budget.h); admitting a token into a
-// full head evicts the policy's victim first (never a sink, with kv.keep_sinks). A prompt position is admitted with the attention
-// the trace's prefill block says it received (none without one); after each decode step the
-// step's attention scores add to each resident token's importance.
+// full head evicts the policy's victim first (never a sink, with kv.keep_sinks). A prompt
+// position is admitted with the attention the trace's prefill block says it received (none
+// without one); after each decode step the step's attention scores add to each resident token's
+// importance.
 //
 // 2DRP (two importance classes in the area plan): after the importance update the region's
 // most-attended K/V tokens (important_share of its slots; older first on ties) belong in the
@@ -88,8 +89,8 @@ struct KvConfig {
     KvStore store = KvStore::edram;
     std::uint64_t batch = 1;  // sequences decoded together: the workload's, set by the platform
 
-    // Its rules check that the budget holds the recent window (h2o, aep, aerp) or the sinks
-    // (streaming), naming the key.
+    // Its rules check that the budget holds the recent window and the kept sinks (h2o, aep,
+    // aerp) or the sinks (streaming), naming the key.
     void bind(ParamBinder& p);
     // The first positions the policy never evicts: streaming's sinks, or with keep_sinks those
     // of h2o, aep and aerp; 0 otherwise.
@@ -187,6 +188,9 @@ private:
     // tokens as x (keep_popular_as_x), then writes.
     double write_prompt_popular(int layer, const StepScores* prefill, double t_ns);
     void keep_popular_as_x(int layer, double t_ns);
+    // Fills holders_ with how many of the layer's KV heads keep each prompt position, and counts
+    // the popular ones in the stats.
+    void count_holders(int layer, int min_heads);
     // frozen: the head's importances stay fixed from one call to the next (the prompt).
     void admit(int region, std::uint32_t position, double t_ns, double importance = 0, FrozenVictims* frozen = nullptr);
     void prefill_importance(int layer, int kv_head, const StepScores& prefill);
