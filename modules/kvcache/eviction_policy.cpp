@@ -21,6 +21,14 @@ KvToken HeadCache::erase(std::size_t index) {
     return token;
 }
 
+void HeadCache::make_x(std::size_t index, std::uint32_t x_entry) {
+    KvToken& token = tokens_.at(index);
+    if (token.as_x) throw std::logic_error("HeadCache: the token is held as x already");
+    token.as_x = 1;
+    token.slot = x_entry;
+    --kv_tokens_;
+}
+
 std::size_t HeadCache::search(std::uint32_t position) const {
     // Tokens are kept in position order (append checks it), so a binary search finds one.
     const auto it = std::lower_bound(tokens_.begin(), tokens_.end(), position,
@@ -56,14 +64,16 @@ double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {
     return listed_held + share * static_cast<double>(tokens_.size() - listed_held_count);
 }
 
-std::size_t EvictionPolicy::least_important(const HeadCache& head, std::size_t candidates, FrozenVictims& frozen) {
+std::size_t EvictionPolicy::least_important(const HeadCache& head, std::size_t first, std::size_t candidates,
+                                            FrozenVictims& frozen) {
     auto& heap = frozen.heap_;
     const auto later = [](const FrozenVictims::Candidate& a, const FrozenVictims::Candidate& b) {
         return a.importance != b.importance ? a.importance > b.importance : a.position > b.position;
     };
-    // Only victims leave the head, so the heap holds exactly its first heap.size() tokens: the
-    // ones after them, up to the candidate boundary, have left the recent window since.
-    for (std::size_t i = heap.size(); i < candidates; ++i) {
+    // Only victims leave the head and the sinks before `first` never do, so the heap holds exactly
+    // the heap.size() tokens from `first` on: the ones after them, up to the candidate boundary,
+    // have left the recent window since.
+    for (std::size_t i = first + heap.size(); i < candidates; ++i) {
         heap.push_back({head.tokens()[i].importance, head.tokens()[i].position});
         std::push_heap(heap.begin(), heap.end(), later);
     }
@@ -112,24 +122,26 @@ public:
     // `aep` is Kelle's attention-based eviction without recomputation; as we read the paper
     // (kelle-paper.md) its rule is H2O's, so it shares this class under its own name, and so
     // does `aerp`, whose recomputation is the KV cache's business (x_store.h).
-    H2oPolicy(const char* name, std::size_t budget, std::size_t recent, EvictionUnit* unit)
-        : name_(name), budget_(budget), recent_(recent), unit_(unit) {}
+    // sinks: the first positions never evicted (Kelle keeps 10; H2O none).
+    H2oPolicy(const char* name, std::size_t budget, std::size_t recent, std::size_t sinks, EvictionUnit* unit)
+        : name_(name), budget_(budget), recent_(recent), sinks_(sinks), unit_(unit) {}
     const char* name() const override { return name_; }
     bool searches_importance() const override { return true; }
     std::size_t budget_tokens() const override { return budget_; }
     std::size_t victim(const HeadCache& head) const override {
-        return unit_ ? unit_->least_important(head, 0, recent_) : least_important_scan(head, 0, recent_);
+        return unit_ ? unit_->least_important(head, sinks_, recent_) : least_important_scan(head, sinks_, recent_);
     }
     // A unit searches every time: the heap only stands in for the TLM scan.
     std::size_t victim(const HeadCache& head, FrozenVictims& frozen) const override {
-        if (unit_) return unit_->least_important(head, 0, recent_);
-        return least_important(head, head.size() - std::min(recent_, head.size()), frozen);
+        if (unit_) return unit_->least_important(head, sinks_, recent_);
+        return least_important(head, sinks_, head.size() - std::min(recent_, head.size()), frozen);
     }
 
 private:
     const char* name_;
     std::size_t budget_;
     std::size_t recent_;
+    std::size_t sinks_;
     EvictionUnit* unit_;
 };
 
@@ -145,8 +157,10 @@ std::unique_ptr<EvictionPolicy> make_eviction_policy(KvPolicy policy, std::size_
         if (sink_tokens >= budget_tokens) throw std::invalid_argument("the sinks must be fewer than the budget");
         return std::make_unique<StreamingPolicy>(budget_tokens, sink_tokens);
     }
-    if (recent_tokens >= budget_tokens) throw std::invalid_argument("the recent window must be smaller than the budget");
-    return std::make_unique<H2oPolicy>(kKvPolicies.name(policy).c_str(), budget_tokens, recent_tokens, unit);
+    if (sink_tokens + recent_tokens >= budget_tokens)
+        throw std::invalid_argument("the sinks and the recent window must be fewer than the budget");
+    return std::make_unique<H2oPolicy>(kKvPolicies.name(policy).c_str(), budget_tokens, recent_tokens, sink_tokens,
+                                       unit);
 }
 
 }  // namespace kelle

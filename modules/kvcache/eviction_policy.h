@@ -12,7 +12,9 @@
 //           tokens up to the budget (StreamingLLM).
 //   h2o     keeps the recent_tokens most recent tokens, and fills the rest of the budget with
 //           the tokens of highest accumulated attention (heavy hitters); ties evict the oldest.
-//   aep     Kelle's attention-based eviction; by our reading of the paper the same rule as h2o.
+//           Given sink_tokens, it also always keeps the first that many positions.
+//   aep     Kelle's attention-based eviction: by our reading of the paper h2o's rule, which
+//           also keeps 10 sinks (given as sink_tokens).
 //   aerp    aep's eviction; the KV cache keeps part of the retained tokens as x (x_store.h).
 #pragma once
 
@@ -68,6 +70,8 @@ public:
     void append(std::uint32_t position, std::uint32_t slot, double importance = 0, bool as_x = false);
     // Removes tokens()[index] and returns it.
     KvToken erase(std::size_t index);
+    // AERP: tokens()[index], held as K/V, is held as x from now on, in `x_entry`.
+    void make_x(std::size_t index, std::uint32_t x_entry);
 
     // Adds one query head's attention at a step over `context_tokens` cached positions:
     // listed positions get their score, every other position residual / (unlisted count).
@@ -113,16 +117,18 @@ public:
     virtual std::size_t victim(const HeadCache& head, FrozenVictims& /*frozen*/) const { return victim(head); }
 
 protected:
-    // Index of the least important of head.tokens()[0, candidates), the oldest of equals.
-    static std::size_t least_important(const HeadCache& head, std::size_t candidates, FrozenVictims& frozen);
+    // Index of the least important of head.tokens()[first, candidates), the oldest of equals.
+    static std::size_t least_important(const HeadCache& head, std::size_t first, std::size_t candidates,
+                                       FrozenVictims& frozen);
 };
 
-// Throws std::invalid_argument for a budget that cannot hold the recent window or the sinks
+// sink_tokens: the first positions streaming, h2o, aep and aerp never evict (0: none).
+// Throws std::invalid_argument for a budget that cannot hold the recent window and the sinks
 // (KvConfig's rules check these first and name the key). `unit`, if given, makes every victim of
 // a searching policy (h2o, aep, aerp) the unit's decision (eviction_unit.h); it must outlive the
 // policy.
 std::unique_ptr<EvictionPolicy> make_eviction_policy(KvPolicy policy, std::size_t budget_tokens,
-                                                     std::size_t recent_tokens, std::size_t sink_tokens = 4,
+                                                     std::size_t recent_tokens, std::size_t sink_tokens = 0,
                                                      EvictionUnit* unit = nullptr);
 
 }  // namespace kelle

@@ -4,8 +4,12 @@
 //
 // A head holds at most `held_tokens`: kv.budget_tokens, or every position of the trace under
 // `full` (the trace's declared context standing for the server's maximum sequence length). Of those, `kv_slots` are K/V slots (its region in
-// kvcache/kv_layout.h) and `x_tokens` (AERP only) are kept as the layer input x. With two
+// kvcache/kv_layout.h) and `x_tokens` (AERP's x tier) are kept as the layer input x. With two
 // importance classes (2DRP) the first `important_slots` K/V slots are the important class.
+//
+// AERP by popularity (kv.x_selection = popularity) has no tier: any retained token may be K/V,
+// so a head's region keeps the whole budget, and the x store is sized for the most popular
+// tokens a layer can hold: each takes at least popular_min_heads of its H x budget slots.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +34,21 @@ struct KvBudget {
     // important class (2DRP).
     static KvBudget of(const KvConfig& config, const TraceHeader& header,
                        std::optional<std::uint64_t> x_tier_limit_tokens, double important_share);
+
+    // The bytes the whole retained cache takes when it is served on chip: every layer's regions
+    // at this budget (kv_slots per KV head, both classes) and every x entry, for `batch`
+    // sequences (the capacity kelle-paper.md sec. 7 finds the headline results need).
+    std::uint64_t retained_cache_bytes(const ModelShape& model, std::uint64_t batch) const;
 };
+
+// AERP by popularity: the fewest of a layer's `kv_heads` that make a token popular, more than
+// popular_share of them (strictly: 2 of 4 at 0.5 are not).
+int popular_min_heads(double popular_share, int kv_heads);
+// Whether one x entry (hidden x dtype bytes) is smaller than the K/V that `holders` KV heads keep
+// of a token (2 x head_dim x dtype each): only then does keeping x save bytes. The batch scales
+// both alike. Multi-head attention: hidden = kv_dim, so any popular token (holders > H/2 at the
+// paper's share) saves; grouped-query attention (LLaMA-3.2-1B: 2048 against 2 x 64 x 8 = 1024)
+// never does, and AERP keeps everything as K/V, as AEP.
+bool x_saves_bytes(const ModelShape& model, int holders);
 
 }  // namespace kelle

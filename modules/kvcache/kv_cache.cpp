@@ -22,11 +22,11 @@ KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const Tra
       config_(config),
       header_(header),
       budget_(budget),
-      policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens, config.sink_tokens,
+      policy_(make_eviction_policy(config.policy, config.budget_tokens, config.recent_tokens, config.kept_sinks(),
                                    evictor)),
       aerp_(config.policy == KvPolicy::aerp),
       layout_(header.model, budget.kv_slots, plan, spill_base_address, budget.important_slots, budget.x_entries,
-              config.batch),
+              config.batch, config.placement),
       port_(kv_socket, dram_socket),
       slots_(layout_, port_, regions(header.model)),
       x_store_(layout_, port_, aerp_ ? header.model.layers : 0),
@@ -55,7 +55,13 @@ void KvCache::report_stats(StatsReport& report) const {
                       {"onchip_bytes_max", kv.onchip_kv_bytes_max},
                       {"attention_mass_retained",
                        {{"mean", kv.attention_mass_samples ? kv.attention_mass_sum / mass_samples : 1.0},
-                        {"min", kv.attention_mass_samples ? kv.attention_mass_min : 1.0}}}});
+                        {"min", kv.attention_mass_samples ? kv.attention_mass_min : 1.0}}},
+                      {"x_selection", kXSelections.name(config_.x_selection)},
+                      {"x_tokens_max", x_tokens_max()},
+                      {"popular_tokens", kv.popular_tokens},
+                      {"x_saves_nothing_tokens", kv.x_saves_nothing_tokens},
+                      {"placement", kKvPlacements.name(config_.placement)},
+                      {"onchip_layers", layout_.onchip_layers()}});
     report.set("retention.values_checked", kv.values_checked);
     report.set("retention.corrupted_values", kv.corrupted_values);
     report.set("retention.value_rel_error", kv.value_rel_error());
@@ -114,21 +120,68 @@ void KvCache::prefill_importance(int layer, int kv_head, const StepScores& prefi
     }
 }
 
+void KvCache::admit_prompt(int layer, int kv_head, const StepScores* prefill, double t_ns) {
+    const int region = layout_.region(layer, kv_head);
+    if (prefill) prefill_importance(layer, kv_head, *prefill);
+    frozen_victims_.reset();
+    for (int position = 0; position < header_.prompt_tokens; ++position)
+        admit(region, static_cast<std::uint32_t>(position), t_ns,
+              prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0, &frozen_victims_);
+}
+
 double KvCache::write_prompt(int layer, const StepScores* prefill, double t_ns) {
+    if (config_.popularity()) return write_prompt_popular(layer, prefill, t_ns);
     double done_ns = t_ns;
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
         const int region = layout_.region(layer, kv_head);
-        if (prefill) prefill_importance(layer, kv_head, *prefill);
-        frozen_victims_.reset();
-        for (int position = 0; position < header_.prompt_tokens; ++position)
-            admit(region, static_cast<std::uint32_t>(position), t_ns,
-                  prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0, &frozen_victims_);
+        admit_prompt(layer, kv_head, prefill, t_ns);
         if (aerp_) x_store_.place_prompt(heads_[static_cast<std::size_t>(region)], layer, t_ns);
         done_ns = std::max(done_ns, write_region(region, t_ns));
     }
     if (aerp_) done_ns = std::max(done_ns, x_store_.write_all(layer, t_ns));
     record_footprint();
     return done_ns;
+}
+
+double KvCache::write_prompt_popular(int layer, const StepScores* prefill, double t_ns) {
+    // Popularity needs every head's choice of prompt tokens before any form is fixed.
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) admit_prompt(layer, kv_head, prefill, t_ns);
+    keep_popular_as_x(layer, t_ns);
+    double done_ns = t_ns;
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
+        done_ns = std::max(done_ns, write_region(layout_.region(layer, kv_head), t_ns));
+    done_ns = std::max(done_ns, x_store_.write_all(layer, t_ns));
+    record_footprint();
+    return done_ns;
+}
+
+void KvCache::count_holders(int layer, int min_heads) {
+    holders_.assign(static_cast<std::size_t>(header_.prompt_tokens), 0);
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
+        for (const KvToken& token : head(layer, kv_head).tokens()) ++holders_[token.position];
+    for (const int holders : holders_) {
+        if (holders < min_heads) continue;
+        ++stats_.popular_tokens;
+        if (!x_saves_bytes(header_.model, holders)) ++stats_.x_saves_nothing_tokens;
+    }
+}
+
+void KvCache::keep_popular_as_x(int layer, double t_ns) {
+    const ModelShape& m = header_.model;
+    const int min_heads = popular_min_heads(config_.popular_share, m.kv_heads);
+    count_holders(layer, min_heads);
+    // Every holder of a popular token drops its K/V slot and shares the one x entry.
+    for (int kv_head = 0; kv_head < m.kv_heads; ++kv_head) {
+        const int region = layout_.region(layer, kv_head);
+        HeadCache& head = heads_[static_cast<std::size_t>(region)];
+        for (std::size_t i = 0; i < head.size(); ++i) {
+            const KvToken token = head.tokens()[i];
+            const int holders = holders_[token.position];
+            if (holders < min_heads || !x_saves_bytes(m, holders)) continue;
+            slots_.release(region, token.slot, t_ns);
+            head.make_x(i, x_store_.acquire(layer, token.position, t_ns));
+        }
+    }
 }
 
 std::uint64_t KvCache::search_elements(int layer) const {

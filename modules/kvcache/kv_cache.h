@@ -7,9 +7,10 @@
 // waits: synchronising with simulated time is the sequencer's job.
 //
 // Budget: each head holds at most KvBudget::held_tokens (kv_budget.h); admitting a token into a
-// full head evicts the policy's victim first. A prompt position is admitted with the attention
-// the trace's prefill block says it received (none without one); after each decode step the
-// step's attention scores add to each resident token's importance.
+// full head evicts the policy's victim first (never a sink, with kv.keep_sinks). A prompt
+// position is admitted with the attention the trace's prefill block says it received (none
+// without one); after each decode step the step's attention scores add to each resident token's
+// importance.
 //
 // 2DRP (two importance classes in the area plan): after the importance update the region's
 // most-attended K/V tokens (important_share of its slots; older first on ties) belong in the
@@ -26,6 +27,14 @@
 // (edram.functional) writes real K/V values slot by slot at their exact addresses, reads each
 // resident slot back the same way and checks it (kv_value_check.h); spilled slots are in DRAM,
 // which loses nothing.
+//
+// AERP's x form (kv.x_selection): a per-head tier (x_store.h), or by popularity, the paper's rule:
+// after a layer's prompt is admitted into every head, the prompt tokens held by more than
+// kv.popular_share of its KV heads become x, once for the layer, where x is smaller than the
+// K/V they replace; decode tokens stay K/V; an x entry lives while any head holds its token
+// (docs/kv-policies.md).
+//
+// Placement (kv.placement): slot by slot, or whole layers first fit (kv_layout.h).
 //
 // Left out: AERP in functional mode (x values are not stored; the platform refuses it), and
 // any effect of corrupted K on the attention scores (they are the trace's).
@@ -61,18 +70,32 @@ namespace kelle {
 enum class KvStore { edram, sram };
 inline const Choices<KvStore> kKvStores{{"edram", KvStore::edram}, {"sram", KvStore::sram}};
 
+// AERP: which tokens are kept as x (docs/kv-policies.md). tier: a per-head x tier sized by
+// kv.recompute_sizing (the sequencer's); popularity: the paper's rule, the prompt tokens kept by
+// more than kv.popular_share of a layer's KV heads, stored once as x where that saves bytes.
+enum class XSelection { tier, popularity };
+inline const Choices<XSelection> kXSelections{{"tier", XSelection::tier}, {"popularity", XSelection::popularity}};
+
 struct KvConfig {
     KvPolicy policy = KvPolicy::h2o;
     std::uint64_t budget_tokens = 0;
     std::uint64_t recent_tokens = 0;
     std::uint64_t sink_tokens = 0;
     double recompute_share = 0;  // aerp: part of the budget kept as x (kv.recompute_sizing = share)
+    bool keep_sinks = false;     // h2o, aep, aerp: also never evict the first sink_tokens positions
+    XSelection x_selection = XSelection::tier;
+    double popular_share = 0.5;  // popularity: a token kept by more than this share of the heads is x
+    KvPlacement placement = KvPlacement::slot_spill;
     KvStore store = KvStore::edram;
     std::uint64_t batch = 1;  // sequences decoded together: the workload's, set by the platform
 
-    // Its rules check that the budget holds the recent window (h2o, aep, aerp) or the sinks
-    // (streaming), naming the key.
+    // Its rules check that the budget holds the recent window and the kept sinks (h2o, aep,
+    // aerp) or the sinks (streaming), naming the key.
     void bind(ParamBinder& p);
+    // The first positions the policy never evicts: streaming's sinks, or with keep_sinks those
+    // of h2o, aep and aerp; 0 otherwise.
+    std::uint64_t kept_sinks() const;
+    bool popularity() const { return policy == KvPolicy::aerp && x_selection == XSelection::popularity; }
 };
 
 struct KvStats {
@@ -81,6 +104,10 @@ struct KvStats {
     std::uint64_t class_moves = 0; // 2DRP: token copies moved between importance-class areas
     std::uint64_t resident_tokens_max = 0;  // most tokens one (layer, KV head) held
     std::uint64_t onchip_kv_bytes_max = 0;  // largest on-chip KV footprint
+    // AERP, popularity: prompt tokens found popular (summed over layers), and those of them left
+    // as K/V because their x is not smaller than the K/V it would replace (grouped-query models).
+    std::uint64_t popular_tokens = 0;
+    std::uint64_t x_saves_nothing_tokens = 0;
     double attention_mass_sum = 0;
     std::uint64_t attention_mass_samples = 0;
     double attention_mass_min = std::numeric_limits<double>::infinity();
@@ -141,14 +168,29 @@ public:
     void record_footprint();
 
     const KvStats& stats() const { return stats_; }
+    // The tokens one (layer, KV head) holds, in position order, with their forms.
+    const HeadCache& head(int layer, int kv_head) const {
+        return heads_[static_cast<std::size_t>(layout_.region(layer, kv_head))];
+    }
     // AERP: tokens each head keeps as x (the rest of its budget is K/V); 0 for other policies.
     std::uint64_t x_tier_tokens() const { return budget_.x_tokens; }
+    // AERP: the most tokens one layer has held as x at once (each stored once for its heads).
+    std::uint64_t x_tokens_max() const { return x_store_.layer_entries_max(); }
     // The cache's accesses are charged at the stores it talks to: no energy of its own.
     void report_energy(StatsReport&) const override {}
     void report_stats(StatsReport& report) const override;
     void trace(sc_core::sc_trace_file* file) override;
 
 private:
+    // Admits every prompt position into one KV head, in position order.
+    void admit_prompt(int layer, int kv_head, const StepScores* prefill, double t_ns);
+    // AERP by popularity: admits the layer's prompt into every head, then keeps the popular
+    // tokens as x (keep_popular_as_x), then writes.
+    double write_prompt_popular(int layer, const StepScores* prefill, double t_ns);
+    void keep_popular_as_x(int layer, double t_ns);
+    // Fills holders_ with how many of the layer's KV heads keep each prompt position, and counts
+    // the popular ones in the stats.
+    void count_holders(int layer, int min_heads);
     // frozen: the head's importances stay fixed from one call to the next (the prompt).
     void admit(int region, std::uint32_t position, double t_ns, double importance = 0, FrozenVictims* frozen = nullptr);
     void prefill_importance(int layer, int kv_head, const StepScores& prefill);
@@ -176,6 +218,7 @@ private:
     std::vector<std::size_t> order_, promote_, demote_;      // reclassify's buffers, reused
     std::vector<bool> want_important_;
     std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
+    std::vector<int> holders_;               // popularity: KV heads of the layer keeping each prompt position
     FrozenVictims frozen_victims_;           // the prompt's victims, one head at a time
     std::vector<std::uint16_t> values_a_, values_b_;  // one slot's values, reused
     std::vector<unsigned char> piece_bytes_[2];

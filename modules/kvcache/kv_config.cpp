@@ -16,8 +16,26 @@ void KvConfig::bind(ParamBinder& p) {
            "kelle-paper.md, 'part of the retained tokens')")
         .non_negative().at_most(1);
     p.integer("kv.sink_tokens", sink_tokens, "4", "tokens",
-              "streaming: first positions always kept, as StreamingLLM's 4 attention sinks")
+              "streaming, and h2o/aep/aerp with kv.keep_sinks: first positions always kept, as StreamingLLM's 4 "
+              "attention sinks (kelle-paper.md sec. 3: Kelle keeps 10)")
         .non_negative().at_most(1 << 24);
+    p.flag("kv.keep_sinks", keep_sinks, "false",
+           "h2o, aep, aerp: also never evict the first kv.sink_tokens positions (kelle-paper.md sec. 3: Kelle "
+           "keeps 10 sinks; false is H2O's rule, no sinks)");
+    p.choice("kv.x_selection", x_selection, "tier", kXSelections,
+             "aerp: which tokens are kept as x; tier: a per-head tier sized by kv.recompute_sizing; popularity: "
+             "the paper's rule (kelle-paper.md sec. 3), prompt tokens kept by more than kv.popular_share of a "
+             "layer's KV heads, stored once as x where x is smaller than their K/V (kv.recompute_sizing and "
+             "kv.recompute_share unused)");
+    p.real("kv.popular_share", popular_share, "0.5", "",
+           "aerp with popularity: a token kept by more than this share of a layer's KV heads is popular "
+           "(kelle-paper.md sec. 3: more than 50%)")
+        .between(0, 1);
+    p.choice("kv.placement", placement, "slot_spill", kKvPlacements,
+             "where KV that does not fit on chip goes; slot_spill: every slot beyond the on-chip areas spills to "
+             "DRAM; first_fit_layers: whole layers on chip in layer order while all their regions fit, the rest "
+             "in DRAM (kelle-paper.md sec. 2: 'a subset of layers' in eDRAM, rule not given; first fit is our "
+             "assumption)");
     p.choice("kv.store", store, "edram", kKvStores, "on-chip KV store: edram (Kelle) or sram (the baselines)");
 
     const auto smaller_than_budget = [this](std::uint64_t tokens) {
@@ -25,8 +43,18 @@ void KvConfig::bind(ParamBinder& p) {
     };
     p.rule("kv.sink_tokens", [=] { return policy == KvPolicy::streaming ? smaller_than_budget(sink_tokens) : ""; },
            {"kv.budget_tokens", "kv.policy"});
-    p.rule("kv.recent_tokens", [=] { return ranks_by_importance(policy) ? smaller_than_budget(recent_tokens) : ""; },
-           {"kv.budget_tokens", "kv.policy"});
+    p.rule("kv.recent_tokens",
+           [=] {
+               if (!ranks_by_importance(policy)) return std::string();
+               const std::string broken = smaller_than_budget(recent_tokens + kept_sinks());
+               return broken.empty() || kept_sinks() == 0 ? broken : "plus kv.sink_tokens (kv.keep_sinks) " + broken;
+           },
+           {"kv.budget_tokens", "kv.policy", "kv.sink_tokens", "kv.keep_sinks"});
+}
+
+std::uint64_t KvConfig::kept_sinks() const {
+    if (policy == KvPolicy::streaming || (keep_sinks && ranks_by_importance(policy))) return sink_tokens;
+    return 0;
 }
 
 }  // namespace kelle

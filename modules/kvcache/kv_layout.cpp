@@ -10,7 +10,7 @@ std::uint64_t u64(int v) { return static_cast<std::uint64_t>(v); }
 
 KvLayout::KvLayout(const ModelShape& model, std::uint64_t region_slots, const KvAreaPlan& plan,
                    std::uint64_t spill_base_address, std::uint64_t important_slots, std::uint64_t x_entries,
-                   std::uint64_t batch)
+                   std::uint64_t batch, KvPlacement placement)
     : model_(model),
       plan_(plan),
       kv_heads_(model.kv_heads),
@@ -19,8 +19,30 @@ KvLayout::KvLayout(const ModelShape& model, std::uint64_t region_slots, const Kv
       important_slots_(plan.classes == 2 ? std::min(important_slots, region_slots) : region_slots),
       x_entries_(x_entries),
       x_bytes_(batch * u64(model.hidden) * u64(model.dtype_bytes)),
-      spill_base_address_(spill_base_address) {
+      spill_base_address_(spill_base_address),
+      placement_(placement) {
     for (int c = 0; c < plan.classes; ++c) area_entries_[c] = plan_.bytes(plan_.area(c, 0)) / plane_bytes();
+    onchip_layers_ = fitting_layers();
+}
+
+int KvLayout::fitting_layers() const {
+    // Per plane, a layer takes kv_heads x class_slots entries of each class's area, and (last
+    // class) its x pool; the first layers take the front of each area, in layer order.
+    const std::uint64_t x_plane_bytes = placement_ == KvPlacement::first_fit_layers
+                                            ? x_pool_entries() * (x_bytes_ / u64(plan_.planes))
+                                            : 0;
+    std::uint64_t layers = u64(model_.layers);
+    for (int c = 0; c < plan_.classes; ++c) {
+        const std::uint64_t layer_bytes = u64(kv_heads_) * class_slots(c) * plane_bytes() +
+                                          (c == plan_.classes - 1 ? x_plane_bytes : 0);
+        if (layer_bytes > 0) layers = std::min(layers, plan_.bytes(plan_.area(c, 0)) / layer_bytes);
+    }
+    return static_cast<int>(layers);
+}
+
+bool KvLayout::entry_onchip(int region, int importance_class, std::uint64_t entry) const {
+    if (placement_ == KvPlacement::first_fit_layers) return region / kv_heads_ < onchip_layers_;
+    return entry < area_entries(importance_class);
 }
 
 std::uint64_t KvLayout::class_slots(int importance_class) const {
@@ -39,13 +61,13 @@ std::uint64_t KvLayout::spill_address(int importance_class, std::uint64_t entry)
 }
 
 bool KvLayout::slot_onchip(int region, std::uint64_t slot) const {
-    return entry(region, slot) < area_entries(class_of(slot));
+    return entry_onchip(region, class_of(slot), entry(region, slot));
 }
 
 int KvLayout::pieces(int region, std::uint64_t slot, Extent out[2]) const {
     const int c = class_of(slot);
     const std::uint64_t e = entry(region, slot);
-    if (e >= area_entries(c)) {
+    if (!entry_onchip(region, c, e)) {
         out[0] = {false, spill_address(c, e), slot_bytes_};
         return 1;
     }
@@ -60,18 +82,28 @@ Extent KvLayout::onchip_burst(int region, int importance_class, int plane, std::
 }
 
 Extent KvLayout::spill_burst(int region, int importance_class, std::uint64_t count) const {
-    const std::uint64_t first = std::max(u64(region) * class_slots(importance_class), area_entries(importance_class));
+    const std::uint64_t region_first = u64(region) * class_slots(importance_class);
+    const std::uint64_t first = placement_ == KvPlacement::first_fit_layers
+                                    ? region_first
+                                    : std::max(region_first, area_entries(importance_class));
     return {false, spill_address(importance_class, first), count * slot_bytes_};
 }
 
+std::uint64_t KvLayout::x_index(int layer, std::uint64_t entry) const {
+    return u64(x_pool(layer)) * x_pool_entries() + entry;
+}
+
 std::uint64_t KvLayout::x_offset(int layer, std::uint64_t entry) const {
+    // After the K/V of every layer the area may hold: all of them (slot_spill, whose entries
+    // pack at the front whatever their layer), or the on-chip layers (first_fit_layers).
     const int c = plan_.classes - 1;
-    const std::uint64_t after_kv = u64(model_.layers * kv_heads_) * class_slots(c) * plane_bytes();
-    (void)layer;  // entries are numbered across layers: the store packs what is in use
-    return after_kv + entry * (x_bytes_ / u64(plan_.planes));
+    const std::uint64_t kv_layers = placement_ == KvPlacement::first_fit_layers ? u64(onchip_layers_) : u64(model_.layers);
+    const std::uint64_t after_kv = kv_layers * u64(kv_heads_) * class_slots(c) * plane_bytes();
+    return after_kv + x_index(layer, entry) * (x_bytes_ / u64(plan_.planes));
 }
 
 bool KvLayout::x_onchip(int layer, std::uint64_t entry) const {
+    if (placement_ == KvPlacement::first_fit_layers) return layer < onchip_layers_;
     const KvArea& area = plan_.area(plan_.classes - 1, 0);
     return x_offset(layer, entry) + x_bytes_ / u64(plan_.planes) <= plan_.bytes(area);
 }
@@ -79,7 +111,7 @@ bool KvLayout::x_onchip(int layer, std::uint64_t entry) const {
 int KvLayout::x_pieces(int layer, std::uint64_t entry, Extent out[2]) const {
     if (!x_onchip(layer, entry)) {
         const std::uint64_t kv_spill_end = spill_address(1, u64(model_.layers * kv_heads_) * region_slots_);
-        out[0] = {false, kv_spill_end + entry * x_bytes_, x_bytes_};
+        out[0] = {false, kv_spill_end + x_index(layer, entry) * x_bytes_, x_bytes_};
         return 1;
     }
     for (int plane = 0; plane < plan_.planes; ++plane)

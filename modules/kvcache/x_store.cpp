@@ -18,15 +18,18 @@ std::uint32_t XStore::acquire(int layer, std::uint32_t position, double t_ns) {
         ++it->second.references;
         return it->second.entry;
     }
+    const auto pool = static_cast<std::size_t>(layout_.x_pool(layer));
+    auto& free = free_[pool];
     std::uint32_t entry;
-    if (!free_.empty()) {
-        entry = free_.back();
-        free_.pop_back();
+    if (!free.empty()) {
+        entry = free.back();
+        free.pop_back();
     } else {
-        entry = fresh_++;
-        if (entry >= layout_.x_entries()) throw std::logic_error("AERP x store overflow: more x tokens than heads x share");
+        entry = fresh_[pool]++;
+        if (entry >= layout_.x_pool_entries()) throw std::logic_error("AERP x store overflow: more x tokens than it was sized for");
     }
     entries.emplace(position, Entry{entry, 1});
+    layer_entries_max_ = std::max<std::uint64_t>(layer_entries_max_, entries.size());
     if (layout_.x_onchip(layer, entry)) ++onchip_;
     hint(layer, entry, true, t_ns);
     new_.push_back(entry);
@@ -40,7 +43,7 @@ void XStore::release(int layer, std::uint32_t position, double t_ns) {
     if (--it->second.references > 0) return;
     hint(layer, it->second.entry, false, t_ns);
     if (layout_.x_onchip(layer, it->second.entry)) --onchip_;
-    free_.push_back(it->second.entry);
+    free_[static_cast<std::size_t>(layout_.x_pool(layer))].push_back(it->second.entry);
     new_.erase(std::remove(new_.begin(), new_.end(), it->second.entry), new_.end());
     entries.erase(it);
 }

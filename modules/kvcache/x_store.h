@@ -22,7 +22,9 @@ namespace kelle {
 
 class XStore {
 public:
-    XStore(const KvLayout& layout, KvStorePort& port, int layers) : layout_(layout), port_(port), by_position_(layers) {}
+    XStore(const KvLayout& layout, KvStorePort& port, int layers)
+        : layout_(layout), port_(port), by_position_(layers), free_(layers > 0 ? layout.x_pools() : 0),
+          fresh_(free_.size(), 0) {}
 
     // The x entry of (layer, position), taken on first use (and hinted live); returns it.
     std::uint32_t acquire(int layer, std::uint32_t position, double t_ns);
@@ -42,6 +44,8 @@ public:
     std::uint64_t to_recompute(int layer) const;
 
     std::uint64_t onchip_entries() const { return onchip_; }
+    // The most x entries one layer has held at once (kv.x_tokens_max).
+    std::uint64_t layer_entries_max() const { return layer_entries_max_; }
 
 private:
     struct Entry { std::uint32_t entry; int references; };
@@ -51,10 +55,12 @@ private:
     const KvLayout& layout_;
     KvStorePort& port_;
     std::vector<std::map<std::uint32_t, Entry>> by_position_;  // per layer
-    std::vector<std::uint32_t> free_;  // entries free for reuse, any layer
-    std::uint32_t fresh_ = 0;          // next never-used entry
+    // Per pool (KvLayout::x_pool): entries free for reuse, and the next never-used entry.
+    std::vector<std::vector<std::uint32_t>> free_;
+    std::vector<std::uint32_t> fresh_;
     std::vector<std::uint32_t> new_;   // acquired by the current layer command, to write
     std::uint64_t onchip_ = 0;         // entries in use on chip, for the footprint
+    std::uint64_t layer_entries_max_ = 0;
     std::vector<std::size_t> order_, to_x_, to_kv_;  // place_prompt's buffers, reused
     std::vector<bool> as_x_;
 };

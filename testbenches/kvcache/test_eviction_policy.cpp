@@ -124,3 +124,23 @@ TEST_CASE("aep evicts by H2O's rule", "[kv]") {
     CHECK(std::string(aep->name()) == "aep");
     CHECK(positions(a) == positions(b));
 }
+
+TEST_CASE("aep with sinks never evicts the first positions, with or without the frozen heap", "[kv]") {
+    // Budget 4, 1 sink, window 1; prefill importance: the sink 0 is the least attended.
+    auto aep = make_eviction_policy(KvPolicy::aep, 4, 1, 1);
+    const double prefill[] = {0.01, 0.3, 0.1, 0.2, 0.05, 0.4};
+    HeadCache scanned, heaped;
+    FrozenVictims frozen;
+    for (std::uint32_t p = 0; p < 6; ++p) {
+        if (scanned.size() >= 4) scanned.erase(aep->victim(scanned));
+        if (heaped.size() >= 4) heaped.erase(aep->victim(heaped, frozen));
+        scanned.append(p, p, prefill[p]);
+        heaped.append(p, p, prefill[p]);
+    }
+    // Admitting 4 evicts the least of {1 .3, 2 .1} (3 is the window): 2. Admitting 5 evicts
+    // the least of {1 .3, 3 .2} (4 is the window): 3. Position 0 (.01) stays as the sink;
+    // without it, 0 would have gone first.
+    CHECK(positions(scanned) == std::vector<std::uint32_t>{0, 1, 4, 5});
+    CHECK(positions(heaped) == positions(scanned));
+    CHECK_THROWS_AS(make_eviction_policy(KvPolicy::aep, 4, 3, 1), std::invalid_argument);  // 1 + 3 leaves none
+}
