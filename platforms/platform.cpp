@@ -120,7 +120,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     const TraceHeader& header = trace.header();
     const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
     evictor_ = make_evictor(pe.evictor_impl, load_params<CosimConfig>(registry), registry);
-    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, WeightMap(header.model).end_address(),
+    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, WeightMap(header.model, sequencing.weight_bytes).end_address(),
                                     edram.functional, evictor_.get());
     sequencer_ = std::make_unique<LayerSequencer>("sequencer", sequencing, header, *kv_);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), sequencing.quantum_ns);

@@ -25,11 +25,15 @@ void SequencerConfig::bind(ParamBinder& p) {
            "sync; 0 syncs at every point (exact); larger values let refresh bursts yield to accesses (tolerances "
            "in docs/performance.md)")
         .non_negative().at_most(1e9);
+    p.integer("pe.weight_bytes", weight_bytes, "2", "B",
+              "bytes per weight element, as stored in DRAM and streamed to the array (paper sec. 5: INT8 weights "
+              "-> 1; 2 = 16-bit); K/V and activations keep the trace's dtype; 1 to 8")
+        .positive().at_most(8);
 }
 
 std::optional<std::uint64_t> SequencerConfig::x_tier_limit_tokens(const ModelShape& model) const {
     if (recompute_sizing != RecomputeSizing::idle_compute) return std::nullopt;
-    return idle_compute_x_tokens(facts, model, batch);
+    return idle_compute_x_tokens(facts, model, weight_bytes, batch);
 }
 
 LayerSequencer::LayerSequencer(sc_core::sc_module_name name, const SequencerConfig& config, const TraceHeader& header,
@@ -40,7 +44,7 @@ LayerSequencer::LayerSequencer(sc_core::sc_module_name name, const SequencerConf
       config_(config),
       header_(header),
       kv_(kv),
-      weights_(header.model),
+      weights_(header.model, config.weight_bytes),
       keeper_(config.quantum_ns) {
     target_socket.register_b_transport(this, &LayerSequencer::b_transport);
     KELLE_LOG(msg::sequencer, LogLevel::info,

@@ -33,7 +33,8 @@
 //
 // Sockets: `target_socket` (host), `pe_socket` (PE array). It talks to the KV cache by member
 // calls (kvcache/kv_cache.h). Parameters: workload.batch, workload.prefill_compute,
-// sim.quantum_ns and kv.recompute_sizing (SequencerConfig::bind).
+// sim.quantum_ns, kv.recompute_sizing and pe.weight_bytes (SequencerConfig::bind; the weight
+// precision is the sequencer's because its weight map lays the weights out).
 #pragma once
 
 #include <cstdint>
@@ -62,6 +63,7 @@ struct SequencerConfig {
     std::uint64_t batch = 1;      // sequences decoded together (workload.batch)
     bool prefill_compute = true;  // time the prompt's prefill (workload.prefill_compute)
     double quantum_ns = 0;        // temporal decoupling (sim.quantum_ns); 0 = sync at every point
+    std::uint64_t weight_bytes = 2;  // bytes per weight element (pe.weight_bytes); K/V and activations: the trace's dtype
     // aerp with idle_compute: size the x tier by x_tier_sizing.h from `facts`, which the platform
     // fills from the PE array's and the DRAM's configs.
     RecomputeSizing recompute_sizing = RecomputeSizing::share;
