@@ -94,15 +94,22 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     const DramConfig dram = load_params<DramConfig>(registry);
     PeConfig pe = load_params<PeConfig>(registry);
     pe.buffer_bytes = sram.buffer_bytes();
+    pe.weight_sram_bytes = sram.weight_bytes();
     SequencerConfig sequencing = load_params<SequencerConfig>(registry);
     sequencing.facts = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
+    if (pe.weight_sram_bytes > 0) {
+        sequencing.facts.weight_sram_bytes_per_ns = sram.weight_gbps;
+        sequencing.facts.weight_sram_latency_ns = sram.access_cycles * 1e3 / sram.clock_mhz;
+    }
     KvConfig kv = load_params<KvConfig>(registry);
     kv.batch = sequencing.batch;
     EdramConfig edram = load_params<EdramConfig>(registry);
     edram.seed = seed;
     check_functional_mode(registry, kv, edram);
     dram_ = std::make_unique<Dram>("dram", dram);
-    buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes(), "buffer");
+    buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes(), SramRole::buffer);
+    if (pe.weight_sram_bytes > 0)
+        weight_sram_ = std::make_unique<Sram>("weight_sram", sram.weight_sram(), sram.weight_bytes(), SramRole::weights);
     pe_ = std::make_unique<PeArray>("pe_array", pe);
 
     // The KV store and the plan of its areas, which the KV cache places data by.
@@ -115,7 +122,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         edram_ = std::make_unique<EdramController>("edram", edram, plan);
     } else {
         plan = plain_area_plan(sram.kv_capacity_bytes(), sram.interleave_bytes);
-        sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes(), "kv");
+        sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes(), SramRole::kv);
     }
     const TraceHeader& header = trace.header();
     const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
@@ -141,6 +148,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     else kv_->kv_socket.bind(sram_kv_->target_socket);
     pe_->dram_socket.bind(dram_->target_socket);
     pe_->buffer_socket.bind(buffer_->target_socket);
+    if (weight_sram_) pe_->weight_sram_socket.bind(weight_sram_->target_socket);
 }
 
 void Platform::for_each_module(const std::function<void(Observable&)>& visit) const {
@@ -159,8 +167,10 @@ void Platform::trace_signals(sc_core::sc_trace_file* file) {
 namespace {
 // The stats' key order and the zero of every component a platform may lack (docs/stats.md).
 nlohmann::ordered_json energy_skeleton() {
-    return {{"energy", {{"compute", 0.0}, {"sram", 0.0}, {"edram_access", 0.0}, {"edram_refresh", 0.0}, {"dram", 0.0}}},
-            {"static_mw", {{"pe_array", 0.0}, {"sram_buffer", 0.0}, {"sram_kv", 0.0}, {"edram", 0.0}, {"dram", 0.0}}}};
+    return {{"energy", {{"compute", 0.0}, {"sram", 0.0}, {"sram_weights", 0.0}, {"edram_access", 0.0},
+                        {"edram_refresh", 0.0}, {"dram", 0.0}}},
+            {"static_mw", {{"pe_array", 0.0}, {"sram_buffer", 0.0}, {"sram_kv", 0.0}, {"sram_weights", 0.0},
+                           {"edram", 0.0}, {"dram", 0.0}}}};
 }
 
 nlohmann::ordered_json stats_skeleton() {
@@ -177,7 +187,8 @@ nlohmann::ordered_json stats_skeleton() {
             {"retention", {{"expected_bit_flips", 0.0}, {"functional", false}, {"actual_bit_flips", 0},
                            {"values_checked", 0}, {"corrupted_values", 0}, {"value_rel_error", 0.0}}},
             {"traffic_bytes", {{"dram_read", 0}, {"dram_write", 0}, {"edram_read", 0}, {"edram_write", 0},
-                               {"sram_read", 0}, {"sram_write", 0}}},
+                               {"sram_read", 0}, {"sram_write", 0}, {"sram_weights_read", 0},
+                               {"sram_weights_write", 0}}},
             {"pe", ordered_json::object()}};
 }
 
