@@ -62,8 +62,10 @@ void check_trace_against_config(const TraceHeader& header, const std::string& tr
 }
 
 namespace {
-// The rules that span modules: functional mode stores one sequence's K/V values in the eDRAM.
-void check_functional_mode(const ParamRegistry& registry, const KvConfig& kv, const EdramConfig& edram) {
+// The rules that span modules: functional mode stores one sequence's K/V values in the eDRAM, and
+// checks every slot it reads, so it needs the new token's K/V written before the resident read.
+void check_functional_mode(const ParamRegistry& registry, const KvConfig& kv, const EdramConfig& edram,
+                           const SequencerConfig& sequencing) {
     if (!edram.functional) return;
     if (kv.store != KvStore::edram)
         throw InputError(registry.origin_of("edram.functional"), 0, "edram.functional",
@@ -74,6 +76,10 @@ void check_functional_mode(const ParamRegistry& registry, const KvConfig& kv, co
     if (kv.batch > 1)
         throw InputError(registry.origin_of("workload.batch"), 0, "workload.batch",
                          "functional mode stores one sequence's values: it needs workload.batch = 1");
+    if (sequencing.order == SchedOrder::overlap)
+        throw InputError(registry.origin_of("sched.order"), 0, "sched.order",
+                         "functional mode checks every slot read, the new token's too: it needs sched.order = serial "
+                         "(overlap reads the resident K/V before the new K/V is written)");
 }
 
 // cosim.lockstep = refresh|all: the eDRAM controller polls both schedulers (cosim/lockstep_refresh.h).
@@ -105,7 +111,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     kv.batch = sequencing.batch;
     EdramConfig edram = load_params<EdramConfig>(registry);
     edram.seed = seed;
-    check_functional_mode(registry, kv, edram);
+    check_functional_mode(registry, kv, edram, sequencing);
     dram_ = std::make_unique<Dram>("dram", dram);
     buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes(), SramRole::buffer);
     if (pe.weight_sram_bytes > 0)
@@ -189,7 +195,8 @@ nlohmann::ordered_json stats_skeleton() {
             {"traffic_bytes", {{"dram_read", 0}, {"dram_write", 0}, {"edram_read", 0}, {"edram_write", 0},
                                {"sram_read", 0}, {"sram_write", 0}, {"sram_weights_read", 0},
                                {"sram_weights_write", 0}}},
-            {"pe", ordered_json::object()}};
+            {"pe", ordered_json::object()},
+            {"sched", {{"order", "serial"}, {"overlap_saved_ns", 0.0}}}};
 }
 
 double sum_of(const nlohmann::ordered_json& parts) {
