@@ -111,6 +111,8 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     kv.batch = sequencing.batch;
     EdramConfig edram = load_params<EdramConfig>(registry);
     edram.seed = seed;
+    sequencing.act_edram = {sequencing.act_edram_kb * 1024, edram.row_bytes, edram.refresh_interval_us,
+                            edram.refresh_pj_per_row, edram.static_mw_per_mb};
     check_functional_mode(registry, kv, edram, sequencing);
     dram_ = std::make_unique<Dram>("dram", dram);
     buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes(), SramRole::buffer);
@@ -133,8 +135,9 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     const TraceHeader& header = trace.header();
     const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
     evictor_ = make_evictor(pe.evictor_impl, load_params<CosimConfig>(registry), registry);
-    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, WeightMap(header.model, sequencing.weight_bytes).end_address(),
-                                    edram.functional, evictor_.get());
+    const std::uint64_t spill_base_address = WeightMap(header.model, sequencing.weight_bytes).end_address();
+    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, spill_base_address, edram.functional,
+                                    evictor_.get());
     sequencer_ = std::make_unique<LayerSequencer>("sequencer", sequencing, header, *kv_);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), sequencing.quantum_ns);
     host_->on_prefill_done([this] {
@@ -174,9 +177,9 @@ namespace {
 // The stats' key order and the zero of every component a platform may lack (docs/stats.md).
 nlohmann::ordered_json energy_skeleton() {
     return {{"energy", {{"compute", 0.0}, {"sram", 0.0}, {"sram_weights", 0.0}, {"edram_access", 0.0},
-                        {"edram_refresh", 0.0}, {"dram", 0.0}}},
+                        {"edram_refresh", 0.0}, {"act_edram_refresh", 0.0}, {"dram", 0.0}}},
             {"static_mw", {{"pe_array", 0.0}, {"sram_buffer", 0.0}, {"sram_kv", 0.0}, {"sram_weights", 0.0},
-                           {"edram", 0.0}, {"dram", 0.0}}}};
+                           {"edram", 0.0}, {"act_edram", 0.0}, {"dram", 0.0}}}};
 }
 
 nlohmann::ordered_json stats_skeleton() {
@@ -196,7 +199,8 @@ nlohmann::ordered_json stats_skeleton() {
                                {"sram_read", 0}, {"sram_write", 0}, {"sram_weights_read", 0},
                                {"sram_weights_write", 0}}},
             {"pe", ordered_json::object()},
-            {"sched", {{"order", "serial"}, {"overlap_saved_ns", 0.0}}}};
+            {"sched", {{"order", "serial"}, {"qkv_ns", 0.0}, {"kv_read_ns", 0.0}, {"span_ns", 0.0}}},
+            {"act", {{"edram_kb", 0}, {"lifetime_ns", 0.0}, {"rows_refreshed", 0}}}};
 }
 
 double sum_of(const nlohmann::ordered_json& parts) {

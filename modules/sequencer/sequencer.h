@@ -25,7 +25,13 @@
 //            the new token's included (kvcache has no read of the old tokens alone), so both
 //            orders move the same bytes; functional mode, which would check that slot before
 //            its write, needs serial (the platform's rule).
-//   stat sched.overlap_saved_ns: per layer, (QKV time + read time) - their overlapped span.
+//   stats, summed over decode layers: sched.qkv_ns (the QKV projection), sched.kv_read_ns (the
+//   resident read, from its issue: under overlap a read of spilled K/V that queued behind the
+//   weights on the DRAM counts its wait) and sched.span_ns (QKV's start to attention's start:
+//   the sum of the three phases under serial, max(QKV, read) under overlap). The span of two
+//   runs differing only in sched.order is the time the overlap saved.
+// The activation eDRAM (act.edram_kb > 0): each decode layer's QKV and read times give its
+// activations' lifetime in either order, and the refresh over it (activation_edram.h).
 // Other phases run one after the other; the PE array overlaps weights and compute inside a GEMV.
 // Before each phase that touches the KV store the sequencer synchronises with simulated time,
 // so refresh bursts that fall inside a layer delay the accesses they collide with; with
@@ -49,8 +55,9 @@
 //
 // Sockets: `target_socket` (host), `pe_socket` (PE array). It talks to the KV cache by member
 // calls (kvcache/kv_cache.h). Parameters: workload.batch, workload.prefill_compute,
-// sim.quantum_ns, kv.recompute_sizing, sched.order and pe.weight_bytes (SequencerConfig::bind;
-// the weight precision is the sequencer's because its weight map lays the weights out).
+// sim.quantum_ns, kv.recompute_sizing, sched.order, pe.weight_bytes and act.edram_kb
+// (SequencerConfig::bind; the weight precision is the sequencer's because its weight map lays the
+// weights out, the activation eDRAM's because its lifetime is the layer order's).
 #pragma once
 
 #include <cstdint>
@@ -64,6 +71,7 @@
 #include "common/observable.h"
 #include "common/trace.h"
 #include "kvcache/kv_cache.h"
+#include "sequencer/activation_edram.h"
 #include "sequencer/weight_map.h"
 #include "sequencer/x_tier_sizing.h"
 
@@ -85,6 +93,10 @@ struct SequencerConfig {
     double quantum_ns = 0;        // temporal decoupling (sim.quantum_ns); 0 = sync at every point
     std::uint64_t weight_bytes = 2;  // bytes per weight element (pe.weight_bytes); K/V and activations: the trace's dtype
     SchedOrder order = SchedOrder::serial;  // sched.order
+    std::uint64_t act_edram_kb = 0;         // act.edram_kb; 0 = no activation eDRAM
+    // The activation eDRAM's size and technology: the platform fills it from act.edram_kb and the
+    // KV eDRAM's config.
+    ActivationEdramConfig act_edram;
     // aerp with idle_compute: size the x tier by x_tier_sizing.h from `facts`, which the platform
     // fills from the PE array's and the DRAM's configs.
     RecomputeSizing recompute_sizing = RecomputeSizing::share;
@@ -105,8 +117,9 @@ public:
 
     // Layer commands received (a stat: part of tlm_transactions).
     std::uint64_t commands() const { return commands_; }
-    // The sequencer only orders work: energy is charged where the work is done.
-    void report_energy(StatsReport&) const override {}
+    // The sequencer only orders work, whose energy is charged where it is done; it charges the
+    // analytic activation eDRAM's refresh and leakage, which its layer order sets.
+    void report_energy(StatsReport& report) const override;
     void report_stats(StatsReport& report) const override;
     void trace(sc_core::sc_trace_file*) override {}
 
@@ -118,6 +131,7 @@ private:
     // attention may start and, in written_ns, when the new K/V is in the store.
     double qkv_and_kv(const LayerCommand& command, std::uint64_t recompute_tokens, double t_ns, double& written_ns);
     double qkv(int layer, std::uint64_t recompute_tokens, double t_ns);
+    void record_phases(int layer, double qkv_ns, double kv_read_ns, double span_ns);
     double sync(double t_ns);
     double gemv(const WeightMap::Matrix& matrix, const char* label, double t_ns, std::uint64_t vectors,
                 std::uint64_t reuse_rows = 0, std::uint64_t reuse_vectors = 0);
@@ -132,7 +146,9 @@ private:
     TransactionIssuer issuer_;
     PeCommand pe_command_;
     std::uint64_t commands_ = 0;
-    double overlap_saved_ns_ = 0;  // sched.overlap_saved_ns
+    struct PhaseTimes { double qkv_ns = 0, kv_read_ns = 0, span_ns = 0; };
+    PhaseTimes phases_;  // sched.*, summed over decode layers
+    ActivationEdram act_edram_;
 };
 
 }  // namespace kelle
