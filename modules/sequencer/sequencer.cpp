@@ -32,11 +32,11 @@ void SequencerConfig::bind(ParamBinder& p) {
     p.integer("act.edram_kb", act_edram_kb, "0", "KB",
               "activation eDRAM (paper sec. 2: 256 KB): refreshed, at the KV eDRAM's edram.* technology, over each "
               "decode layer's activation lifetime, which sched.order sets (paper sec. 5, Eq. 7/8); analytic, no "
-              "timing; 0 = none; 0 to 2^20")
+              "timing; 0 = none")
         .non_negative().at_most(1 << 20);
     p.integer("pe.weight_bytes", weight_bytes, "2", "B",
               "bytes per weight element, as stored in DRAM and streamed to the array (paper sec. 5: INT8 weights "
-              "-> 1; 2 = 16-bit); K/V and activations keep the trace's dtype; 1 to 8")
+              "-> 1; 2 = 16-bit); K/V and activations keep the trace's dtype")
         .positive().at_most(8);
 }
 

@@ -26,11 +26,11 @@ void SramConfig::bind(ParamBinder& p) {
     p.integer("sram.weight_kb", weight_kb, "0", "KB",
               "weight SRAM between DRAM and the PE array, double-buffered: every weight byte is written into it "
               "and read out to the array (paper sec. 2: 2 MB = 2048); 0 = none, weights stream from DRAM straight "
-              "to the array; 0 to 2^30")
+              "to the array")
         .non_negative().at_most(1 << 30);
     p.real("sram.weight_gbps", weight_gbps, "128", "GB/s",
            "weight SRAM bandwidth of each half of its double buffer, so the fill from DRAM and the drain to the "
-           "array each move this much (paper sec. 2: 128 GB/s); used only with sram.weight_kb > 0; 0.001 to 1e6")
+           "array each move this much (paper sec. 2: 128 GB/s); used only with sram.weight_kb > 0")
         .between(1e-3, 1e6);
 }
 
