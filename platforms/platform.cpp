@@ -117,7 +117,8 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     dram_ = std::make_unique<Dram>("dram", dram);
     buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes(), SramRole::buffer);
     if (pe.weight_sram_bytes > 0)
-        weight_sram_ = std::make_unique<Sram>("weight_sram", sram.weight_sram(), sram.weight_bytes(), SramRole::weights);
+        weight_sram_ =
+            std::make_unique<Sram>("weight_sram", sram.weight_sram(), sram.weight_bytes(), SramRole::weights);
     pe_ = std::make_unique<PeArray>("pe_array", pe);
 
     // The KV store and the plan of its areas, which the KV cache places data by.

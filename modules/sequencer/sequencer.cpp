@@ -60,7 +60,8 @@ LayerSequencer::LayerSequencer(sc_core::sc_module_name name, const SequencerConf
     KELLE_LOG(msg::sequencer, LogLevel::info,
               "batch " << config.batch << ", prefill " << (config.prefill_compute ? "timed" : "K/V write only")
                        << ", quantum " << config.quantum_ns << " ns, "
-                       << (config.order == SchedOrder::overlap ? "K/V read beside the QKV stream" : "phases one after another"));
+                       << (config.order == SchedOrder::overlap ? "K/V read beside the QKV stream"
+                                                               : "phases one after another"));
 }
 
 void LayerSequencer::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {

@@ -91,7 +91,7 @@ struct SequencerConfig {
     std::uint64_t batch = 1;      // sequences decoded together (workload.batch)
     bool prefill_compute = true;  // time the prompt's prefill (workload.prefill_compute)
     double quantum_ns = 0;        // temporal decoupling (sim.quantum_ns); 0 = sync at every point
-    std::uint64_t weight_bytes = 2;  // bytes per weight element (pe.weight_bytes); K/V and activations: the trace's dtype
+    std::uint64_t weight_bytes = 2;  // bytes per weight element (pe.weight_bytes); K/V, activations: the trace's dtype
     SchedOrder order = SchedOrder::serial;  // sched.order
     std::uint64_t act_edram_kb = 0;         // act.edram_kb; 0 = no activation eDRAM
     // The activation eDRAM's size and technology: the platform fills it from act.edram_kb and the

@@ -4,8 +4,8 @@
 // (2 ffn x hidden when gated: gate and up; ffn x hidden otherwise), FFN out hidden x ffn, each
 // row-major at `weight_bytes` per element (pe.weight_bytes: 1 for the paper's INT8 weights, 2 for
 // 16-bit ones; the trace's dtype is the K/V's and the activations'); layer l starts right after
-// layer l - 1. Weights do not scale with workload.batch: every sequence shares them. Above the last layer, rounded up to 4 KB,
-// DRAM is free for the KV cache's spill (kvcache/kv_layout.h).
+// layer l - 1. Weights do not scale with workload.batch: every sequence shares them. Above the
+// last layer, rounded up to 4 KB, DRAM is free for the KV cache's spill (kvcache/kv_layout.h).
 #pragma once
 
 #include <cstdint>
