@@ -62,8 +62,10 @@ void check_trace_against_config(const TraceHeader& header, const std::string& tr
 }
 
 namespace {
-// The rules that span modules: functional mode stores one sequence's K/V values in the eDRAM.
-void check_functional_mode(const ParamRegistry& registry, const KvConfig& kv, const EdramConfig& edram) {
+// The rules that span modules: functional mode stores one sequence's K/V values in the eDRAM, and
+// checks every slot it reads, so it needs the new token's K/V written before the resident read.
+void check_functional_mode(const ParamRegistry& registry, const KvConfig& kv, const EdramConfig& edram,
+                           const SequencerConfig& sequencing) {
     if (!edram.functional) return;
     if (kv.store != KvStore::edram)
         throw InputError(registry.origin_of("edram.functional"), 0, "edram.functional",
@@ -74,6 +76,10 @@ void check_functional_mode(const ParamRegistry& registry, const KvConfig& kv, co
     if (kv.batch > 1)
         throw InputError(registry.origin_of("workload.batch"), 0, "workload.batch",
                          "functional mode stores one sequence's values: it needs workload.batch = 1");
+    if (sequencing.order == SchedOrder::overlap)
+        throw InputError(registry.origin_of("sched.order"), 0, "sched.order",
+                         "functional mode checks every slot read, the new token's too: it needs sched.order = serial "
+                         "(overlap reads the resident K/V before the new K/V is written)");
 }
 
 // cosim.lockstep = refresh|all: the eDRAM controller polls both schedulers (cosim/lockstep_refresh.h).
@@ -94,15 +100,25 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     const DramConfig dram = load_params<DramConfig>(registry);
     PeConfig pe = load_params<PeConfig>(registry);
     pe.buffer_bytes = sram.buffer_bytes();
+    pe.weight_sram_bytes = sram.weight_bytes();
     SequencerConfig sequencing = load_params<SequencerConfig>(registry);
     sequencing.facts = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
+    if (pe.weight_sram_bytes > 0) {
+        sequencing.facts.weight_sram_bytes_per_ns = sram.weight_gbps;
+        sequencing.facts.weight_sram_latency_ns = sram.access_cycles * 1e3 / sram.clock_mhz;
+    }
     KvConfig kv = load_params<KvConfig>(registry);
     kv.batch = sequencing.batch;
     EdramConfig edram = load_params<EdramConfig>(registry);
     edram.seed = seed;
-    check_functional_mode(registry, kv, edram);
+    sequencing.act_edram = {sequencing.act_edram_kb * 1024, edram.row_bytes, edram.refresh_interval_us,
+                            edram.refresh_pj_per_row, edram.static_mw_per_mb};
+    check_functional_mode(registry, kv, edram, sequencing);
     dram_ = std::make_unique<Dram>("dram", dram);
-    buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes(), "buffer");
+    buffer_ = std::make_unique<Sram>("buffer", sram, sram.buffer_bytes(), SramRole::buffer);
+    if (pe.weight_sram_bytes > 0)
+        weight_sram_ =
+            std::make_unique<Sram>("weight_sram", sram.weight_sram(), sram.weight_bytes(), SramRole::weights);
     pe_ = std::make_unique<PeArray>("pe_array", pe);
 
     // The KV store and the plan of its areas, which the KV cache places data by.
@@ -115,13 +131,14 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         edram_ = std::make_unique<EdramController>("edram", edram, plan);
     } else {
         plan = plain_area_plan(sram.kv_capacity_bytes(), sram.interleave_bytes);
-        sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes(), "kv");
+        sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes(), SramRole::kv);
     }
     const TraceHeader& header = trace.header();
     const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
     evictor_ = make_evictor(pe.evictor_impl, load_params<CosimConfig>(registry), registry);
-    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, WeightMap(header.model).end_address(),
-                                    edram.functional, evictor_.get());
+    const std::uint64_t spill_base_address = WeightMap(header.model, sequencing.weight_bytes).end_address();
+    kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, spill_base_address, edram.functional,
+                                    evictor_.get());
     sequencer_ = std::make_unique<LayerSequencer>("sequencer", sequencing, header, *kv_);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), sequencing.quantum_ns);
     host_->on_prefill_done([this] {
@@ -141,6 +158,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     else kv_->kv_socket.bind(sram_kv_->target_socket);
     pe_->dram_socket.bind(dram_->target_socket);
     pe_->buffer_socket.bind(buffer_->target_socket);
+    if (weight_sram_) pe_->weight_sram_socket.bind(weight_sram_->target_socket);
 }
 
 void Platform::for_each_module(const std::function<void(Observable&)>& visit) const {
@@ -159,8 +177,10 @@ void Platform::trace_signals(sc_core::sc_trace_file* file) {
 namespace {
 // The stats' key order and the zero of every component a platform may lack (docs/stats.md).
 nlohmann::ordered_json energy_skeleton() {
-    return {{"energy", {{"compute", 0.0}, {"sram", 0.0}, {"edram_access", 0.0}, {"edram_refresh", 0.0}, {"dram", 0.0}}},
-            {"static_mw", {{"pe_array", 0.0}, {"sram_buffer", 0.0}, {"sram_kv", 0.0}, {"edram", 0.0}, {"dram", 0.0}}}};
+    return {{"energy", {{"compute", 0.0}, {"sram", 0.0}, {"sram_weights", 0.0}, {"edram_access", 0.0},
+                        {"edram_refresh", 0.0}, {"act_edram_refresh", 0.0}, {"dram", 0.0}}},
+            {"static_mw", {{"pe_array", 0.0}, {"sram_buffer", 0.0}, {"sram_kv", 0.0}, {"sram_weights", 0.0},
+                           {"edram", 0.0}, {"act_edram", 0.0}, {"dram", 0.0}}}};
 }
 
 nlohmann::ordered_json stats_skeleton() {
@@ -177,8 +197,11 @@ nlohmann::ordered_json stats_skeleton() {
             {"retention", {{"expected_bit_flips", 0.0}, {"functional", false}, {"actual_bit_flips", 0},
                            {"values_checked", 0}, {"corrupted_values", 0}, {"value_rel_error", 0.0}}},
             {"traffic_bytes", {{"dram_read", 0}, {"dram_write", 0}, {"edram_read", 0}, {"edram_write", 0},
-                               {"sram_read", 0}, {"sram_write", 0}}},
-            {"pe", ordered_json::object()}};
+                               {"sram_read", 0}, {"sram_write", 0}, {"sram_weights_read", 0},
+                               {"sram_weights_write", 0}}},
+            {"pe", ordered_json::object()},
+            {"sched", {{"order", "serial"}, {"qkv_ns", 0.0}, {"kv_read_ns", 0.0}, {"span_ns", 0.0}}},
+            {"act", {{"edram_kb", 0}, {"lifetime_ns", 0.0}, {"rows_refreshed", 0}}}};
 }
 
 double sum_of(const nlohmann::ordered_json& parts) {

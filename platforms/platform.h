@@ -4,6 +4,7 @@
 //                     LayerSequencer --calls--> KvCache --kv--> EdramController (kv.store = edram, Kelle)
 //                                                            or Sram "kv_store" (kv.store = sram, the baselines)
 //                     PeArray --buffer--> Sram "buffer" (activations)
+//                     PeArray --weight_sram--> Sram "weight_sram" (sram.weight_kb > 0: weights pass through it)
 //
 // The platform declares every module's parameters in one registry, builds the modules from
 // it, and turns the modules' stats structs into the stats JSON (docs/stats.md). Modules do not
@@ -80,6 +81,7 @@ private:
     PlatformConfig config_;
     std::unique_ptr<Dram> dram_;
     std::unique_ptr<Sram> buffer_;
+    std::unique_ptr<Sram> weight_sram_;  // sram.weight_kb > 0 only
     std::unique_ptr<Sram> sram_kv_;
     std::unique_ptr<EdramController> edram_;
     std::unique_ptr<PeArray> pe_;

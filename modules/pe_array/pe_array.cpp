@@ -14,6 +14,12 @@ const Choices<EvictorImpl>& evictor_impls() {
     return impls;
 }
 
+const Choices<EvictorLatency>& evictor_latencies() {
+    static const Choices<EvictorLatency> latencies{{"search", EvictorLatency::search},
+                                                   {"hidden", EvictorLatency::hidden}};
+    return latencies;
+}
+
 void PeConfig::bind(ParamBinder& p) {
     p.real("clock_mhz", clock_mhz, "1000", "MHz",
            "accelerator core clock (PE array, SFU) (assumption, kelle-paper.md)").between(1, 1e5);
@@ -35,6 +41,10 @@ void PeConfig::bind(ParamBinder& p) {
     p.choice("pe.evictor_impl", evictor_impl, "tlm", evictor_impls(),
              "who picks eviction victims: tlm (the policy's search) or rtl (rtl/systolic_evictor.sv, needs verilator; "
              "docs/cosim.md)");
+    p.choice("pe.evictor_latency", evictor_latency, "search", evictor_latencies(),
+             "search: the eviction unit's min search adds its cycles (pe.eviction_lanes compares a cycle) before "
+             "admission; hidden: the paper's systolic evictor finds the argmin while QK^T's logits leave the array, "
+             "no added time, compare energy still counted (paper sec. 2, 8.1.4)");
 }
 
 PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& config)
@@ -42,6 +52,7 @@ PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& config)
       target_socket("target_socket"),
       dram_socket("dram_socket"),
       buffer_socket("buffer_socket"),
+      weight_sram_socket("weight_sram_socket"),
       config_(config),
       activity_("activity") {
     if (config.buffer_bytes == 0) throw std::logic_error("PeArray: the platform must give the activation buffer's size");
@@ -77,7 +88,7 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
         case PeCommand::Kind::attention: cycles = attention_cycles(config_.geometry, command.macs, command.sfu_elements); break;
         case PeCommand::Kind::eviction_search: cycles = eviction_search_cycles(config_.geometry, command.compare_elements); break;
     }
-    const double compute_ns = static_cast<double>(cycles) * config_.ns_per_cycle();
+    const double compute_ns = static_cast<double>(timed_cycles(command, cycles)) * config_.ns_per_cycle();
 
     const double inputs_ready_ns = buffer_access(tlm::TLM_READ_COMMAND, command.input_bytes, start_ns);
     double core_ns = compute_ns;
@@ -123,9 +134,36 @@ double PeArray::buffer_access(tlm::tlm_command command, std::uint64_t bytes, dou
     return at_ns;
 }
 
+std::uint64_t PeArray::timed_cycles(const PeCommand& command, std::uint64_t cycles) const {
+    const bool hidden = command.kind == PeCommand::Kind::eviction_search &&
+                        config_.evictor_latency == EvictorLatency::hidden;
+    return hidden ? 0 : cycles;
+}
+
 double PeArray::stream_weights(const PeCommand& command, double at_ns) {
     if (command.weight_bytes == 0) return at_ns;
-    return issuer_.memory(dram_socket, tlm::TLM_READ_COMMAND, command.weight_address, command.weight_bytes, at_ns);
+    const double dram_ns =
+        issuer_.memory(dram_socket, tlm::TLM_READ_COMMAND, command.weight_address, command.weight_bytes, at_ns);
+    if (config_.weight_sram_bytes == 0) return dram_ns;
+    // Double-buffered: the fill (into the half at 0) and the drain (from the half above it) run
+    // beside the DRAM read, so the three start together and the slowest one ends the stream.
+    const double fill_ns = weight_sram_pass(tlm::TLM_WRITE_COMMAND, 0, command.weight_bytes, at_ns);
+    const double drain_ns = weight_sram_pass(tlm::TLM_READ_COMMAND, config_.weight_sram_bytes / 2,
+                                             command.weight_bytes, at_ns);
+    return std::max({dram_ns, fill_ns, drain_ns});
+}
+
+// A matrix larger than a half passes it a half-full at a time; the pieces queue on that half's bank.
+double PeArray::weight_sram_pass(tlm::tlm_command command, std::uint64_t half_address, std::uint64_t bytes,
+                                 double at_ns) {
+    const std::uint64_t half_bytes = config_.weight_sram_bytes / 2;
+    double done_ns = at_ns;
+    while (bytes > 0) {
+        const std::uint64_t piece = std::min(bytes, half_bytes);
+        done_ns = std::max(done_ns, issuer_.memory(weight_sram_socket, command, half_address, piece, at_ns));
+        bytes -= piece;
+    }
+    return done_ns;
 }
 
 void PeArray::report_energy(StatsReport& report) const {

@@ -3,8 +3,13 @@
 // A PeCommand (common/commands.h) is a GEMV or GEMM whose weights stream from DRAM, the
 // attention of one layer over the resident KV, or the eviction unit's min search. Timing:
 //   read the input activations from the buffer SRAM,
-//   then max(weight stream from DRAM, compute cycles / clock)  -- tiles are double-buffered,
+//   then max(weight stream, compute cycles / clock)  -- tiles are double-buffered,
 //   then write the output activations to the buffer SRAM.
+// The weight stream is the DRAM read alone, or, with a weight SRAM (sram.weight_kb > 0, paper
+// sec. 2), the DRAM read, the weight SRAM's fill and its drain to the array side by side (its
+// double buffer: one half fills while the other drains), so the slowest of the three sets it;
+// every weight byte is then written into the weight SRAM and read out of it once (nothing stays
+// resident between steps: the weights are GBs, the SRAM MBs).
 // A matrix product is memory bound when its weight stream outlasts its compute: its time is
 // weight bytes / DRAM bandwidth (+ latency); otherwise it is compute bound and takes
 // MACs / (rows x cols) cycles on whole tiles. Every product is counted as one or the other
@@ -13,7 +18,14 @@
 // Cycle counts: pe_timing.h. Energy: MACs x mac_pj + softmax elements x sfu_pj_per_element +
 // compares x compare_pj.
 //
-// Sockets: `target_socket` (commands), `dram_socket` (weights), `buffer_socket` (activations).
+// The eviction unit's latency (pe.evictor_latency): `search` takes its min search's cycles after
+// the attention that produced the scores; `hidden` is the paper's systolic evictor [paper sec. 2,
+// 8.1.4], a column beside the array that accumulates each logit as it leaves QK^T and passes the
+// running min down, so the argmin is ready with the last logit: no time, the compares' energy
+// still counts.
+//
+// Sockets: `target_socket` (commands), `dram_socket` (weights), `buffer_socket` (activations),
+// `weight_sram_socket` (the weight SRAM; bound only when there is one).
 // Parameters: clock_mhz and section [pe] (PeConfig::bind).
 #pragma once
 
@@ -39,6 +51,11 @@ namespace kelle {
 enum class EvictorImpl { tlm, rtl };
 const Choices<EvictorImpl>& evictor_impls();
 
+// Whether the eviction unit's min search adds its cycles to the layer (search) or is hidden
+// behind QK^T (hidden, the paper's systolic evictor).
+enum class EvictorLatency { search, hidden };
+const Choices<EvictorLatency>& evictor_latencies();
+
 struct PeConfig {
     double clock_mhz = 0;
     PeGeometry geometry;
@@ -47,8 +64,11 @@ struct PeConfig {
     double sfu_pj_per_element = 0;
     double static_mw = 0;
     EvictorImpl evictor_impl = EvictorImpl::tlm;
+    EvictorLatency evictor_latency = EvictorLatency::search;
     std::uint64_t buffer_bytes = 0;  // the activation buffer's size (the platform sets it from the
                                      // buffer SRAM's config): larger operands pass in pieces
+    std::uint64_t weight_sram_bytes = 0;  // the weight SRAM's size, 0 for none (the platform sets it
+                                          // from sram.weight_kb): weights pass half of it at a time
 
     double ns_per_cycle() const { return 1e3 / clock_mhz; }
     void bind(ParamBinder& p);
@@ -61,7 +81,7 @@ struct PeStats {
     std::uint64_t compare_elements = 0;  // eviction unit
     double compute_energy_pj = 0;
     double compute_ns = 0;           // array + SFU busy time
-    double weight_stream_ns = 0;     // DRAM time of the weights the GEMVs streamed
+    double weight_stream_ns = 0;     // time of the weights the GEMVs streamed (DRAM, and weight SRAM if any)
     std::uint64_t weight_bytes = 0;  // weight bytes streamed from DRAM (the rest of DRAM traffic is KV)
     std::uint64_t memory_bound_gemvs = 0;   // GEMVs whose weight stream outlasted the compute
     std::uint64_t compute_bound_gemvs = 0;
@@ -76,6 +96,7 @@ public:
     tlm_utils::simple_target_socket<PeArray> target_socket;
     tlm_utils::simple_initiator_socket<PeArray> dram_socket;
     tlm_utils::simple_initiator_socket<PeArray> buffer_socket;
+    tlm_utils::simple_initiator_socket_optional<PeArray> weight_sram_socket;
 
     PeArray(sc_core::sc_module_name name, const PeConfig& config);
 
@@ -90,6 +111,8 @@ private:
     double execute(const PeCommand& command, double start_ns);
     double buffer_access(tlm::tlm_command command, std::uint64_t bytes, double at_ns);
     double stream_weights(const PeCommand& command, double at_ns);
+    double weight_sram_pass(tlm::tlm_command command, std::uint64_t half_address, std::uint64_t bytes, double at_ns);
+    std::uint64_t timed_cycles(const PeCommand& command, std::uint64_t cycles) const;
     void count_bound(std::string_view label, bool memory_bound);
 
     PeConfig config_;

@@ -25,11 +25,24 @@ void SequencerConfig::bind(ParamBinder& p) {
            "sync; 0 syncs at every point (exact); larger values let refresh bursts yield to accesses (tolerances "
            "in docs/performance.md)")
         .non_negative().at_most(1e9);
+    p.choice("sched.order", order, "serial", kSchedOrders,
+             "a decode layer's order: serial runs QKV, the new K/V write and the resident K/V read one after "
+             "another (the paper's baseline); overlap reads the resident K/V while W_QKV streams and writes the new "
+             "K/V beside attention (the Kelle scheduler, paper sec. 5, Eq. 4-8)");
+    p.integer("act.edram_kb", act_edram_kb, "0", "KB",
+              "activation eDRAM (paper sec. 2: 256 KB): refreshed, at the KV eDRAM's edram.* technology, over each "
+              "decode layer's activation lifetime, which sched.order sets (paper sec. 5, Eq. 7/8); analytic, no "
+              "timing; 0 = none")
+        .non_negative().at_most(1 << 20);
+    p.integer("pe.weight_bytes", weight_bytes, "2", "B",
+              "bytes per weight element, as stored in DRAM and streamed to the array (paper sec. 5: INT8 weights "
+              "-> 1; 2 = 16-bit); K/V and activations keep the trace's dtype")
+        .positive().at_most(8);
 }
 
 std::optional<std::uint64_t> SequencerConfig::x_tier_limit_tokens(const ModelShape& model) const {
     if (recompute_sizing != RecomputeSizing::idle_compute) return std::nullopt;
-    return idle_compute_x_tokens(facts, model, batch);
+    return idle_compute_x_tokens(facts, model, weight_bytes, batch);
 }
 
 LayerSequencer::LayerSequencer(sc_core::sc_module_name name, const SequencerConfig& config, const TraceHeader& header,
@@ -40,12 +53,15 @@ LayerSequencer::LayerSequencer(sc_core::sc_module_name name, const SequencerConf
       config_(config),
       header_(header),
       kv_(kv),
-      weights_(header.model),
-      keeper_(config.quantum_ns) {
+      weights_(header.model, config.weight_bytes),
+      keeper_(config.quantum_ns),
+      act_edram_(config.act_edram) {
     target_socket.register_b_transport(this, &LayerSequencer::b_transport);
     KELLE_LOG(msg::sequencer, LogLevel::info,
               "batch " << config.batch << ", prefill " << (config.prefill_compute ? "timed" : "K/V write only")
-                       << ", quantum " << config.quantum_ns << " ns, phases one after another");
+                       << ", quantum " << config.quantum_ns << " ns, "
+                       << (config.order == SchedOrder::overlap ? "K/V read beside the QKV stream"
+                                                               : "phases one after another"));
 }
 
 void LayerSequencer::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
@@ -108,22 +124,70 @@ double LayerSequencer::decode_layer(const LayerCommand& command, double t_ns) {
         recompute_tokens = x.recompute_tokens;
         t_ns = sync(x.done_ns);
     }
-    t_ns = gemv(weights_.qkv(layer), "qkv", t_ns, config_.batch, 2 * static_cast<std::uint64_t>(header_.model.kv_dim()),
-                recompute_tokens * config_.batch);
-
-    t_ns = sync(t_ns);
-    t_ns = sync(kv_.write_new(layer, t_ns));
-    const double read_ns = kv_.read_resident(layer, *command.scores, t_ns);
+    double written_ns = t_ns;
+    const double read_ns = qkv_and_kv(command, recompute_tokens, t_ns, written_ns);
 
     const auto group = static_cast<std::uint64_t>(header_.model.heads / header_.model.kv_heads);
     t_ns = attention(kv_.resident_tokens(layer) * group * config_.batch, config_.batch, read_ns);
     t_ns = gemv(weights_.out_proj(layer), "out_proj", t_ns, config_.batch);
     t_ns = gemv(weights_.ffn_in(layer), "ffn_in", t_ns, config_.batch);
-    t_ns = gemv(weights_.ffn_out(layer), "ffn_out", t_ns, config_.batch);
+    t_ns = std::max(written_ns, gemv(weights_.ffn_out(layer), "ffn_out", t_ns, config_.batch));
     kv_.update_importance(layer, *command.scores);
     if (kv_.has_importance_classes()) t_ns = kv_.move_between_classes(layer, sync(t_ns));
     if (layer == header_.model.layers - 1) kv_.record_footprint();
     return t_ns;
+}
+
+double LayerSequencer::qkv_and_kv(const LayerCommand& command, std::uint64_t recompute_tokens, double t_ns,
+                                  double& written_ns) {
+    const int layer = command.layer;
+    if (config_.order == SchedOrder::serial) {
+        const double qkv_ns = sync(qkv(layer, recompute_tokens, t_ns));
+        written_ns = sync(kv_.write_new(layer, qkv_ns));
+        const double read_ns = kv_.read_resident(layer, *command.scores, written_ns);
+        record_phases(layer, qkv_ns - t_ns, read_ns - written_ns, read_ns - t_ns);
+        return read_ns;
+    }
+    // Both issued at t_ns: the PE array does not wait, so simulated time is still at or before
+    // t_ns when the KV store's read goes out (the sync rule holds).
+    const double qkv_ns = qkv(layer, recompute_tokens, t_ns);
+    const double read_ns = kv_.read_resident(layer, *command.scores, sync(t_ns));
+    written_ns = kv_.write_new(layer, sync(qkv_ns));
+    const double ready_ns = std::max(qkv_ns, read_ns);
+    record_phases(layer, qkv_ns - t_ns, read_ns - t_ns, ready_ns - t_ns);
+    return ready_ns;
+}
+
+void LayerSequencer::record_phases(int layer, double qkv_ns, double kv_read_ns, double span_ns) {
+    phases_.qkv_ns += qkv_ns;
+    phases_.kv_read_ns += kv_read_ns;
+    phases_.span_ns += span_ns;
+    const WeightMap::Matrix w = weights_.qkv(layer);
+    const std::uint64_t live_bytes =  // x in, q k v out
+        (w.in_cols + w.out_rows) * static_cast<std::uint64_t>(header_.model.dtype_bytes) * config_.batch;
+    act_edram_.add_layer(qkv_ns, kv_read_ns, config_.order == SchedOrder::overlap, live_bytes);
+}
+
+double LayerSequencer::qkv(int layer, std::uint64_t recompute_tokens, double t_ns) {
+    return gemv(weights_.qkv(layer), "qkv", t_ns, config_.batch, 2 * static_cast<std::uint64_t>(header_.model.kv_dim()),
+                recompute_tokens * config_.batch);
+}
+
+void LayerSequencer::report_stats(StatsReport& report) const {
+    report.add("tlm_transactions", commands_);
+    report.set("batch", config_.batch);
+    report.set("sched", {{"order", kSchedOrders.name(config_.order)},
+                         {"qkv_ns", phases_.qkv_ns},
+                         {"kv_read_ns", phases_.kv_read_ns},
+                         {"span_ns", phases_.span_ns}});
+    report.set("act", {{"edram_kb", config_.act_edram_kb},
+                       {"lifetime_ns", act_edram_.lifetime_ns()},
+                       {"rows_refreshed", act_edram_.rows_refreshed()}});
+}
+
+void LayerSequencer::report_energy(StatsReport& report) const {
+    report.add("energy.act_edram_refresh", act_edram_.refresh_energy_pj());
+    report.set("static_mw.act_edram", act_edram_.static_mw());
 }
 
 double LayerSequencer::gemv(const WeightMap::Matrix& matrix, const char* label, double t_ns, std::uint64_t vectors,

@@ -2,9 +2,10 @@
 //
 // Per layer, in order: W_QKV (hidden + 2 kv_dim) x hidden, W_O hidden x hidden, FFN in
 // (2 ffn x hidden when gated: gate and up; ffn x hidden otherwise), FFN out hidden x ffn, each
-// row-major in the trace's dtype; layer l starts right after layer l - 1. Weights do not scale
-// with workload.batch: every sequence shares them. Above the last layer, rounded up to 4 KB,
-// DRAM is free for the KV cache's spill (kvcache/kv_layout.h).
+// row-major at `weight_bytes` per element (pe.weight_bytes: 1 for the paper's INT8 weights, 2 for
+// 16-bit ones; the trace's dtype is the K/V's and the activations'); layer l starts right after
+// layer l - 1. Weights do not scale with workload.batch: every sequence shares them. Above the
+// last layer, rounded up to 4 KB, DRAM is free for the KV cache's spill (kvcache/kv_layout.h).
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,7 @@ namespace kelle {
 
 class WeightMap {
 public:
-    explicit WeightMap(const ModelShape& model);
+    WeightMap(const ModelShape& model, std::uint64_t weight_bytes);
 
     // One GEMV's weight block: out_rows x in_cols, `bytes` long from `address`.
     struct Matrix { std::uint64_t out_rows, in_cols, address, bytes; };
@@ -31,6 +32,7 @@ private:
     Matrix matrix(int layer, std::uint64_t offset_elements, std::uint64_t out_rows, std::uint64_t in_cols) const;
 
     ModelShape model_;
+    std::uint64_t weight_bytes_;
     std::uint64_t layer_elements_;
     std::uint64_t end_address_;
 };

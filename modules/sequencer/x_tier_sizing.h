@@ -1,8 +1,9 @@
 // AERP's x tier sized to the PE array's idle time (kv.recompute_sizing = idle_compute).
 //
 // At small batches the decode QKV projection is memory bound: the array waits for W_QKV to
-// stream from DRAM. The x tier is as many tokens per head as the array can recompute (2 kv_dim
-// x hidden MACs each, for `batch` sequences) in that wait: the stream's time less the
+// stream from DRAM (through the weight SRAM when there is one: the slower of the two sets the
+// stream's time, pe_array.h). The x tier is as many tokens per head as the array can recompute
+// (2 kv_dim x hidden MACs each, for `batch` sequences) in that wait: the stream's time less the
 // projection's own compute, over one x token's (pe_timing.h's tile counts, pe_array.h's timing).
 // The KV cache gets the number (kvcache/kv_budget.h), not the hardware facts behind it.
 #pragma once
@@ -21,8 +22,12 @@ struct IdleComputeFacts {
     double clock_mhz = 0;
     double dram_bytes_per_ns = 0;
     double dram_latency_ns = 0;
+    double weight_sram_bytes_per_ns = 0;  // 0: no weight SRAM, weights stream from DRAM to the array
+    double weight_sram_latency_ns = 0;
 };
 
-std::uint64_t idle_compute_x_tokens(const IdleComputeFacts& facts, const ModelShape& model, std::uint64_t batch);
+// weight_bytes: bytes per weight element (pe.weight_bytes).
+std::uint64_t idle_compute_x_tokens(const IdleComputeFacts& facts, const ModelShape& model, std::uint64_t weight_bytes,
+                                    std::uint64_t batch);
 
 }  // namespace kelle

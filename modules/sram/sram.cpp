@@ -23,6 +23,23 @@ void SramConfig::bind(ParamBinder& p) {
     p.real("sram.kv_capacity_mb", kv_capacity_mb, "3.2", "MB",
            "KV store of the SRAM baselines: the eDRAM's area at 2.5x lower density (equal-area rule, "
            "assumption, kelle-paper.md)").positive().at_most(1 << 20);
+    p.integer("sram.weight_kb", weight_kb, "0", "KB",
+              "weight SRAM between DRAM and the PE array, double-buffered: every weight byte is written into it "
+              "and read out to the array (paper sec. 2: 2 MB = 2048); 0 = none, weights stream from DRAM straight "
+              "to the array")
+        .non_negative().at_most(1 << 30);
+    p.real("sram.weight_gbps", weight_gbps, "128", "GB/s",
+           "weight SRAM bandwidth of each half of its double buffer, so the fill from DRAM and the drain to the "
+           "array each move this much (paper sec. 2: 128 GB/s); used only with sram.weight_kb > 0")
+        .between(1e-3, 1e6);
+}
+
+SramConfig SramConfig::weight_sram() const {
+    SramConfig halves = *this;
+    halves.banks = 2;
+    halves.interleave_bytes = weight_bytes() / 2;
+    halves.bytes_per_cycle = weight_gbps * 1e3 / clock_mhz;  // GB/s = B/ns, over ns per cycle
+    return halves;
 }
 
 std::uint64_t SramConfig::kv_capacity_bytes() const {
@@ -30,6 +47,15 @@ std::uint64_t SramConfig::kv_capacity_bytes() const {
 }
 
 namespace {
+const char* role_name(SramRole role) {
+    switch (role) {
+        case SramRole::buffer: return "buffer";
+        case SramRole::kv: return "kv";
+        case SramRole::weights: return "weights";
+    }
+    return "";
+}
+
 BankGeometry sram_geometry(const SramConfig& config) {
     const double ns_per_cycle = 1e3 / config.clock_mhz;
     return BankGeometry{config.banks, config.interleave_bytes, config.bytes_per_cycle / ns_per_cycle,
@@ -37,12 +63,13 @@ BankGeometry sram_geometry(const SramConfig& config) {
 }
 }  // namespace
 
-Sram::Sram(sc_core::sc_module_name name, const SramConfig& config, std::uint64_t capacity_bytes, std::string role)
+Sram::Sram(sc_core::sc_module_name name, const SramConfig& config, std::uint64_t capacity_bytes, SramRole role)
     : sc_core::sc_module(name),
       target_socket("target_socket"),
       config_(config),
       capacity_bytes_(capacity_bytes),
-      role_(std::move(role)),
+      role_(role_name(role)),
+      stats_name_(role == SramRole::weights ? "sram_weights" : "sram"),
       port_(sram_geometry(config), config.pj_per_byte),
       activity_("activity") {
     target_socket.register_b_transport(this, &Sram::b_transport);
@@ -67,14 +94,14 @@ void Sram::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& dela
 }
 
 void Sram::report_energy(StatsReport& report) const {
-    report.add("energy.sram", stats().access_energy_pj);
+    report.add("energy." + stats_name_, stats().access_energy_pj);
     report.set("static_mw.sram_" + role_, static_mw());
 }
 
 void Sram::report_stats(StatsReport& report) const {
     report.add("tlm_transactions", stats().transactions);
-    report.add("traffic_bytes.sram_read", stats().read_bytes);
-    report.add("traffic_bytes.sram_write", stats().write_bytes);
+    report.add("traffic_bytes." + stats_name_ + "_read", stats().read_bytes);
+    report.add("traffic_bytes." + stats_name_ + "_write", stats().write_bytes);
 }
 
 }  // namespace kelle

@@ -1,5 +1,10 @@
-// Sram: an on-chip SRAM, used twice in a platform: as the PE array's activation buffer, and,
-// in the SRAM baselines (kv.store = sram), as the KV cache store.
+// Sram: an on-chip SRAM, used up to three times in a platform: as the PE array's activation
+// buffer; in the SRAM baselines (kv.store = sram), as the KV cache store; and, with
+// sram.weight_kb > 0, as the weight SRAM between DRAM and the array [paper sec. 2: 2 MB at
+// 128 GB/s]. The weight SRAM is double-buffered: the DRAM fills one half while the array drains
+// the other, so it is two banks (the halves), each moving sram.weight_gbps; the PE array
+// (pe_array.h) writes every weight byte into it and reads it back out. Nothing stays resident
+// from one step to the next: a model's weights are GBs against its MBs.
 //
 // Banked, with addresses interleaved across banks every `interleave_bytes`; each bank moves
 // `bytes_per_cycle` per cycle of `clock_mhz` after `access_cycles` of latency. Energy per byte
@@ -7,7 +12,8 @@
 // Accesses beyond `capacity_bytes` are a model error (the KV manager spills to DRAM first).
 //
 // Sockets: `target_socket`. Parameters (section [sram]): banks, interleave_bytes, clock_mhz,
-// bytes_per_cycle, access_cycles, pj_per_byte, static_mw_per_mb, buffer_kb, kv_capacity_mb.
+// bytes_per_cycle, access_cycles, pj_per_byte, static_mw_per_mb, buffer_kb, kv_capacity_mb,
+// weight_kb, weight_gbps.
 #pragma once
 
 #include <tlm>
@@ -30,19 +36,29 @@ struct SramConfig {
     double static_mw_per_mb = 0;
     std::uint64_t buffer_kb = 0;  // activation buffer of the PE array
     double kv_capacity_mb = 0;    // KV store when kv.store = sram
+    std::uint64_t weight_kb = 0;  // weight SRAM; 0 = none, weights stream from DRAM to the array
+    double weight_gbps = 0;       // weight SRAM bandwidth of each half (the fill and the drain)
 
     std::uint64_t buffer_bytes() const { return buffer_kb * 1024; }
     std::uint64_t kv_capacity_bytes() const;
+    std::uint64_t weight_bytes() const { return weight_kb * 1024; }
+    // The weight SRAM's own macro: the same technology, two banks of half the capacity each (the
+    // double buffer's halves), each moving weight_gbps.
+    SramConfig weight_sram() const;
     void bind(ParamBinder& p);
 };
+
+// What an instance holds. It names the instance's keys: static_mw.sram_<role> and the busy flag
+// sram.<role>_busy; the buffer and the KV store share energy.sram and traffic_bytes.sram_*, while
+// the weight SRAM reports energy.sram_weights and traffic_bytes.sram_weights_*, so the weight
+// path's cost shows apart from the activations' and the KV cache's.
+enum class SramRole { buffer, kv, weights };
 
 class Sram : public sc_core::sc_module, public Observable {
 public:
     tlm_utils::simple_target_socket<Sram> target_socket;
 
-    // role: what this instance holds ("buffer", "kv"): names its static power (static_mw.sram_<role>)
-    // and its busy flag (sram.<role>_busy).
-    Sram(sc_core::sc_module_name name, const SramConfig& config, std::uint64_t capacity_bytes, std::string role);
+    Sram(sc_core::sc_module_name name, const SramConfig& config, std::uint64_t capacity_bytes, SramRole role);
 
     const MemoryStats& stats() const { return port_.stats(); }
     double static_mw() const;
@@ -55,7 +71,8 @@ private:
 
     SramConfig config_;
     std::uint64_t capacity_bytes_;
-    std::string role_;
+    std::string role_;       // buffer, kv, weights
+    std::string stats_name_;  // sram, or sram_weights: its energy and traffic keys
     MemoryPort port_;
     ActivityTrace activity_;
 };

@@ -27,7 +27,7 @@ PeConfig pe_config() {
 struct Bench : sc_core::sc_module {
     tlm_utils::simple_initiator_socket<Bench> socket{"socket"};
     Dram dram{"dram", DramConfig{25.6, 0, 15, 0}};
-    Sram buffer{"buffer", SramConfig{1, 64, 1000, 64, 1, 1, 0, 1024, 0}, 1 << 20, "buffer"};  // 1024 KB
+    Sram buffer{"buffer", SramConfig{1, 64, 1000, 64, 1, 1, 0, 1024, 0}, 1 << 20, SramRole::buffer};  // 1024 KB
     PeArray pe{"pe", pe_config()};
     PeCommand command;
     double done_ns = -1;

@@ -11,7 +11,7 @@ ModelShape shape() { return kelle_test::hand_shape(); }
 }  // namespace
 
 TEST_CASE("weight matrices are laid out per layer", "[layout]") {
-    const WeightMap weights(shape());
+    const WeightMap weights(shape(), 2);
     const auto qkv = weights.qkv(1);
     CHECK(qkv.out_rows == 64);
     CHECK(qkv.in_cols == 32);
@@ -25,4 +25,16 @@ TEST_CASE("weight matrices are laid out per layer", "[layout]") {
     // FFN out 32 x 64 = 2048 -> 9216 elements x 2 B x 2 layers = 36864 B, already 4 KB aligned:
     // the KV spill starts there.
     CHECK(weights.end_address() == 36864);
+}
+
+TEST_CASE("INT8 weights halve every block and the map", "[layout]") {
+    // pe.weight_bytes = 1 (the paper's INT8 weights): the same elements at 1 B each, so every
+    // address and size of the 16-bit case above halves; the trace's dtype (2 B) plays no part.
+    const WeightMap weights(shape(), 1);
+    const auto qkv = weights.qkv(1);
+    CHECK(qkv.bytes == 64 * 32);
+    CHECK(qkv.address == 9216);
+    CHECK(weights.ffn_out(0).address == 2048 + 1024 + 4096);
+    // 9216 elements x 1 B x 2 layers = 18432 B, rounded up to 4 KB: 20480.
+    CHECK(weights.end_address() == 20480);
 }

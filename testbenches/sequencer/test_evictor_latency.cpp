@@ -1,0 +1,51 @@
+// pe.evictor_latency: the systolic evictor (hidden) drops the eviction search's cycles from the
+// layers' time and keeps its compares. Whole runs of kelle-sim on the hand shape.
+//
+// Machine: testbenches/system/tiny.ini (1 GHz, eviction_lanes = 1: one compare a nanosecond)
+// with the K/V in the SRAM store (no refresh, so nothing else can shift when a phase moves).
+// Model: testbenches/common/hand_shape.h, prompt 15, one decode step; H2O with a budget of 8
+// (recent window 4): the prompt is cut to 8 tokens per head (without a timed prefill, so no
+// search there), and the decode step's token enters each of the 2 layers x 2 KV heads while the
+// head is full: the eviction unit scans the head's 8 importance values, 2 x 2 x 8 = 32 compares
+// = 32 cycles = 32 ns, the only time the two runs differ by.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "common/hand_shape.h"
+#include "common/trace_generator.h"
+#include "system/run_tool.h"
+
+using namespace kelle_test;
+
+namespace {
+std::string hand_trace() {
+    kelle::GeneratorOptions options;
+    options.model = hand_shape();
+    options.prompt_tokens = 15;
+    options.decode_steps = 1;
+    options.topk = 2;
+    options.seed = 1;
+    const std::string path = tmp_path("evictor_hand.trace");
+    std::ofstream out(path, std::ios::binary);
+    kelle::write_trace(options, out);
+    return path;
+}
+
+nlohmann::json run_latency(const std::string& latency) {
+    return run_stats("evictor_" + latency,
+                     "--config " + source_path("testbenches/system/tiny.ini") + " --trace " + hand_trace() +
+                         " --set kv.store=sram --set kv.policy=h2o --set kv.budget_tokens=8 --set kv.recent_tokens=4"
+                         " --set pe.evictor_latency=" + latency);
+}
+}  // namespace
+
+TEST_CASE("a hidden evictor takes the search's cycles out of the step, not its compares", "[sequencer][evictor]") {
+    const nlohmann::json search = run_latency("search");
+    const nlohmann::json hidden = run_latency("hidden");
+    CHECK(search["pe"]["compare_elements"] == 32);
+    CHECK(hidden["pe"]["compare_elements"] == 32);
+    CHECK((search["sim_time_s"].get<double>() - hidden["sim_time_s"].get<double>()) * 1e9 == Approx(32.0).epsilon(1e-6));
+    // tiny.ini's compare costs 1 pJ: the same 32 pJ in both runs' compute energy.
+    CHECK(search["energy_pj"]["compute"].get<double>() == Approx(hidden["energy_pj"]["compute"].get<double>()));
+}
