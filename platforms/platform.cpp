@@ -23,7 +23,20 @@ void PlatformConfig::bind(ParamBinder& p) {
               "transfer); timing and energy stay the same up to rounding, transaction counts and the "
               "per-transaction refresh.stall_ns sum change (docs/performance.md)")
         .non_negative().at_most(1ULL << 40);
+    p.choice("kv.onchip_capacity", kv_capacity, "stated", kKvCapacityRules,
+             "stated: the on-chip KV store is edram.capacity_mb or sram.kv_capacity_mb; retained: it holds the whole "
+             "retained cache (an assumption the paper's headline needs, kelle-paper.md section 7; size, leakage and "
+             "area in stats kv.onchip_capacity)");
 }
+
+namespace {
+// kv.onchip_capacity = retained: the smallest whole number of copies of the configured eDRAM
+// that holds `needed_bytes`.
+std::uint64_t edram_copies(const EdramConfig& edram, std::uint64_t needed_bytes) {
+    const std::uint64_t stated = edram.capacity_bytes();
+    return std::max<std::uint64_t>(1, (needed_bytes + stated - 1) / stated);
+}
+}  // namespace
 
 const std::vector<std::pair<std::string, int ModelShape::*>>& PlatformConfig::shape_fields() {
     static const std::vector<std::pair<std::string, int ModelShape::*>> fields{
@@ -96,7 +109,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     : sc_core::sc_module(name), registry_(registry), trace_(trace), config_(load_params<PlatformConfig>(registry)) {
     check_time_resolution();
     TransactionIssuer::set_max_transaction_bytes(config_.transaction_bytes);
-    const SramConfig sram = load_params<SramConfig>(registry);
+    SramConfig sram = load_params<SramConfig>(registry);
     const DramConfig dram = load_params<DramConfig>(registry);
     PeConfig pe = load_params<PeConfig>(registry);
     pe.buffer_bytes = sram.buffer_bytes();
@@ -122,19 +135,33 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     pe_ = std::make_unique<PeArray>("pe_array", pe);
 
     // The KV store and the plan of its areas, which the KV cache places data by.
+    const TraceHeader& header = trace.header();
+    const double important_share = kv.store == KvStore::edram ? edram.important_share : 0;
+    const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
+    if (config_.kv_capacity == KvCapacityRule::retained) {
+        const std::uint64_t needed = budget.retained_cache_bytes(header.model, kv.batch);
+        if (kv.store == KvStore::edram) {
+            const std::uint64_t copies = edram_copies(edram, needed);
+            edram.capacity_mb *= static_cast<double>(copies);
+            edram.refresh_subarrays *= copies;
+        } else {
+            sram.kv_capacity_mb = std::max(sram.kv_capacity_mb, static_cast<double>(needed) / kBytesPerMb);
+        }
+    }
+    const double store_mb = kv.store == KvStore::edram ? edram.capacity_mb : sram.kv_capacity_mb;
+    kv_capacity_ = {{"rule", kKvCapacityRules.name(config_.kv_capacity)},
+                    {"bytes", kv.store == KvStore::edram ? edram.capacity_bytes() : sram.kv_capacity_bytes()},
+                    {"leakage_mw", store_mb * (kv.store == KvStore::edram ? edram.static_mw_per_mb : sram.static_mw_per_mb)},
+                    {"area_mm2", store_mb * (kv.store == KvStore::edram ? edram.area_mm2_per_mb : sram.area_mm2_per_mb)}};
     KvAreaPlan plan;
-    double important_share = 0;
     if (kv.store == KvStore::edram) {
         if (load_params<CosimConfig>(registry).checks_refresh()) edram.refresh_impl = lockstep_refresh_impl(registry);
         plan = refresh_area_plan(edram);
-        important_share = edram.important_share;
         edram_ = std::make_unique<EdramController>("edram", edram, plan);
     } else {
         plan = plain_area_plan(sram.kv_capacity_bytes(), sram.interleave_bytes);
         sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes(), SramRole::kv);
     }
-    const TraceHeader& header = trace.header();
-    const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
     evictor_ = make_evictor(pe.evictor_impl, load_params<CosimConfig>(registry), registry);
     const std::uint64_t spill_base_address = WeightMap(header.model, sequencing.weight_bytes).end_address();
     kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, spill_base_address, edram.functional,
@@ -237,6 +264,7 @@ nlohmann::ordered_json Platform::stats(double wall_time_s) const {
     report.set("prompt_tokens", trace_.header().prompt_tokens);
     report.set("wall_time_s", wall_time_s);
     report.set("decode_wall_time_s", std::chrono::duration<double>(replay_wall_end_ - prefill_wall_end_).count());
+    report.set("kv.onchip_capacity", kv_capacity_);
     report.set("energy_pj", energy_until(host_->stats().end_ns));
     report.set("energy_pj_prefill", prefill_energy_);
     report.set("static_mw", energy_report().json()["static_mw"]);

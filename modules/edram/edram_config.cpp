@@ -40,6 +40,14 @@ void EdramConfig::bind(ParamBinder& p) {
            "bytes one bank moves per cycle (assumption, kelle-paper.md)").between(1e-3, 1e6);
     p.real("edram.access_cycles", access_cycles, "2", "cycles", "read/write latency (assumption, kelle-paper.md)")
         .non_negative().at_most(1e6);
+    p.integer("edram.refresh_subarrays", refresh_subarrays, "1", "rows",
+              "rows a bank refreshes at once, one in each of its sub-arrays: a burst of n rows takes n / this x "
+              "refresh_row_cycles (assumption: 1; kv.onchip_capacity = retained multiplies it with the capacity, "
+              "since the larger store is built from copies of the stated one that refresh in parallel)")
+        .positive().at_most(1 << 30);
+    p.real("edram.area_mm2_per_mb", area_mm2_per_mb, "0.8", "mm2/MB",
+           "silicon area per MB, reported beside the capacity assumption ([paper] Table 1: 3.2 mm2 for 4 MB)")
+        .non_negative().at_most(1e6);
     p.real("edram.refresh_row_cycles", refresh_row_cycles, "2", "cycles",
            "time to refresh one row, a row read + write (assumption)").between(1e-3, 1e6);
     p.real("edram.refresh_interval_us", refresh_interval_us, "45", "us",
@@ -94,7 +102,7 @@ void EdramConfig::bind(ParamBinder& p) {
                            : "refresh would need " + std::to_string(demand * 100) +
                                  "% of each bank's time (rows per bank x refresh_row_cycles / clock over the "
                                  "intervals); lengthen the interval or shorten the row refresh";
-    }, {"edram.refresh_row_cycles", "edram.clock_mhz", "edram.capacity_mb", "edram.banks", "edram.row_bytes",
+    }, {"edram.refresh_row_cycles", "edram.refresh_subarrays", "edram.clock_mhz", "edram.capacity_mb", "edram.banks", "edram.row_bytes",
         "edram.refresh_policy", "edram.layout", "edram.2drp.important_msb_us", "edram.2drp.important_lsb_us",
         "edram.2drp.unimportant_msb_us", "edram.2drp.unimportant_lsb_us"});
     p.rule("edram.refresh_impl", [this] {
@@ -127,7 +135,7 @@ double EdramConfig::refresh_demand() const {
     const KvAreaPlan plan = refresh_area_plan(*this);
     const EdramBankMap map(layout, plan, banks);
     const std::vector<double> intervals_us = group_intervals_us(*this, plan);
-    const double row_refresh_ns = refresh_row_cycles * ns_per_cycle();
+    const double row_refresh_ns = refresh_row_cycles * ns_per_cycle() / static_cast<double>(refresh_subarrays);
     double busiest = 0;
     for (int bank = 0; bank < banks; ++bank) {
         double demand = 0;

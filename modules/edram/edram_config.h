@@ -44,6 +44,8 @@ struct EdramConfig {
     double pj_per_byte = 0;
     double refresh_pj_per_row = 0;
     double static_mw_per_mb = 0;
+    double area_mm2_per_mb = 0;             // reported with the capacity assumption (platform.h)
+    std::uint64_t refresh_subarrays = 1;    // rows a bank refreshes at once, one per sub-array
     double retention_safe_us = 0, retention_safe_p_fail = 0;
     double retention_tail_us = 0, retention_tail_p_fail = 0;
 

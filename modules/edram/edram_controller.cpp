@@ -155,7 +155,8 @@ void EdramController::refresh(const RefreshBurst& burst) {
     stats_.rows_skipped += group_rows - rows;
     if (rows == 0) return monitor_.nothing_live(burst.group, burst.bank, burst.due_ns);
 
-    const double duration_ns = static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle();
+    const double duration_ns = static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle() /
+                               static_cast<double>(config_.refresh_subarrays);
     const double start_ns = port_.timing().reserve(burst.bank, burst.due_ns, duration_ns);
     monitor_.refreshed(burst.group, burst.bank, start_ns);
     refresh_end_ns_[burst.bank] = start_ns + duration_ns;

@@ -20,6 +20,9 @@ void SramConfig::bind(ParamBinder& p) {
     p.real("sram.static_mw_per_mb", static_mw_per_mb, "10", "mW/MB", "leakage of 28 nm SRAM (assumption)")
         .non_negative().at_most(1e6);
     p.integer("sram.buffer_kb", buffer_kb, "512", "KB", "PE array activation buffer (assumption)").positive().at_most(1 << 30);
+    p.real("sram.area_mm2_per_mb", area_mm2_per_mb, "1.825", "mm2/MB",
+           "silicon area per MB, reported beside the capacity assumption ([paper] Table 1: 7.3 mm2 for 4 MB)")
+        .non_negative().at_most(1e6);
     p.real("sram.kv_capacity_mb", kv_capacity_mb, "3.2", "MB",
            "KV store of the SRAM baselines: the eDRAM's area at 2.5x lower density (equal-area rule, "
            "assumption, kelle-paper.md)").positive().at_most(1 << 20);

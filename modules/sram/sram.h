@@ -34,6 +34,7 @@ struct SramConfig {
     double access_cycles = 0;
     double pj_per_byte = 0;
     double static_mw_per_mb = 0;
+    double area_mm2_per_mb = 0;   // reported with the capacity assumption (platforms/platform.h)
     std::uint64_t buffer_kb = 0;  // activation buffer of the PE array
     double kv_capacity_mb = 0;    // KV store when kv.store = sram
     std::uint64_t weight_kb = 0;  // weight SRAM; 0 = none, weights stream from DRAM to the array

@@ -9,7 +9,8 @@
 using namespace kelle_test;
 
 namespace {
-const char* const kEnergyParts[] = {"compute", "sram", "edram_access", "edram_refresh", "dram", "static"};
+const char* const kEnergyParts[] = {"compute",       "sram",          "sram_weights", "edram_access",
+                                    "edram_refresh", "act_edram_refresh", "dram",       "static"};
 }  // namespace
 
 TEST_CASE("default run writes every documented stats key, and energy parts sum to the total", "[system][default]") {

@@ -11,8 +11,9 @@
 using namespace kelle_test;
 
 TEST_CASE("2DRP refresh energy is the sum over groups of rows / interval x E_row", "[refresh][2drp]") {
-    // The default run with h2o fills the whole eDRAM (256 tokens x 16 layers x 8 KV heads x 256 B = 8 MB),
-    // so every row of every group is live after the prompt is loaded: group g refreshes
+    // The default run with h2o fills the whole eDRAM: 256 tokens x 8 KV heads x 256 B = 0.5 MB a
+    // layer, and first-fit placement puts 8 whole layers in each 4 MB, so every row of every group
+    // is live after the prompt is loaded: group g refreshes
     // rows_g x sim_time / interval_g rows, less the due times a run's end cuts (< one interval
     // per bank) and the few bursts before the prompt was written: 1% covers both. Prefill
     // compute is off so the rows are live from the start, as the formula assumes.
@@ -31,11 +32,12 @@ TEST_CASE("2DRP refresh energy is the sum over groups of rows / interval x E_row
     }
     CHECK(s["energy_pj"]["edram_refresh"].get<double>() == Approx(reported_pj).epsilon(1e-12));
     CHECK(s["energy_pj"]["edram_refresh"].get<double>() == Approx(expected_pj).epsilon(0.01));
-    // The four default groups are equal in size at 45, 90, 180 and 360 us: against periodic at
-    // 45 us, energy is 1/4 x (1 + 1/2 + 1/4 + 1/8) = 0.46875 of it.
+    // The four groups are equal in size (median split) at the paper's 360, 5400, 1440 and 7200 us:
+    // against periodic at 45 us, energy is 1/4 x (45/360 + 45/5400 + 45/1440 + 45/7200)
+    // = 1/4 x (0.125 + 0.0083333 + 0.03125 + 0.00625) = 0.0427083 of it.
     const nlohmann::json periodic = run_stats("periodic_default", "--set edram.refresh_policy=periodic --set kv.policy=h2o" + decode_only);
     CHECK(s["energy_pj"]["edram_refresh"].get<double>() / periodic["energy_pj"]["edram_refresh"].get<double>() ==
-          Approx(0.46875).epsilon(0.01));
+          Approx(0.0427083).epsilon(0.01));
 }
 
 TEST_CASE("expected flips follow the retention distribution at three intervals", "[refresh][retention]") {
