@@ -10,13 +10,16 @@ namespace kelle {
 namespace {
 // Popularity keeps no x tier: the region holds the whole budget as K/V slots, and the x store
 // the most tokens that can be popular at once in each layer (none when x never saves bytes).
-KvBudget popular_budget(KvBudget budget, const KvConfig& config, const ModelShape& model, double important_share) {
+KvBudget popular_budget(KvBudget budget, const KvConfig& config, const ModelShape& model, double important_share,
+                        std::optional<std::uint64_t> x_limit_tokens) {
     const int min_heads = popular_min_heads(config.popular_share, model.kv_heads);
     budget.kv_slots = budget.held_tokens;
     budget.important_slots = static_cast<std::uint64_t>(important_share * static_cast<double>(budget.kv_slots));
     const bool can_save = min_heads <= model.kv_heads && x_saves_bytes(model, model.kv_heads);
-    const std::uint64_t per_layer =
+    std::uint64_t per_layer =
         can_save ? budget.held_tokens * static_cast<std::uint64_t>(model.kv_heads) / static_cast<std::uint64_t>(min_heads) : 0;
+    if (x_limit_tokens) per_layer = std::min(per_layer, *x_limit_tokens);
+    budget.popular_x_limit = x_limit_tokens;
     budget.x_entries = per_layer * static_cast<std::uint64_t>(model.layers);
     return budget;
 }
@@ -46,7 +49,8 @@ KvBudget KvBudget::of(const KvConfig& config, const TraceHeader& header,
     // depend on how many steps follow it. `full` keeps every position, so its regions are sized
     // by the context the trace declares, as a server sizes them by its maximum sequence length.
     budget.held_tokens = config.policy == KvPolicy::full ? positions : config.budget_tokens;
-    if (config.popularity()) return popular_budget(budget, config, header.model, important_share);
+    if (config.popularity())
+        return popular_budget(budget, config, header.model, important_share, x_tier_limit_tokens);
     if (config.policy == KvPolicy::aerp)
         budget.x_tokens = x_tier_limit_tokens
                               ? std::min(budget.held_tokens, *x_tier_limit_tokens)

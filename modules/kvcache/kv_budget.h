@@ -9,7 +9,11 @@
 //
 // AERP by popularity (kv.x_selection = popularity) has no tier: any retained token may be K/V,
 // so a head's region keeps the whole budget, and the x store is sized for the most popular
-// tokens a layer can hold: each takes at least popular_min_heads of its H x budget slots.
+// tokens a layer can hold: each takes at least popular_min_heads of its H x budget slots. With
+// kv.recompute_sizing = idle_compute the popular tokens a layer keeps as x are capped at what the
+// array recomputes while W_QKV streams (`popular_x_limit`; the most-held first): popularity says
+// which tokens, the roofline of the paper's Fig. 16a how many, so recompute never makes the
+// projection compute bound.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +31,7 @@ struct KvBudget {
     std::uint64_t x_tokens = 0;
     std::uint64_t important_slots = 0;
     std::uint64_t x_entries = 0;  // AERP: x entries of all layers (each KV head may keep other x tokens)
+    std::optional<std::uint64_t> popular_x_limit;  // popularity: most x tokens a layer keeps, if capped
 
     // x_tier_limit_tokens (AERP, kv.recompute_sizing = idle_compute): the x tokens the PE array
     // can recompute for free (sequencer/x_tier_sizing.h); without it the x tier is

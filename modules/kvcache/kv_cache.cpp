@@ -166,10 +166,23 @@ void KvCache::count_holders(int layer, int min_heads) {
     }
 }
 
+void KvCache::cap_popular(int min_heads) {
+    if (!budget_.popular_x_limit) return;
+    std::vector<std::uint32_t> popular;
+    for (std::uint32_t position = 0; position < holders_.size(); ++position)
+        if (holders_[position] >= min_heads && x_saves_bytes(header_.model, holders_[position])) popular.push_back(position);
+    if (popular.size() <= *budget_.popular_x_limit) return;
+    // The most-held tokens save the most K/V; among equals the older (stable sort).
+    std::stable_sort(popular.begin(), popular.end(),
+                     [this](std::uint32_t a, std::uint32_t b) { return holders_[a] > holders_[b]; });
+    for (std::size_t i = *budget_.popular_x_limit; i < popular.size(); ++i) holders_[popular[i]] = 0;
+}
+
 void KvCache::keep_popular_as_x(int layer, double t_ns) {
     const ModelShape& m = header_.model;
     const int min_heads = popular_min_heads(config_.popular_share, m.kv_heads);
     count_holders(layer, min_heads);
+    cap_popular(min_heads);
     // Every holder of a popular token drops its K/V slot and shares the one x entry.
     for (int kv_head = 0; kv_head < m.kv_heads; ++kv_head) {
         const int region = layout_.region(layer, kv_head);

@@ -188,6 +188,9 @@ private:
     // tokens as x (keep_popular_as_x), then writes.
     double write_prompt_popular(int layer, const StepScores* prefill, double t_ns);
     void keep_popular_as_x(int layer, double t_ns);
+    // kv.recompute_sizing = idle_compute: leaves only the budget's popular_x_limit most-held
+    // popular positions in holders_ (the others count 0 from here on: they stay K/V).
+    void cap_popular(int min_heads);
     // Fills holders_ with how many of the layer's KV heads keep each prompt position, and counts
     // the popular ones in the stats.
     void count_holders(int layer, int min_heads);

@@ -1,0 +1,27 @@
+// kv.onchip_capacity (platforms/platform.h): the named assumption that the on-chip KV store holds
+// the whole retained cache, with its size, leakage and area in the stats.
+#include <catch2/catch.hpp>
+
+#include "system/run_tool.h"
+
+using namespace kelle_test;
+
+TEST_CASE("retained capacity: whole copies of the stated eDRAM, their leakage and area reported", "[system][capacity]") {
+    // The bundled trace's model has 16 layers and 8 KV heads of head_dim 64 (16-bit): a K/V slot
+    // is 2 x 64 x 2 = 256 B. kelle.ini keeps N' = 256 per head, all as K/V (grouped-query: x
+    // saves nothing, so no x entries): 16 x 8 x 256 x 256 B = 8 MiB, two copies of the 4 MiB
+    // eDRAM. Leakage 8 MB x 38.5 mW/MB = 308 mW; area 8 MB x 0.8 mm2/MB = 6.4 mm2 (Table 1).
+    const nlohmann::json stated = run_stats("capacity_stated", "");
+    const nlohmann::json retained = run_stats("capacity_retained", "--set kv.onchip_capacity=retained");
+    CHECK(stated["kv"]["onchip_capacity"]["rule"] == "stated");
+    CHECK(stated["kv"]["onchip_capacity"]["bytes"].get<double>() == 4.0 * 1024 * 1024);
+    CHECK(retained["kv"]["onchip_capacity"]["rule"] == "retained");
+    CHECK(retained["kv"]["onchip_capacity"]["bytes"].get<double>() == 8.0 * 1024 * 1024);
+    CHECK(retained["kv"]["onchip_capacity"]["leakage_mw"].get<double>() == Approx(308.0));
+    CHECK(retained["kv"]["onchip_capacity"]["area_mm2"].get<double>() == Approx(6.4));
+    // The leakage is charged, not only reported: the eDRAM's static power doubles.
+    CHECK(retained["static_mw"]["edram"].get<double>() == Approx(2 * stated["static_mw"]["edram"].get<double>()));
+    // Every layer now fits: first-fit placement puts all 16 on chip, against 8 in 4 MiB.
+    CHECK(stated["kv"]["onchip_layers"].get<int>() == 8);
+    CHECK(retained["kv"]["onchip_layers"].get<int>() == 16);
+}
