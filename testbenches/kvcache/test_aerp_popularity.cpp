@@ -193,3 +193,25 @@ TEST_CASE("retained_cache_bytes: LLaMA-2-7B at N' = 128, batch 16", "[kv][capaci
     CHECK(aerp.x_entries == 7680);
     CHECK(aerp.retained_cache_bytes(header.model, 16) == 2080374784ULL);
 }
+
+TEST_CASE("an idle-compute limit keeps the most-held popular tokens as x, the rest as K/V", "[kv][aerp]") {
+    // The toy above with the array able to recompute 3 tokens a layer (kv.recompute_sizing =
+    // idle_compute): of the popular 0, 1, 7, 8 (4 holders each) and 2 (3 holders), the most held
+    // first and the older among equals: 0, 1, 7 become x; 8 and 2 stay K/V in every head.
+    const TraceHeader header = toy(4);
+    const KvConfig config = popularity_config();
+    const KvBudget budget = KvBudget::of(config, header, std::uint64_t{3}, 0);
+    CHECK(budget.kv_slots == 6);
+    CHECK(budget.x_entries == 3);  // min(8 the layer could hold, 3 the array recomputes)
+    KvCache kv("kv_capped", config, header, plain_area_plan(8192, 64), budget, 1 << 20, false);
+    const StepScores scores = prefill({0, 1, 2, 3});
+    kelle_test::KvDriver driver("driver_capped", kv, [&] {
+        kv.write_prompt(0, &scores, 0);
+        CHECK(positions(kv.head(0, 0), true) == Positions{0, 1, 7});
+        CHECK(positions(kv.head(0, 0), false) == Positions{2, 3, 8});
+        CHECK(positions(kv.head(0, 2), false) == Positions{3, 4, 8});
+        CHECK(kv.x_tokens_max() == 3);
+        CHECK(kv.read_x(0, 0).recompute_tokens == 3);
+    });
+    sc_core::sc_start();
+}
