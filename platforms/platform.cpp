@@ -26,7 +26,8 @@ void PlatformConfig::bind(ParamBinder& p) {
     p.choice("kv.onchip_capacity", kv_capacity, "stated", kKvCapacityRules,
              "stated: the on-chip KV store is edram.capacity_mb or sram.kv_capacity_mb; retained: it holds the whole "
              "retained cache (an assumption the paper's headline needs, kelle-paper.md section 7; size, leakage and "
-             "area in stats kv.onchip_capacity)");
+             "area in stats kv.onchip_capacity); retained_uncharged: that store, charged only the stated store's "
+             "leakage and refresh energy (stats say charged = false)");
 }
 
 namespace {
@@ -35,6 +36,36 @@ namespace {
 std::uint64_t edram_copies(const EdramConfig& edram, std::uint64_t needed_bytes) {
     const std::uint64_t stated = edram.capacity_bytes();
     return std::max<std::uint64_t>(1, (needed_bytes + stated - 1) / stated);
+}
+
+// Applies the capacity rule to the KV store's config (retained: large enough for
+// `retained_bytes`; uncharged: at the stated store's leakage and refresh energy) and returns
+// its stats entry: rule, size, the leakage and area that size really has, and whether they are
+// charged.
+nlohmann::ordered_json size_kv_store(KvCapacityRule rule, const KvConfig& kv, std::uint64_t retained_bytes,
+                                     EdramConfig& edram, SramConfig& sram) {
+    const bool on_edram = kv.store == KvStore::edram;
+    const double stated_mb = on_edram ? edram.capacity_mb : sram.kv_capacity_mb;
+    if (rule != KvCapacityRule::stated && on_edram) {
+        const std::uint64_t copies = edram_copies(edram, retained_bytes);
+        edram.capacity_mb *= static_cast<double>(copies);
+        edram.refresh_subarrays *= copies;
+    } else if (rule != KvCapacityRule::stated) {
+        sram.kv_capacity_mb = std::max(sram.kv_capacity_mb, static_cast<double>(retained_bytes) / kBytesPerMb);
+    }
+    const double store_mb = on_edram ? edram.capacity_mb : sram.kv_capacity_mb;
+    const double mw_per_mb = on_edram ? edram.static_mw_per_mb : sram.static_mw_per_mb;
+    nlohmann::ordered_json entry = {{"rule", kKvCapacityRules.name(rule)},
+                                    {"bytes", on_edram ? edram.capacity_bytes() : sram.kv_capacity_bytes()},
+                                    {"leakage_mw", store_mb * mw_per_mb},
+                                    {"area_mm2", store_mb * (on_edram ? edram.area_mm2_per_mb : sram.area_mm2_per_mb)},
+                                    {"charged", rule != KvCapacityRule::retained_uncharged}};
+    if (rule == KvCapacityRule::retained_uncharged) {
+        const double stated_share = stated_mb / store_mb;  // every row and MB now costs this much
+        (on_edram ? edram.static_mw_per_mb : sram.static_mw_per_mb) *= stated_share;
+        edram.refresh_pj_per_row *= stated_share;
+    }
+    return entry;
 }
 }  // namespace
 
@@ -138,21 +169,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     const TraceHeader& header = trace.header();
     const double important_share = kv.store == KvStore::edram ? edram.important_share : 0;
     const KvBudget budget = KvBudget::of(kv, header, sequencing.x_tier_limit_tokens(header.model), important_share);
-    if (config_.kv_capacity == KvCapacityRule::retained) {
-        const std::uint64_t needed = budget.retained_cache_bytes(header.model, kv.batch);
-        if (kv.store == KvStore::edram) {
-            const std::uint64_t copies = edram_copies(edram, needed);
-            edram.capacity_mb *= static_cast<double>(copies);
-            edram.refresh_subarrays *= copies;
-        } else {
-            sram.kv_capacity_mb = std::max(sram.kv_capacity_mb, static_cast<double>(needed) / kBytesPerMb);
-        }
-    }
-    const double store_mb = kv.store == KvStore::edram ? edram.capacity_mb : sram.kv_capacity_mb;
-    kv_capacity_ = {{"rule", kKvCapacityRules.name(config_.kv_capacity)},
-                    {"bytes", kv.store == KvStore::edram ? edram.capacity_bytes() : sram.kv_capacity_bytes()},
-                    {"leakage_mw", store_mb * (kv.store == KvStore::edram ? edram.static_mw_per_mb : sram.static_mw_per_mb)},
-                    {"area_mm2", store_mb * (kv.store == KvStore::edram ? edram.area_mm2_per_mb : sram.area_mm2_per_mb)}};
+    kv_capacity_ = size_kv_store(config_.kv_capacity, kv, budget.retained_cache_bytes(header.model, kv.batch), edram, sram);
     KvAreaPlan plan;
     if (kv.store == KvStore::edram) {
         if (load_params<CosimConfig>(registry).checks_refresh()) edram.refresh_impl = lockstep_refresh_impl(registry);

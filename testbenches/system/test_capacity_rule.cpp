@@ -25,3 +25,18 @@ TEST_CASE("retained capacity: whole copies of the stated eDRAM, their leakage an
     CHECK(stated["kv"]["onchip_layers"].get<int>() == 8);
     CHECK(retained["kv"]["onchip_layers"].get<int>() == 16);
 }
+
+TEST_CASE("retained_uncharged: the same store, charged the stated store's leakage and refresh", "[system][capacity]") {
+    // As above, two copies of the 4 MiB eDRAM hold the 8 MiB; each MB is now charged half its
+    // leakage and each row half its refresh energy, so the eDRAM's static power and refresh
+    // energy are those of 4 MiB, while the stats keep the real 308 mW and 6.4 mm2, uncharged.
+    const nlohmann::json charged = run_stats("capacity_charged", "--set kv.onchip_capacity=retained");
+    const nlohmann::json free = run_stats("capacity_uncharged", "--set kv.onchip_capacity=retained_uncharged");
+    CHECK(free["kv"]["onchip_capacity"]["charged"] == false);
+    CHECK(charged["kv"]["onchip_capacity"]["charged"] == true);
+    CHECK(free["kv"]["onchip_capacity"]["leakage_mw"].get<double>() == Approx(308.0));
+    CHECK(free["static_mw"]["edram"].get<double>() == Approx(0.5 * charged["static_mw"]["edram"].get<double>()));
+    CHECK(free["energy_pj"]["edram_refresh"].get<double>() ==
+          Approx(0.5 * charged["energy_pj"]["edram_refresh"].get<double>()));
+    CHECK(free["latency_per_token_ms"] == charged["latency_per_token_ms"]);
+}
