@@ -251,9 +251,8 @@ def write(runs, p, args, count, elapsed_s):
         lines += ["", "### The evictor's and recomputation's own effect", ""] + effects_table(runs, p, settings)
         lines.append("")
     lines += ["## Where the distance comes from: energy by term", "",
-              "Decode energy per token by term, for the baseline and Kelle under both capacity rules. The "
-              "columns' difference is the share of each term in the distance between the stated machine's "
-              "result and the assumed capacity's.", ""] + terms_table(runs, p)
+              "Decode energy per token by term, for the baseline and for Kelle under each capacity rule. "
+              "Between two columns, each term's difference is its share of the distance between them.", ""] + terms_table(runs, p)
     lines += ["", "## What the capacity assumption would cost", "",
               "The on-chip KV store sized to hold the whole retained cache of the Kelle run, at the eDRAM's "
               "leakage and area per MB (Table 1 [paper]).", ""] + capacity_cost(runs, p)
