@@ -230,7 +230,8 @@ def write(runs, p, args, count, elapsed_s):
              f"{args.samples} sampled context(s) per task, {args.steps} decode steps each, batch 16 unless said). "
              "The machine is the paper's (platforms/base.ini, every value marked [paper] or [assumption]); "
              "the calibration table is [docs/calibration.md](../calibration.md). Nothing below was fitted to "
-             "these results: the paper's numbers are printed beside ours.", "",
+             "these results: the paper's numbers are printed beside ours. Why each target is missed, and by "
+             "which term: [docs/energy-model.md](../energy-model.md#where-the-papers-headline-comes-from).", "",
              f"Models: {', '.join(p['models'])}. Tasks: {', '.join(p['tasks'])} (prompt / decode / N' from "
              "`kelle-tracegen --list-tasks`).", ""]
     for capacity in p["capacities"]:
