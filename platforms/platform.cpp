@@ -63,7 +63,7 @@ nlohmann::ordered_json size_kv_store(KvCapacityRule rule, const KvConfig& kv, st
     if (rule == KvCapacityRule::retained_uncharged) {
         const double stated_share = stated_mb / store_mb;  // every row and MB now costs this much
         (on_edram ? edram.static_mw_per_mb : sram.static_mw_per_mb) *= stated_share;
-        edram.refresh_pj_per_row *= stated_share;
+        if (on_edram) edram.refresh_pj_per_row *= stated_share;
     }
     return entry;
 }

@@ -3,7 +3,11 @@
 // on paper share it, so their hand counts refer to one shape.
 #pragma once
 
+#include <fstream>
+#include <string>
+
 #include "common/trace.h"
+#include "common/trace_generator.h"
 
 namespace kelle_test {
 
@@ -19,6 +23,20 @@ inline kelle::ModelShape hand_shape() {
     m.dtype_bytes = 2;
     m.gated_ffn = true;
     return m;
+}
+
+// A generated decode trace of the hand shape at `path`: 15 prompt tokens, one decode step,
+// the top 2 scores a head (seed 1), so a step's traffic stays countable by hand.
+inline std::string write_hand_trace(const std::string& path) {
+    kelle::GeneratorOptions options;
+    options.model = hand_shape();
+    options.prompt_tokens = 15;
+    options.decode_steps = 1;
+    options.topk = 2;
+    options.seed = 1;
+    std::ofstream out(path, std::ios::binary);
+    kelle::write_trace(options, out);
+    return path;
 }
 
 }  // namespace kelle_test

@@ -10,27 +10,13 @@
 // = 32 cycles = 32 ns, the only time the two runs differ by.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-
 #include "common/hand_shape.h"
-#include "common/trace_generator.h"
 #include "system/run_tool.h"
 
 using namespace kelle_test;
 
 namespace {
-std::string hand_trace() {
-    kelle::GeneratorOptions options;
-    options.model = hand_shape();
-    options.prompt_tokens = 15;
-    options.decode_steps = 1;
-    options.topk = 2;
-    options.seed = 1;
-    const std::string path = tmp_path("evictor_hand.trace");
-    std::ofstream out(path, std::ios::binary);
-    kelle::write_trace(options, out);
-    return path;
-}
+std::string hand_trace() { return write_hand_trace(tmp_path("evictor_hand.trace")); }
 
 nlohmann::json run_latency(const std::string& latency) {
     return run_stats("evictor_" + latency,

@@ -28,27 +28,13 @@
 // sched.span_ns (QKV start to attention start) 2 x 238 = 476 serial, 2 x 129 = 258 overlap.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-
 #include "common/hand_shape.h"
-#include "common/trace_generator.h"
 #include "system/run_tool.h"
 
 using namespace kelle_test;
 
 namespace {
-std::string hand_trace() {
-    kelle::GeneratorOptions options;
-    options.model = hand_shape();
-    options.prompt_tokens = 15;
-    options.decode_steps = 1;
-    options.topk = 2;
-    options.seed = 1;
-    const std::string path = tmp_path("hand.trace");
-    std::ofstream out(path, std::ios::binary);
-    kelle::write_trace(options, out);
-    return path;
-}
+std::string hand_trace() { return write_hand_trace(tmp_path("hand.trace")); }
 
 nlohmann::json run_order(const std::string& order, const std::string& more = "") {
     return run_stats("sched_" + order,
