@@ -14,7 +14,7 @@ std::string victim_text(const HeadCache& head, std::size_t index) {
     std::ostringstream text;
     text << "victim " << index;
     if (index < head.size()) text << " (position " << head.tokens()[index].position << ", importance "
-                                  << head.tokens()[index].importance << ")";
+                                  << head.importance(index) << ")";
     return text.str();
 }
 }  // namespace

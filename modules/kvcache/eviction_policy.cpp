@@ -10,7 +10,7 @@ namespace kelle {
 void HeadCache::append(std::uint32_t position, std::uint32_t slot, double importance, bool as_x) {
     if (!tokens_.empty() && tokens_.back().position >= position)
         throw std::logic_error("HeadCache: positions must arrive in increasing order");
-    tokens_.push_back(KvToken{position, as_x ? 1u : 0u, slot, importance});
+    tokens_.push_back(KvToken{position, as_x ? 1u : 0u, slot, importance - base_});
     if (!as_x) ++kv_tokens_;
 }
 
@@ -53,10 +53,10 @@ double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {
     const double share = unlisted > 0 ? scores.residual / static_cast<double>(unlisted) : 0.0;
     double listed_held = 0;
     std::size_t listed_held_count = 0;
-    for (KvToken& token : tokens_) token.importance += share;
+    base_ += share;
     for (const ScoreEntry& entry : scores.top) {
         if (KvToken* token = find(entry.position)) {
-            token->importance += entry.score - share;
+            token->relative_importance += entry.score - share;
             listed_held += entry.score;
             ++listed_held_count;
         }
@@ -74,7 +74,7 @@ std::size_t EvictionPolicy::least_important(const HeadCache& head, std::size_t f
     // the heap.size() tokens from `first` on: the ones after them, up to the candidate boundary,
     // have left the recent window since.
     for (std::size_t i = first + heap.size(); i < candidates; ++i) {
-        heap.push_back({head.tokens()[i].importance, head.tokens()[i].position});
+        heap.push_back({head.tokens()[i].relative_importance, head.tokens()[i].position});
         std::push_heap(heap.begin(), heap.end(), later);
     }
     std::pop_heap(heap.begin(), heap.end(), later);

@@ -4,6 +4,11 @@
 // its slot in the KV store and its importance: the attention it has received so far, summed
 // over decode steps and over the query heads that share the KV head (H2O's accumulated
 // attention; with grouped-query attention the group shares one cache, so it shares one score).
+// Every step spreads a head's residual attention evenly over all the tokens it holds; the head
+// adds that share to a base of its own instead of to each token (a token keeps its importance
+// relative to the base), so a step costs its listed scores, not a pass over the head. The
+// uniform share never changes which token ranks before which, and every search compares
+// relative importances.
 //
 // Policies (kv.policy; definitions in docs/kv-policies.md):
 //   full    keeps every token; the store spills to off-chip DRAM when it is full.
@@ -46,7 +51,7 @@ struct KvToken {
     std::uint32_t position : 31;
     std::uint32_t as_x : 1;  // AERP: kept as the layer input x, K/V recomputed on use
     std::uint32_t slot;      // its K/V slot, or (AERP, as_x) its layer's x entry
-    double importance;
+    double relative_importance;  // its importance less the head's base (HeadCache::importance)
 };
 static_assert(sizeof(KvToken) == 16, "KvToken's size sets the RSS of long contexts");
 
@@ -64,6 +69,8 @@ public:
     std::size_t kv_tokens() const { return kv_tokens_; }
     // Index of the token at `position`; it must be held.
     std::size_t index_of(std::uint32_t position) const;
+    // The accumulated attention of tokens()[index].
+    double importance(std::size_t index) const { return tokens_[index].relative_importance + base_; }
 
     // Appends a token with the attention it has already received (from prefill, if known);
     // positions arrive in increasing order.
@@ -84,6 +91,7 @@ private:
 
     std::vector<KvToken> tokens_;
     std::size_t kv_tokens_ = 0;
+    double base_ = 0;  // attention every token held has received as an even share
 };
 
 // The victims of one head while its importances stay fixed (the prompt is admitted with the
@@ -96,7 +104,7 @@ public:
 
 private:
     friend class EvictionPolicy;
-    struct Candidate { double importance; std::uint32_t position; };
+    struct Candidate { double importance; std::uint32_t position; };  // relative importance
     // Every candidate pushed and not yet evicted, as a min-heap on (importance, position).
     std::vector<Candidate> heap_;
 };

@@ -16,9 +16,16 @@ std::map<std::string, EvictionUnitFactory>& factories() {
 std::size_t least_important_scan(const HeadCache& head, std::size_t sinks, std::size_t recent) {
     const auto& tokens = head.tokens();
     const std::size_t end = tokens.size() - std::min(recent, tokens.size());
+    // Select, not branch: a new minimum is rare but not predictable, and this runs for every
+    // head at every decode step.
     std::size_t best = sinks;
-    for (std::size_t i = sinks + 1; i < end; ++i)
-        if (tokens[i].importance < tokens[best].importance) best = i;  // strict: ties keep the oldest
+    double best_importance = tokens[sinks].relative_importance;
+    for (std::size_t i = sinks + 1; i < end; ++i) {
+        const double importance = tokens[i].relative_importance;
+        const bool lower = importance < best_importance;  // strict: ties keep the oldest
+        best = lower ? i : best;
+        best_importance = lower ? importance : best_importance;
+    }
     return best;
 }
 

@@ -205,7 +205,7 @@ private:
     double transfer_region(int region, tlm::tlm_command command, double t_ns);
     // 2DRP (kv_classes.cpp).
     double reclassify(int region, double t_ns);
-    bool classes_settled(const std::vector<KvToken>& tokens, std::size_t important) const;
+    bool classes_settled(int region, const std::vector<KvToken>& tokens, std::size_t important) const;
 
     KvConfig config_;
     TraceHeader header_;

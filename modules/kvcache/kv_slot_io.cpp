@@ -8,14 +8,14 @@
 namespace kelle {
 
 double KvCache::transfer_region(int region, tlm::tlm_command command, double t_ns) {
-    std::uint64_t onchip[2] = {0, 0}, spilled[2] = {0, 0};
-    for (const KvToken& token : heads_[static_cast<std::size_t>(region)].tokens())
-        if (!token.as_x) ++(layout_.slot_onchip(region, token.slot) ? onchip : spilled)[layout_.class_of(token.slot)];
+    // The region's K/V tokens hold exactly its slots in use (x tokens hold none).
     double done_ns = t_ns;
     for (int c = 0; c < layout_.classes(); ++c) {
-        for (int plane = 0; plane < layout_.planes() && onchip[c] > 0; ++plane)
-            done_ns = std::max(done_ns, port_.transfer(layout_.onchip_burst(region, c, plane, onchip[c]), command, t_ns));
-        if (spilled[c] > 0) done_ns = std::max(done_ns, port_.transfer(layout_.spill_burst(region, c, spilled[c]), command, t_ns));
+        const std::uint64_t onchip = slots_.in_use(region, c, true);
+        const std::uint64_t spilled = slots_.in_use(region, c, false);
+        for (int plane = 0; plane < layout_.planes() && onchip > 0; ++plane)
+            done_ns = std::max(done_ns, port_.transfer(layout_.onchip_burst(region, c, plane, onchip), command, t_ns));
+        if (spilled > 0) done_ns = std::max(done_ns, port_.transfer(layout_.spill_burst(region, c, spilled), command, t_ns));
     }
     return done_ns;
 }

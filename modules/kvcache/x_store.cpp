@@ -55,7 +55,7 @@ void XStore::place_prompt(HeadCache& head, int layer, double t_ns) {
     order_.resize(tokens.size());
     for (std::size_t i = 0; i < tokens.size(); ++i) order_[i] = i;
     std::stable_sort(order_.begin(), order_.end(),
-                     [&](std::size_t a, std::size_t b) { return tokens[a].importance < tokens[b].importance; });
+                     [&](std::size_t a, std::size_t b) { return tokens[a].relative_importance < tokens[b].relative_importance; });
     as_x_.assign(tokens.size(), false);
     for (std::size_t k = 0; k < as_x; ++k) as_x_[order_[k]] = true;
     to_kv_.clear();

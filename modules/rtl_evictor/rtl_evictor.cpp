@@ -127,7 +127,7 @@ RtlEvictor::Search RtlEvictor::search(const std::vector<std::uint64_t>& scores, 
 
 std::size_t RtlEvictor::least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) {
     codes_.clear();
-    for (const KvToken& token : head.tokens()) codes_.push_back(order_code(token.importance));
+    for (const KvToken& token : head.tokens()) codes_.push_back(order_code(token.relative_importance));
     const Search found = search(codes_, sinks, recent);
     if (found.found && found.index < head.size()) return found.index;
     if (found.cycles != 0)  // the search ended (a late one has raised its own fault)

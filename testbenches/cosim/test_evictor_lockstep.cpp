@@ -39,7 +39,7 @@ Tally replay_head(const std::string& trace_path, std::size_t budget, std::size_t
     const auto admit = [&](std::uint32_t position) {
         if (head.size() >= budget) {
             std::vector<std::uint64_t> codes;
-            for (const KvToken& token : head.tokens()) codes.push_back(order_code(token.importance));
+            for (const KvToken& token : head.tokens()) codes.push_back(order_code(token.relative_importance));
             const RtlEvictor::Search found = rtl.search(codes, 0, recent);
             const std::size_t expected = least_important_scan(head, 0, recent);
             ++tally.searches;
