@@ -43,11 +43,6 @@ std::size_t HeadCache::index_of(std::uint32_t position) const {
     return index;
 }
 
-KvToken* HeadCache::find(std::uint32_t position) {
-    const std::size_t index = search(position);
-    return index == tokens_.size() ? nullptr : &tokens_[index];
-}
-
 double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {
     const std::size_t unlisted = static_cast<std::size_t>(context_tokens) - scores.top.size();
     const double share = unlisted > 0 ? scores.residual / static_cast<double>(unlisted) : 0.0;
@@ -55,32 +50,41 @@ double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {
     std::size_t listed_held_count = 0;
     base_ += share;
     for (const ScoreEntry& entry : scores.top) {
-        if (KvToken* token = find(entry.position)) {
-            token->relative_importance += entry.score - share;
-            listed_held += entry.score;
-            ++listed_held_count;
-        }
+        const std::size_t index = search(entry.position);
+        if (index == tokens_.size()) continue;
+        KvToken& token = tokens_[index];
+        token.relative_importance += entry.score - share;
+        if (static_cast<std::int64_t>(token.position) <= candidates_through_ && index >= sinks_)
+            candidates_.push({token.relative_importance, token.position});
+        listed_held += entry.score;
+        ++listed_held_count;
     }
     return listed_held + share * static_cast<double>(tokens_.size() - listed_held_count);
 }
 
-std::size_t EvictionPolicy::least_important(const HeadCache& head, std::size_t first, std::size_t candidates,
-                                            FrozenVictims& frozen) {
-    auto& heap = frozen.heap_;
-    const auto later = [](const FrozenVictims::Candidate& a, const FrozenVictims::Candidate& b) {
-        return a.importance != b.importance ? a.importance > b.importance : a.position > b.position;
-    };
-    // Only victims leave the head and the sinks before `first` never do, so the heap holds exactly
-    // the heap.size() tokens from `first` on: the ones after them, up to the candidate boundary,
-    // have left the recent window since.
-    for (std::size_t i = first + heap.size(); i < candidates; ++i) {
-        heap.push_back({head.tokens()[i].relative_importance, head.tokens()[i].position});
-        std::push_heap(heap.begin(), heap.end(), later);
+void HeadCache::push_candidates(std::size_t sinks, std::size_t end) {
+    const auto after_pushed = std::upper_bound(tokens_.begin(), tokens_.end(), candidates_through_,
+                                               [](std::int64_t p, const KvToken& t) { return p < t.position; });
+    for (auto i = std::max(sinks, static_cast<std::size_t>(after_pushed - tokens_.begin())); i < end; ++i) {
+        candidates_.push({tokens_[i].relative_importance, tokens_[i].position});
+        candidates_through_ = tokens_[i].position;
     }
-    std::pop_heap(heap.begin(), heap.end(), later);
-    const std::uint32_t position = heap.back().position;
-    heap.pop_back();
-    return head.index_of(position);
+}
+
+std::size_t HeadCache::least_important(std::size_t sinks, std::size_t recent) {
+    // Stale entries pile up (one per listed score); past twice the head, rebuilding is cheaper.
+    if (candidates_.entries() > 2 * tokens_.size() + 64) {
+        candidates_.clear();
+        candidates_through_ = -1;
+    }
+    sinks_ = sinks;
+    push_candidates(sinks, tokens_.size() - std::min(recent, tokens_.size()));
+    const RankEntry* first = candidates_.first([this](const RankEntry& entry) {
+        const std::size_t index = search(entry.position);
+        return index < tokens_.size() && tokens_[index].relative_importance == entry.relative_importance;
+    });
+    if (!first) throw std::logic_error("HeadCache: no token may be evicted");
+    return index_of(first->position);
 }
 
 namespace {
@@ -89,7 +93,7 @@ class FullPolicy : public EvictionPolicy {
 public:
     const char* name() const override { return "full"; }
     std::size_t budget_tokens() const override { return 0; }
-    std::size_t victim(const HeadCache&) const override {
+    std::size_t victim(HeadCache&) const override {
         throw std::logic_error("full policy never evicts");
     }
 };
@@ -99,7 +103,7 @@ public:
     explicit WindowPolicy(std::size_t budget) : budget_(budget) {}
     const char* name() const override { return "window"; }
     std::size_t budget_tokens() const override { return budget_; }
-    std::size_t victim(const HeadCache&) const override { return 0; }  // the oldest
+    std::size_t victim(HeadCache&) const override { return 0; }  // the oldest
 
 private:
     std::size_t budget_;
@@ -110,7 +114,7 @@ public:
     StreamingPolicy(std::size_t budget, std::size_t sinks) : budget_(budget), sinks_(sinks) {}
     const char* name() const override { return "streaming"; }
     std::size_t budget_tokens() const override { return budget_; }
-    std::size_t victim(const HeadCache&) const override { return sinks_; }  // the oldest past the sinks
+    std::size_t victim(HeadCache&) const override { return sinks_; }  // the oldest past the sinks
 
 private:
     std::size_t budget_;
@@ -128,13 +132,8 @@ public:
     const char* name() const override { return name_; }
     bool searches_importance() const override { return true; }
     std::size_t budget_tokens() const override { return budget_; }
-    std::size_t victim(const HeadCache& head) const override {
-        return unit_ ? unit_->least_important(head, sinks_, recent_) : least_important_scan(head, sinks_, recent_);
-    }
-    // A unit searches every time: the heap only stands in for the TLM scan.
-    std::size_t victim(const HeadCache& head, FrozenVictims& frozen) const override {
-        if (unit_) return unit_->least_important(head, sinks_, recent_);
-        return least_important(head, sinks_, head.size() - std::min(recent_, head.size()), frozen);
+    std::size_t victim(HeadCache& head) const override {
+        return unit_ ? unit_->least_important(head, sinks_, recent_) : head.least_important(sinks_, recent_);
     }
 
 private:

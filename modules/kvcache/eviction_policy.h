@@ -31,6 +31,7 @@
 
 #include "common/config.h"
 #include "common/trace.h"
+#include "kvcache/rank_heap.h"
 
 namespace kelle {
 
@@ -71,6 +72,10 @@ public:
     std::size_t index_of(std::uint32_t position) const;
     // The accumulated attention of tokens()[index].
     double importance(std::size_t index) const { return tokens_[index].relative_importance + base_; }
+    // Index of the least important of tokens()[sinks, size() - recent), the oldest of equals:
+    // least_important_scan's answer (eviction_unit.h), kept in a RankHeap from call to call
+    // instead of scanned. A head must be asked with the same `sinks` every time.
+    std::size_t least_important(std::size_t sinks, std::size_t recent);
 
     // Appends a token with the attention it has already received (from prefill, if known);
     // positions arrive in increasing order.
@@ -87,26 +92,16 @@ public:
 
 private:
     std::size_t search(std::uint32_t position) const;  // its index, or size() when not held
-    KvToken* find(std::uint32_t position);
+    // Pushes the tokens that have left the recent window since the last call.
+    void push_candidates(std::size_t sinks, std::size_t end);
 
     std::vector<KvToken> tokens_;
     std::size_t kv_tokens_ = 0;
     double base_ = 0;  // attention every token held has received as an even share
-};
-
-// The victims of one head while its importances stay fixed (the prompt is admitted with the
-// attention prefill gave it, and nothing accumulates in between): a policy that searches
-// importance keeps its candidates in a heap here instead of scanning them per eviction, which
-// made prefill O(prompt x budget) per head. Reset it before each head.
-class FrozenVictims {
-public:
-    void reset() { heap_.clear(); }
-
-private:
-    friend class EvictionPolicy;
-    struct Candidate { double importance; std::uint32_t position; };  // relative importance
-    // Every candidate pushed and not yet evicted, as a min-heap on (importance, position).
-    std::vector<Candidate> heap_;
+    // least_important's candidates: every token past the sinks up to the youngest pushed.
+    RankHeap<LeastOldestFirst> candidates_;
+    std::int64_t candidates_through_ = -1;  // the youngest position pushed; -1: none yet
+    std::size_t sinks_ = 0;
 };
 
 class EvictionPolicy {
@@ -116,18 +111,11 @@ public:
     // Most tokens one head keeps; 0 = no limit.
     virtual std::size_t budget_tokens() const = 0;
     // Index into head.tokens() of the token to evict; called when head holds budget_tokens().
-    virtual std::size_t victim(const HeadCache& head) const = 0;
+    // The head keeps the search's state (HeadCache::least_important).
+    virtual std::size_t victim(HeadCache& head) const = 0;
     // Whether choosing a victim searches the importance values (the eviction unit's min search)
     // rather than taking a fixed position.
     virtual bool searches_importance() const { return false; }
-    // The same victim as victim(head), for a head whose importances have not changed since
-    // `frozen` was reset and whose tokens only this call's victims have removed.
-    virtual std::size_t victim(const HeadCache& head, FrozenVictims& /*frozen*/) const { return victim(head); }
-
-protected:
-    // Index of the least important of head.tokens()[first, candidates), the oldest of equals.
-    static std::size_t least_important(const HeadCache& head, std::size_t first, std::size_t candidates,
-                                       FrozenVictims& frozen);
 };
 
 // sink_tokens: the first positions streaming, h2o, aep and aerp never evict (0: none).

@@ -75,11 +75,11 @@ void KvCache::trace(sc_core::sc_trace_file* file) {
     sc_core::sc_trace(file, resident_tokens_, "kv.resident_tokens");
 }
 
-void KvCache::admit(int region, std::uint32_t position, double t_ns, double importance, FrozenVictims* frozen) {
+void KvCache::admit(int region, std::uint32_t position, double t_ns, double importance) {
     HeadCache& head = heads_[static_cast<std::size_t>(region)];
     const int layer = region / header_.model.kv_heads;
     if (policy_->budget_tokens() != 0 && head.size() >= policy_->budget_tokens()) {
-        const KvToken victim = head.erase(frozen ? policy_->victim(head, *frozen) : policy_->victim(head));
+        const KvToken victim = head.erase(policy_->victim(head));
         if (victim.as_x) x_store_.release(layer, victim.position, t_ns);
         else slots_.release(region, victim.slot, t_ns);
         ++stats_.evictions;
@@ -123,10 +123,9 @@ void KvCache::prefill_importance(int layer, int kv_head, const StepScores& prefi
 void KvCache::admit_prompt(int layer, int kv_head, const StepScores* prefill, double t_ns) {
     const int region = layout_.region(layer, kv_head);
     if (prefill) prefill_importance(layer, kv_head, *prefill);
-    frozen_victims_.reset();
     for (int position = 0; position < header_.prompt_tokens; ++position)
         admit(region, static_cast<std::uint32_t>(position), t_ns,
-              prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0, &frozen_victims_);
+              prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0);
 }
 
 double KvCache::write_prompt(int layer, const StepScores* prefill, double t_ns) {

@@ -194,8 +194,7 @@ private:
     // Fills holders_ with how many of the layer's KV heads keep each prompt position, and counts
     // the popular ones in the stats.
     void count_holders(int layer, int min_heads);
-    // frozen: the head's importances stay fixed from one call to the next (the prompt).
-    void admit(int region, std::uint32_t position, double t_ns, double importance = 0, FrozenVictims* frozen = nullptr);
+    void admit(int region, std::uint32_t position, double t_ns, double importance = 0);
     void prefill_importance(int layer, int kv_head, const StepScores& prefill);
     // Slot traffic (kv_slot_io.cpp).
     double write_slot(int region, std::uint32_t slot, const std::uint16_t* values, double t_ns);
@@ -222,7 +221,6 @@ private:
     std::vector<bool> want_important_;
     std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
     std::vector<int> holders_;               // popularity: KV heads of the layer keeping each prompt position
-    FrozenVictims frozen_victims_;           // the prompt's victims, one head at a time
     std::vector<std::uint16_t> values_a_, values_b_;  // one slot's values, reused
     std::vector<unsigned char> piece_bytes_[2];
     KvStats stats_;

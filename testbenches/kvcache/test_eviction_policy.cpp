@@ -1,8 +1,11 @@
 // Eviction policies on hand-made score sequences; the kept sets are worked out in comments.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <vector>
 
 #include "kvcache/eviction_policy.h"
+#include "kvcache/eviction_unit.h"
+#include "common/random.h"
 
 using namespace kelle;
 
@@ -125,15 +128,14 @@ TEST_CASE("aep evicts by H2O's rule", "[kv]") {
     CHECK(positions(a) == positions(b));
 }
 
-TEST_CASE("aep with sinks never evicts the first positions, with or without the frozen heap", "[kv]") {
+TEST_CASE("aep with sinks never evicts the first positions, by the head's heap and by the scan", "[kv]") {
     // Budget 4, 1 sink, window 1; prefill importance: the sink 0 is the least attended.
     auto aep = make_eviction_policy(KvPolicy::aep, 4, 1, 1);
     const double prefill[] = {0.01, 0.3, 0.1, 0.2, 0.05, 0.4};
     HeadCache scanned, heaped;
-    FrozenVictims frozen;
     for (std::uint32_t p = 0; p < 6; ++p) {
-        if (scanned.size() >= 4) scanned.erase(aep->victim(scanned));
-        if (heaped.size() >= 4) heaped.erase(aep->victim(heaped, frozen));
+        if (scanned.size() >= 4) scanned.erase(least_important_scan(scanned, 1, 1));
+        if (heaped.size() >= 4) heaped.erase(aep->victim(heaped));
         scanned.append(p, p, prefill[p]);
         heaped.append(p, p, prefill[p]);
     }
@@ -143,4 +145,34 @@ TEST_CASE("aep with sinks never evicts the first positions, with or without the 
     CHECK(positions(scanned) == std::vector<std::uint32_t>{0, 1, 4, 5});
     CHECK(positions(heaped) == positions(scanned));
     CHECK_THROWS_AS(make_eviction_policy(KvPolicy::aep, 4, 3, 1), std::invalid_argument);  // 1 + 3 leaves none
+}
+
+TEST_CASE("the head's heap picks the scan's victim while scores accumulate", "[kv]") {
+    // The scan (least_important_scan) is the rule; the heap must agree at every eviction over a
+    // long decode in which listed scores raise and lower tokens (a listed score below the even
+    // share lowers a token's relative importance) and coarse scores make ties common.
+    const std::size_t budget = 24, recent = 6, sinks = 3;
+    auto h2o = make_eviction_policy(KvPolicy::h2o, budget, recent, sinks);
+    HeadCache heaped, scanned;
+    SplitMix64 random(7);
+    std::uint32_t position = 0;
+    for (int step = 0; step < 600; ++step, ++position) {
+        if (heaped.size() >= budget) {
+            const std::size_t victim = h2o->victim(heaped);
+            REQUIRE(victim == least_important_scan(scanned, sinks, recent));
+            heaped.erase(victim);
+            scanned.erase(victim);
+        }
+        heaped.append(position, position);
+        scanned.append(position, position);
+        std::vector<ScoreEntry> top;
+        for (int k = 0; k < 4; ++k) {
+            const auto listed = static_cast<std::uint32_t>(random.next() % (position + 1));
+            if (std::none_of(top.begin(), top.end(), [&](const ScoreEntry& e) { return e.position == listed; }))
+                top.push_back({listed, static_cast<float>(random.next() % 4) / 8.0f});
+        }
+        const HeadScores scores{top, 0.25f};
+        heaped.accumulate(scores, static_cast<int>(position + 1));
+        scanned.accumulate(scores, static_cast<int>(position + 1));
+    }
 }
