@@ -70,6 +70,8 @@ public:
     std::size_t kv_tokens() const { return kv_tokens_; }
     // Index of the token at `position`; it must be held.
     std::size_t index_of(std::uint32_t position) const;
+    // Index of the token at `position`, or size() when it is not held.
+    std::size_t search(std::uint32_t position) const;
     // The accumulated attention of tokens()[index].
     double importance(std::size_t index) const { return tokens_[index].relative_importance + base_; }
     // Index of the least important of tokens()[sinks, size() - recent), the oldest of equals:
@@ -91,7 +93,6 @@ public:
     double accumulate(const HeadScores& scores, int context_tokens);
 
 private:
-    std::size_t search(std::uint32_t position) const;  // its index, or size() when not held
     // Pushes the tokens that have left the recent window since the last call.
     void push_candidates(std::size_t sinks, std::size_t end);
 

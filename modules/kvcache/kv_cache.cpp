@@ -30,7 +30,8 @@ KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const Tra
       port_(kv_socket, dram_socket),
       slots_(layout_, port_, regions(header.model)),
       x_store_(layout_, port_, aerp_ ? header.model.layers : 0),
-      heads_(regions(header.model)) {
+      heads_(regions(header.model)),
+      class_ranks_(regions(header.model)) {
     for (HeadCache& head : heads_) head.reserve(budget.held_tokens);
     KELLE_LOG(msg::kvcache, LogLevel::info,
               kKvPolicies.name(config.policy) << " in " << kKvStores.name(config.store) << ": " << budget.held_tokens
@@ -96,6 +97,7 @@ void KvCache::admit(int region, std::uint32_t position, double t_ns, double impo
     }
     // A new token has no attention yet: with two classes it starts unimportant.
     head.append(position, slots_.take(region, layout_.classes() - 1, t_ns), importance);
+    rank(region, head.tokens().back());
     if (check_) check_->add_to_full_cache(region, position);
     ++resident_tokens_;
     stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
@@ -138,6 +140,7 @@ double KvCache::write_prompt(int layer, const StepScores* prefill, double t_ns) 
         done_ns = std::max(done_ns, write_region(region, t_ns));
     }
     if (aerp_) done_ns = std::max(done_ns, x_store_.write_all(layer, t_ns));
+    rank_prompt(layer);
     record_footprint();
     return done_ns;
 }
@@ -150,8 +153,15 @@ double KvCache::write_prompt_popular(int layer, const StepScores* prefill, doubl
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
         done_ns = std::max(done_ns, write_region(layout_.region(layer, kv_head), t_ns));
     done_ns = std::max(done_ns, x_store_.write_all(layer, t_ns));
+    rank_prompt(layer);
     record_footprint();
     return done_ns;
+}
+
+void KvCache::rank_prompt(int layer) {
+    // Forms and slots settle only once the whole prompt is in (x_store.h swaps them).
+    if (!has_importance_classes()) return;
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) rerank(layout_.region(layer, kv_head));
 }
 
 void KvCache::count_holders(int layer, int min_heads) {
@@ -258,7 +268,9 @@ void KvCache::update_importance(int layer, const StepScores& scores) {
     const int group = m.heads / m.kv_heads;
     for (int head = 0; head < m.heads; ++head) {
         HeadCache& cache = heads_[static_cast<std::size_t>(layout_.region(layer, head / group))];
-        const double mass = cache.accumulate(scores.at(layer, head), scores.context_tokens);
+        const HeadScores& listed = scores.at(layer, head);
+        const double mass = cache.accumulate(listed, scores.context_tokens);
+        rank_listed(layout_.region(layer, head / group), listed);
         stats_.attention_mass_sum += mass;
         ++stats_.attention_mass_samples;
         stats_.attention_mass_min = std::min(stats_.attention_mass_min, mass);

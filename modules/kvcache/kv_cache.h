@@ -188,6 +188,8 @@ private:
     // tokens as x (keep_popular_as_x), then writes.
     double write_prompt_popular(int layer, const StepScores* prefill, double t_ns);
     void keep_popular_as_x(int layer, double t_ns);
+    // 2DRP: ranks every region of the layer afresh once its prompt is written.
+    void rank_prompt(int layer);
     // kv.recompute_sizing = idle_compute: leaves only the budget's popular_x_limit most-held
     // popular positions in holders_ (the others count 0 from here on: they stay K/V).
     void cap_popular(int min_heads);
@@ -202,9 +204,20 @@ private:
     double read_region_checked(int region, const StepScores& scores, double t_ns);
     double write_region(int region, double t_ns);
     double transfer_region(int region, tlm::tlm_command command, double t_ns);
-    // 2DRP (kv_classes.cpp).
+    // 2DRP (kv_classes.cpp): each region's classes, ranked.
+    struct ClassRanks {
+        RankHeap<LeastYoungestFirst> important;  // class 0, its last-ranked token first
+        RankHeap<MostOldestFirst> other;         // class 1, its first-ranked token first
+    };
     double reclassify(int region, double t_ns);
-    bool classes_settled(int region, const std::vector<KvToken>& tokens, std::size_t important) const;
+    // Pushes a K/V token into its class's heap (2DRP only); the listed tokens of a head's scores;
+    // every token of the region, afresh.
+    void rank(int region, const KvToken& token);
+    void rank_listed(int region, const HeadScores& scores);
+    void rerank(int region);
+    bool is_ranked(const HeadCache& head, int importance_class, const RankEntry& entry) const;
+    double promote(int region, std::size_t index, double t_ns);  // into a free important slot
+    double swap_classes(int region, std::size_t up_index, std::size_t down_index, double t_ns);
 
     KvConfig config_;
     TraceHeader header_;
@@ -217,8 +230,7 @@ private:
     XStore x_store_;
     std::vector<HeadCache> heads_;  // per region
     std::unique_ptr<KvValueCheck> check_;  // functional mode only
-    std::vector<std::size_t> order_, promote_, demote_;      // reclassify's buffers, reused
-    std::vector<bool> want_important_;
+    std::vector<ClassRanks> class_ranks_;   // per region
     std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
     std::vector<int> holders_;               // popularity: KV heads of the layer keeping each prompt position
     std::vector<std::uint16_t> values_a_, values_b_;  // one slot's values, reused
