@@ -30,6 +30,14 @@ void HeadCache::make_x(std::size_t index, std::uint32_t x_entry) {
 }
 
 std::size_t HeadCache::search(std::uint32_t position) const {
+    // Decode admits every position and never evicts the recent window, so the youngest tokens
+    // are consecutive positions: where `position` would sit if that held is right most of the
+    // time (scores favour recent tokens), and checking it costs no search.
+    if (!tokens_.empty() && position <= tokens_.back().position) {
+        const std::uint32_t behind_youngest = tokens_.back().position - position;
+        if (behind_youngest < tokens_.size() && tokens_[tokens_.size() - 1 - behind_youngest].position == position)
+            return tokens_.size() - 1 - behind_youngest;
+    }
     // Tokens are kept in position order (append checks it), so a binary search finds one.
     const auto it = std::lower_bound(tokens_.begin(), tokens_.end(), position,
                                      [](const KvToken& t, std::uint32_t p) { return t.position < p; });
