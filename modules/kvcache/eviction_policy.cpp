@@ -51,9 +51,13 @@ std::size_t HeadCache::index_of(std::uint32_t position) const {
     return index;
 }
 
-double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {
+double HeadCache::even_share(const HeadScores& scores, int context_tokens) {
     const std::size_t unlisted = static_cast<std::size_t>(context_tokens) - scores.top.size();
-    const double share = unlisted > 0 ? scores.residual / static_cast<double>(unlisted) : 0.0;
+    return unlisted > 0 ? scores.residual / static_cast<double>(unlisted) : 0.0;
+}
+
+double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {
+    const double share = even_share(scores, context_tokens);
     double listed_held = 0;
     std::size_t listed_held_count = 0;
     base_ += share;
@@ -61,8 +65,10 @@ double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {
         const std::size_t index = search(entry.position);
         if (index == tokens_.size()) continue;
         KvToken& token = tokens_[index];
+        const double before = token.relative_importance;
         token.relative_importance += entry.score - share;
-        if (static_cast<std::int64_t>(token.position) <= candidates_through_ && index >= sinks_)
+        if (static_cast<std::int64_t>(token.position) <= candidates_through_ && index >= sinks_ &&
+            RankHeap<LeastOldestFirst>::passes_bound(before, token.relative_importance))
             candidates_.push({token.relative_importance, token.position});
         listed_held += entry.score;
         ++listed_held_count;
@@ -87,9 +93,10 @@ std::size_t HeadCache::least_important(std::size_t sinks, std::size_t recent) {
     }
     sinks_ = sinks;
     push_candidates(sinks, tokens_.size() - std::min(recent, tokens_.size()));
-    const RankEntry* first = candidates_.first([this](const RankEntry& entry) {
+    const RankEntry* first = candidates_.first([this](const RankEntry& entry) -> std::optional<double> {
         const std::size_t index = search(entry.position);
-        return index < tokens_.size() && tokens_[index].relative_importance == entry.relative_importance;
+        if (index == tokens_.size()) return std::nullopt;
+        return tokens_[index].relative_importance;
     });
     if (!first) throw std::logic_error("HeadCache: no token may be evicted");
     return index_of(first->position);

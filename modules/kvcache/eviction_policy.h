@@ -87,6 +87,8 @@ public:
     // AERP: tokens()[index], held as K/V, is held as x from now on, in `x_entry`.
     void make_x(std::size_t index, std::uint32_t x_entry);
 
+    // The attention a head gives each unlisted position at a step: its residual, evenly.
+    static double even_share(const HeadScores& scores, int context_tokens);
     // Adds one query head's attention at a step over `context_tokens` cached positions:
     // listed positions get their score, every other position residual / (unlisted count).
     // Returns the attention mass this head put on the tokens this cache holds (1 = none lost).

@@ -270,7 +270,7 @@ void KvCache::update_importance(int layer, const StepScores& scores) {
         HeadCache& cache = heads_[static_cast<std::size_t>(layout_.region(layer, head / group))];
         const HeadScores& listed = scores.at(layer, head);
         const double mass = cache.accumulate(listed, scores.context_tokens);
-        rank_listed(layout_.region(layer, head / group), listed);
+        rank_listed(layout_.region(layer, head / group), listed, scores.context_tokens);
         stats_.attention_mass_sum += mass;
         ++stats_.attention_mass_samples;
         stats_.attention_mass_min = std::min(stats_.attention_mass_min, mass);

@@ -49,6 +49,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -210,12 +211,13 @@ private:
         RankHeap<MostOldestFirst> other;         // class 1, its first-ranked token first
     };
     double reclassify(int region, double t_ns);
-    // Pushes a K/V token into its class's heap (2DRP only); the listed tokens of a head's scores;
-    // every token of the region, afresh.
+    // Pushes a K/V token into its class's heap (2DRP only); the listed tokens of a head's scores
+    // that passed their bound; every token of the region, afresh.
     void rank(int region, const KvToken& token);
-    void rank_listed(int region, const HeadScores& scores);
+    void rank_listed(int region, const HeadScores& scores, int context_tokens);
     void rerank(int region);
-    bool is_ranked(const HeadCache& head, int importance_class, const RankEntry& entry) const;
+    // The entry's token's relative importance, or nothing when it is not a K/V token of the class.
+    std::optional<double> ranked_importance(const HeadCache& head, int importance_class, const RankEntry& entry) const;
     double promote(int region, std::size_t index, double t_ns);  // into a free important slot
     double swap_classes(int region, std::size_t up_index, std::size_t down_index, double t_ns);
 

@@ -3,10 +3,11 @@
 //
 // Each region keeps two RankHeaps (rank_heap.h): the important class with its last-ranked
 // token first, the other class with its first-ranked token first. A token is pushed when it
-// takes a K/V slot, when a step lists it, and when it changes class; so a step costs its changes,
-// not a sort of the region. The classes are right when the important class is full and its
+// takes a K/V slot, when a step's score takes it past its bound, and when it changes class; so a
+// step costs its changes, not a sort of the region. The classes are right when the important class is full and its
 // last token ranks before the other class's first.
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "kvcache/kv_cache.h"
@@ -20,12 +21,13 @@ bool ranks_before(const RankEntry& a, const RankEntry& b) { return MostOldestFir
 RankEntry entry_of(const KvToken& token) { return {token.relative_importance, token.position}; }
 }  // namespace
 
-bool KvCache::is_ranked(const HeadCache& head, int importance_class, const RankEntry& entry) const {
+std::optional<double> KvCache::ranked_importance(const HeadCache& head, int importance_class,
+                                                 const RankEntry& entry) const {
     const std::size_t index = head.search(entry.position);
-    if (index == head.size()) return false;
+    if (index == head.size()) return std::nullopt;
     const KvToken& token = head.tokens()[index];
-    return !token.as_x && layout_.class_of(token.slot) == importance_class &&
-           token.relative_importance == entry.relative_importance;
+    if (token.as_x || layout_.class_of(token.slot) != importance_class) return std::nullopt;
+    return token.relative_importance;
 }
 
 void KvCache::rank(int region, const KvToken& token) {
@@ -35,12 +37,22 @@ void KvCache::rank(int region, const KvToken& token) {
     else ranks.other.push(entry_of(token));
 }
 
-void KvCache::rank_listed(int region, const HeadScores& scores) {
+void KvCache::rank_listed(int region, const HeadScores& scores, int context_tokens) {
     if (!has_importance_classes()) return;
     const HeadCache& head = heads_[static_cast<std::size_t>(region)];
+    ClassRanks& ranks = class_ranks_[static_cast<std::size_t>(region)];
+    const double share = HeadCache::even_share(scores, context_tokens);
     for (const ScoreEntry& listed : scores.top) {
         const std::size_t index = head.search(listed.position);
-        if (index < head.size()) rank(region, head.tokens()[index]);
+        if (index == head.size() || head.tokens()[index].as_x) continue;
+        const KvToken& token = head.tokens()[index];
+        // The step moved the token by score - share (HeadCache::accumulate).
+        const double change = listed.score - share;
+        if (layout_.class_of(token.slot) == 0) {
+            if (decltype(ranks.important)::passes_bound(0, change)) ranks.important.push(entry_of(token));
+        } else if (decltype(ranks.other)::passes_bound(0, change)) {
+            ranks.other.push(entry_of(token));
+        }
     }
 }
 
@@ -57,7 +69,7 @@ double KvCache::reclassify(int region, double t_ns) {
     // Stale entries pile up (one per listed score); past twice the region, rebuilding is cheaper.
     if (ranks.important.entries() + ranks.other.entries() > 2 * head.size() + 64) rerank(region);
     const auto current = [&](int importance_class) {
-        return [&, importance_class](const RankEntry& entry) { return is_ranked(head, importance_class, entry); };
+        return [&, importance_class](const RankEntry& entry) { return ranked_importance(head, importance_class, entry); };
     };
     // The `important` K/V tokens of highest accumulated attention (older first on ties) belong in
     // class 0; tokens kept as x (AERP) have no K/V slot and take no part. While class 0 has room

@@ -3,10 +3,14 @@
 // The eviction victim and 2DRP's class boundary are asked for at every decode step of every
 // head; scanning the head each time cost a pass over batch x budget tokens per step (the PG19
 // shape holds 2M). A token's relative importance (eviction_policy.h) changes only when a step
-// lists it, so a heap of (relative importance, position) entries stays nearly right: an entry
-// is pushed when a token joins the set or its importance changes, and the entries that no
-// longer describe a member (evicted, moved to the other class, importance changed since) are
-// dropped lazily, when they come to the top. The owner says which entries are current.
+// lists it, so a heap of (relative importance, position) entries stays nearly right. Each
+// member keeps at least one entry that is a bound: one that would come out no later than the
+// member at its importance now (a least-first heap holds lower bounds). So an entry is pushed
+// when a token joins the set and when a change takes its importance past its bound (toward the
+// heap's first end); a change away from it needs no push. When an entry comes to the top it is
+// dropped if its token has left the set, taken if its importance is exact, and otherwise pushed
+// again at the token's importance now. Each heap is then popped about once a step, not once
+// for every listed score.
 //
 // Orders: Precedes(a, b) is true when a comes out before b; it must be a strict total order on
 // (importance, position) so that the first is the same token a scan would find.
@@ -14,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace kelle {
@@ -52,12 +57,24 @@ public:
         heap_.push_back(entry);
         std::push_heap(heap_.begin(), heap_.end(), after_);
     }
-    // The first current entry, dropping the stale ones above it; nullptr when none is left.
-    // is_current(entry) says whether the entry still describes a member at its importance.
-    template <class IsCurrent>
-    const RankEntry* first(IsCurrent is_current) {
-        while (!heap_.empty() && !is_current(heap_.front())) pop();
-        return heap_.empty() ? nullptr : &heap_.front();
+    // Whether a member whose importance went from `before` to `after` needs a new entry to stay
+    // bounded (see above).
+    static bool passes_bound(double before, double after) {
+        return Precedes{}(RankEntry{after, 0}, RankEntry{before, 0});
+    }
+    // The first member at its exact importance; nullptr when none is left. importance_of(entry)
+    // gives the relative importance now of the entry's token, or nothing when it is no longer a
+    // member.
+    template <class ImportanceOf>
+    const RankEntry* first(ImportanceOf importance_of) {
+        while (!heap_.empty()) {
+            const RankEntry top = heap_.front();
+            const std::optional<double> now = importance_of(top);
+            if (now && *now == top.relative_importance) return &heap_.front();
+            pop();
+            if (now) push({*now, top.position});
+        }
+        return nullptr;
     }
     void pop() {
         std::pop_heap(heap_.begin(), heap_.end(), after_);
