@@ -106,8 +106,8 @@ void EdramBankMap::deal_rows(int area, int bank_group, std::uint64_t x, std::uin
     }
 }
 
-template <class Add>
-void EdramBankMap::for_each_part(std::uint64_t address, std::uint64_t bytes, Add add) const {
+template <class Run>
+void EdramBankMap::for_each_run(std::uint64_t address, std::uint64_t bytes, Run run) const {
     for (std::uint64_t end = address + bytes; address < end;) {
         const int area = area_of(address);
         const Feed& feed = feeds_[static_cast<std::size_t>(area)];
@@ -121,21 +121,46 @@ void EdramBankMap::for_each_part(std::uint64_t address, std::uint64_t bytes, Add
             const std::uint64_t lo = first + (j + k - first % k) % k;
             if (lo > last) continue;
             const std::uint64_t count = (last - lo) / k + 1;
-            deal_rows(area, feed.bank_groups[j], feed.in_group_base + lo / k, count, add);
+            run(area, feed.bank_groups[j], feed.in_group_base + lo / k, count);
         }
         address = stop;
     }
 }
 
 void EdramBankMap::split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const {
-    for_each_part(address, bytes, [&bank_bytes](int, int bank, std::uint64_t, std::uint64_t n) {
-        bank_bytes[static_cast<std::size_t>(bank)] += n;
+    for_each_run(address, bytes, [this, &bank_bytes](int, int bank_group, std::uint64_t x, std::uint64_t n) {
+        split_run(bank_group, x, n, bank_bytes);
     });
 }
 
+void EdramBankMap::split_run(int bank_group, std::uint64_t x, std::uint64_t bytes,
+                             std::vector<std::uint64_t>& bank_bytes) const {
+    // Rows q of the run go to the group's bank q % group_banks_: a partial first and last row,
+    // and whole rows between dealt round-robin, so the cost is O(banks), not O(rows), for a
+    // transfer of any length (the same integer sums as dealing the rows one by one).
+    const auto g = static_cast<std::uint64_t>(group_banks_);
+    const auto bank_of = [&](std::uint64_t q) { return static_cast<std::size_t>(bank_group * group_banks_) + q % g; };
+    const std::uint64_t end = x + bytes;
+    const std::uint64_t first_row = x / row_bytes_;
+    const std::uint64_t last_row = (end - 1) / row_bytes_;
+    if (first_row == last_row) {
+        bank_bytes[bank_of(first_row)] += bytes;
+        return;
+    }
+    bank_bytes[bank_of(first_row)] += (first_row + 1) * row_bytes_ - x;
+    bank_bytes[bank_of(last_row)] += end - last_row * row_bytes_;
+    const std::uint64_t whole_rows = last_row - first_row - 1;
+    const std::uint64_t per_bank = whole_rows / g;
+    const std::uint64_t extra = whole_rows % g;
+    for (std::uint64_t i = 0; i < std::min(whole_rows, g); ++i)
+        bank_bytes[bank_of(first_row + 1 + i)] += (per_bank + (i < extra ? 1 : 0)) * row_bytes_;
+}
+
 void EdramBankMap::rows_touched(std::uint64_t address, std::uint64_t bytes, std::vector<BankRowBytes>& out) const {
-    for_each_part(address, bytes,
-                  [&out](int area, int bank, std::uint64_t row, std::uint64_t n) { out.push_back({area, bank, row, n}); });
+    for_each_run(address, bytes, [this, &out](int area, int bank_group, std::uint64_t x, std::uint64_t n) {
+        deal_rows(area, bank_group, x, n,
+                  [&out](int a, int bank, std::uint64_t row, std::uint64_t in_row) { out.push_back({a, bank, row, in_row}); });
+    });
 }
 
 std::uint64_t EdramBankMap::count_rows_in_bank(const Feed& feed, int bank) const {

@@ -103,8 +103,12 @@ private:
     // Calls add(area, bank, row, bytes) for the in-group range [x, x + bytes) of a bank group.
     template <class Add>
     void deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Add add) const;
-    template <class Add>
-    void for_each_part(std::uint64_t address, std::uint64_t bytes, Add add) const;
+    // Adds to bank_bytes the bytes of the in-group range [x, x + bytes) of a bank group, per bank.
+    void split_run(int bank_group, std::uint64_t x, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const;
+    // Calls run(area, bank_group, x, bytes) for each in-group range [x, x + bytes) that
+    // [address, address + bytes) puts in one bank group.
+    template <class Run>
+    void for_each_run(std::uint64_t address, std::uint64_t bytes, Run run) const;
 
     BankLayout layout_;
     std::uint64_t row_bytes_;

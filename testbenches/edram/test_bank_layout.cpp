@@ -85,6 +85,34 @@ TEST_CASE("a piece's K bytes go to the K group and its V bytes to the V group", 
     CHECK((bytes[0] == 2048 && bytes[1] == 2048 && bytes[16] == 2048 && bytes[17] == 2048 && bytes[2] == 0));
 }
 
+TEST_CASE("a long transfer's bytes per bank are dealt in closed form, as row by row", "[bank_layout]") {
+    const EdramBankMap map = paper_store();
+    // 100 KiB + 100 B of the important MSB area from byte 1000: in-group [500, 500 + 51250) in
+    // K-hi and in V-hi (even offsets to K, odd to V: 51250 each). In-group rows 0 to
+    // 51749 / 2048 = 25: row 0 holds 2048 - 500 = 1548 B, row 25 holds 51750 - 25 x 2048 = 550 B,
+    // rows 1-24 whole. Banks: row q in bank q % 8, so bank 0 has rows 0, 8, 16, 24:
+    // 1548 + 3 x 2048 = 7692; bank 1 rows 1, 9, 17, 25: 3 x 2048 + 550 = 6694; banks 2-7 rows
+    // q, q + 8, q + 16: 6144 each. Sum 7692 + 6694 + 6 x 6144 = 51250.
+    std::vector<std::uint64_t> bytes(32, 0);
+    map.split(1000, 102500, bytes);
+    for (const int group_base : {0, 16}) {
+        CHECK(bytes[group_base + 0] == 7692);
+        CHECK(bytes[group_base + 1] == 6694);
+        for (int b = 2; b < 8; ++b) CHECK(bytes[group_base + b] == 6144);
+    }
+    // The same sums as dealing the rows one by one (rows_touched, which liveness uses), for
+    // ranges that cross areas and bank groups at odd offsets.
+    for (const auto& [address, length] : {std::pair<std::uint64_t, std::uint64_t>{1000, 102500},
+                                          {kMiB - 777, 3 * kMiB + 5}, {12345, 1}, {2 * kMiB - 3, 4100}}) {
+        std::vector<std::uint64_t> closed(32, 0), by_row(32, 0);
+        map.split(address, length, closed);
+        std::vector<BankRowBytes> rows;
+        map.rows_touched(address, length, rows);
+        for (const BankRowBytes& piece : rows) by_row[static_cast<std::size_t>(piece.bank)] += piece.bytes;
+        CHECK(closed == by_row);
+    }
+}
+
 TEST_CASE("refresh groups and controllers: each byte plane's groups only in its own banks", "[bank_layout][refresh]") {
     const EdramBankMap map = paper_store();
     // 32 rows of important_msb in every K-hi and V-hi bank, none in the low-byte banks.
