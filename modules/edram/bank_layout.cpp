@@ -139,21 +139,25 @@ void EdramBankMap::split_run(int bank_group, std::uint64_t x, std::uint64_t byte
     // and whole rows between dealt round-robin, so the cost is O(banks), not O(rows), for a
     // transfer of any length (the same integer sums as dealing the rows one by one).
     const auto g = static_cast<std::uint64_t>(group_banks_);
-    const auto bank_of = [&](std::uint64_t q) { return static_cast<std::size_t>(bank_group * group_banks_) + q % g; };
+    std::uint64_t* group = &bank_bytes[static_cast<std::size_t>(bank_group * group_banks_)];
     const std::uint64_t end = x + bytes;
     const std::uint64_t first_row = x / row_bytes_;
     const std::uint64_t last_row = (end - 1) / row_bytes_;
     if (first_row == last_row) {
-        bank_bytes[bank_of(first_row)] += bytes;
+        group[first_row % g] += bytes;
         return;
     }
-    bank_bytes[bank_of(first_row)] += (first_row + 1) * row_bytes_ - x;
-    bank_bytes[bank_of(last_row)] += end - last_row * row_bytes_;
+    group[first_row % g] += (first_row + 1) * row_bytes_ - x;
+    group[last_row % g] += end - last_row * row_bytes_;
     const std::uint64_t whole_rows = last_row - first_row - 1;
     const std::uint64_t per_bank = whole_rows / g;
     const std::uint64_t extra = whole_rows % g;
-    for (std::uint64_t i = 0; i < std::min(whole_rows, g); ++i)
-        bank_bytes[bank_of(first_row + 1 + i)] += (per_bank + (i < extra ? 1 : 0)) * row_bytes_;
+    // Bank i of the deal (the group's bank (first_row + 1 + i) % g) gets one row more if i < extra.
+    std::uint64_t bank = (first_row + 1) % g;
+    for (std::uint64_t i = 0; i < std::min(whole_rows, g); ++i) {
+        group[bank] += (per_bank + (i < extra ? 1 : 0)) * row_bytes_;
+        if (++bank == g) bank = 0;
+    }
 }
 
 void EdramBankMap::rows_touched(std::uint64_t address, std::uint64_t bytes, std::vector<BankRowBytes>& out) const {

@@ -99,6 +99,9 @@ void EdramController::wake_for_refresh() {
 }
 
 double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes) {
+    // Most accesses arrive after every burst has ended: then no bank can stall them, and the
+    // bank split, a cost per transaction, is not needed.
+    if (arrival_ns >= latest_refresh_end_ns_) return 0;
     const auto& chunks = port_.timing().split(address, bytes);
     double stall = 0;
     for (int bank = 0; bank < config_.banks; ++bank)
@@ -160,6 +163,7 @@ void EdramController::refresh(const RefreshBurst& burst) {
     const double start_ns = port_.timing().reserve(burst.bank, burst.due_ns, duration_ns);
     monitor_.refreshed(burst.group, burst.bank, start_ns);
     refresh_end_ns_[burst.bank] = start_ns + duration_ns;
+    latest_refresh_end_ns_ = std::max(latest_refresh_end_ns_, refresh_end_ns_[burst.bank]);
     refresh_activity_[burst.bank]->mark(start_ns, start_ns + duration_ns);
     group_activity_[static_cast<std::size_t>(burst.group)]->mark(start_ns, start_ns + duration_ns);
     count_refresh(burst.group, burst.bank, rows);

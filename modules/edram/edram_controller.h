@@ -129,6 +129,7 @@ private:
     bool traced_ = false;
     std::unique_ptr<RowSelection> row_selection_;  // by edram.refresh_policy
     std::vector<double> refresh_end_ns_;  // per bank: end of its latest burst
+    double latest_refresh_end_ns_ = 0;    // the latest of them
     ActivityTrace read_activity_;
     ActivityTrace write_activity_;
     std::vector<std::unique_ptr<ActivityTrace>> refresh_activity_;  // per bank
