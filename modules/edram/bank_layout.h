@@ -60,6 +60,21 @@ struct BankRowBytes {
     std::uint64_t bytes = 0;
 };
 
+// Division by a number fixed at construction, a shift when it is a power of two (the shipped
+// row size, banks per group and bank groups per area all are): the bank map divides by them
+// several times per transaction, and a 64-bit divide costs tens of cycles.
+class Divisor {
+public:
+    explicit Divisor(std::uint64_t divisor);
+    std::uint64_t quotient(std::uint64_t x) const { return shift_ >= 0 ? x >> shift_ : x / divisor_; }
+    std::uint64_t remainder(std::uint64_t x) const { return shift_ >= 0 ? x & (divisor_ - 1) : x % divisor_; }
+    std::uint64_t value() const { return divisor_; }
+
+private:
+    std::uint64_t divisor_;
+    int shift_;  // log2 of the divisor; -1 when it is not a power of two
+};
+
 class EdramBankMap : public BankMap {
 public:
     // plan: its areas must tile the address space; banks a multiple of 4 under byte_plane.
@@ -92,6 +107,7 @@ public:
 private:
     struct Feed {
         std::vector<int> bank_groups;      // the k bank groups the area's bytes go to, in byte order
+        Divisor k{1};                      // their number
         std::uint64_t in_group_base = 0;   // bytes into each of those groups where the area starts
         std::uint64_t first_address = 0;
         std::uint64_t bytes = 0;
@@ -112,8 +128,10 @@ private:
 
     BankLayout layout_;
     std::uint64_t row_bytes_;
+    Divisor row_;      // by row_bytes_
     int banks_;
     int group_banks_;  // banks per bank group
+    Divisor group_;    // by group_banks_
     std::uint64_t rows_per_bank_;
     std::vector<Feed> feeds_;  // per area of the plan
     std::vector<std::uint64_t> rows_in_bank_;  // per (area, bank): asked at every refresh burst
