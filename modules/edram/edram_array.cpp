@@ -6,17 +6,18 @@
 namespace kelle {
 
 namespace {
-std::vector<int> groups_by_row(const KvAreaPlan& plan) {
-    std::vector<int> group_of_row;
-    for (std::size_t g = 0; g < plan.areas.size(); ++g) group_of_row.insert(group_of_row.end(), plan.areas[g].rows, static_cast<int>(g));
-    return group_of_row;
+// Areas tile the address space in plan order (kv_areas.h): each ends where the next begins.
+std::vector<std::uint64_t> group_ends(const KvAreaPlan& plan) {
+    std::vector<std::uint64_t> ends;
+    std::uint64_t rows = 0;
+    for (const KvArea& area : plan.areas) ends.push_back((rows += area.rows) * plan.row_bytes);
+    return ends;
 }
 }  // namespace
 
 EdramArray::EdramArray(const EdramConfig& config, const KvAreaPlan& plan, const std::vector<double>& group_intervals_us)
-    : row_bytes_(config.row_bytes),
-      functional_(config.functional),
-      group_of_row_(groups_by_row(plan)),
+    : functional_(config.functional),
+      group_end_(group_ends(plan)),
       flip_rng_(config.seed),
       group_expected_flips_(plan.areas.size(), 0.0),
       group_actual_flips_(plan.areas.size(), 0) {

@@ -17,6 +17,7 @@
 // the controller's; this class holds no simulated time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -32,7 +33,9 @@ public:
     // group_intervals_us: per area of `plan`, its refresh interval (edram_config.h).
     EdramArray(const EdramConfig& config, const KvAreaPlan& plan, const std::vector<double>& group_intervals_us);
 
-    int group_of(std::uint64_t address) const { return group_of_row_[address / row_bytes_]; }
+    int group_of(std::uint64_t address) const {
+        return static_cast<int>(std::upper_bound(group_end_.begin(), group_end_.end(), address) - group_end_.begin());
+    }
 
     // Counts the bits the write may lose; in functional mode stores them, some flipped.
     void write(std::uint64_t address, const unsigned char* data, std::uint64_t bytes);
@@ -47,9 +50,8 @@ public:
 private:
     void store_with_flips(std::uint64_t address, const unsigned char* data, std::uint64_t bytes, std::size_t group);
 
-    std::uint64_t row_bytes_;
     bool functional_;
-    std::vector<int> group_of_row_;
+    std::vector<std::uint64_t> group_end_;  // per group, in address order: the address past its last byte
     std::vector<double> write_p_fail_;  // per group: p_fail(its interval), the chance a written bit is lost
     std::vector<unsigned char> cells_;  // functional mode: the array's contents
     SplitMix64 flip_rng_;
