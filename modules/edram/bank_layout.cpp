@@ -81,11 +81,6 @@ int EdramBankMap::area_of(std::uint64_t address) const {
     return static_cast<int>(after - feeds_.begin()) - 1;
 }
 
-BankRow EdramBankMap::in_group(int bank_group, std::uint64_t x) const {
-    const std::uint64_t q = row_.quotient(x);
-    return {bank_group * group_banks_ + static_cast<int>(group_.remainder(q)), group_.quotient(q)};
-}
-
 BankRow EdramBankMap::locate(std::uint64_t address) const {
     const Feed& feed = feeds_[static_cast<std::size_t>(area_of(address))];
     const std::uint64_t offset = address - feed.first_address;
@@ -102,37 +97,6 @@ BankRow EdramBankMap::locate_part(std::uint64_t piece_address, BytePart p) const
     if (high != (plane == RefreshController::high))
         throw std::logic_error("EdramBankMap: this piece holds the other byte plane");
     return locate(piece_address + (v ? 1 : 0));
-}
-
-template <class Add>
-void EdramBankMap::deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Add add) const {
-    for (std::uint64_t end = x + bytes; x < end;) {
-        const std::uint64_t in_row = std::min(end, (row_.quotient(x) + 1) * row_bytes_) - x;
-        const BankRow at = in_group(bank_group, x);
-        add(area, at.bank, at.row, in_row);
-        x += in_row;
-    }
-}
-
-template <class Run>
-void EdramBankMap::for_each_run(std::uint64_t address, std::uint64_t bytes, Run run) const {
-    for (std::uint64_t end = address + bytes; address < end;) {
-        const int area = area_of(address);
-        const Feed& feed = feeds_[static_cast<std::size_t>(area)];
-        const std::uint64_t stop = std::min(end, feed.first_address + feed.bytes);
-        if (stop <= address) throw std::logic_error("EdramBankMap: range outside the array");
-        const std::uint64_t first = address - feed.first_address;
-        const std::uint64_t last = stop - 1 - feed.first_address;
-        const Divisor& k = feed.k;
-        // Part j holds the offsets o = j (mod k) of [first, last]: in-group offsets o / k, a run.
-        for (std::uint64_t j = 0; j < k.value(); ++j) {
-            const std::uint64_t lo = first + k.remainder(j + k.value() - k.remainder(first));
-            if (lo > last) continue;
-            const std::uint64_t count = k.quotient(last - lo) + 1;
-            run(area, feed.bank_groups[j], feed.in_group_base + k.quotient(lo), count);
-        }
-        address = stop;
-    }
 }
 
 void EdramBankMap::split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const {
@@ -169,10 +133,8 @@ void EdramBankMap::split_run(int bank_group, std::uint64_t x, std::uint64_t byte
 }
 
 void EdramBankMap::rows_touched(std::uint64_t address, std::uint64_t bytes, std::vector<BankRowBytes>& out) const {
-    for_each_run(address, bytes, [this, &out](int area, int bank_group, std::uint64_t x, std::uint64_t n) {
-        deal_rows(area, bank_group, x, n,
-                  [&out](int a, int bank, std::uint64_t row, std::uint64_t in_row) { out.push_back({a, bank, row, in_row}); });
-    });
+    for_each_row(address, bytes,
+                 [&out](int area, int bank, std::uint64_t row, std::uint64_t n) { out.push_back({area, bank, row, n}); });
 }
 
 std::uint64_t EdramBankMap::count_rows_in_bank(const Feed& feed, int bank) const {

@@ -13,12 +13,10 @@ RowLiveness::RowLiveness(const EdramBankMap& map)
 
 void RowLiveness::mark(std::uint64_t address, std::uint64_t bytes, bool live) {
     if (bytes == 0 || address + bytes > capacity_bytes_) throw std::logic_error("RowLiveness: range outside the array");
-    touched_.clear();
-    map_.rows_touched(address, bytes, touched_);
-    for (const BankRowBytes& piece : touched_) {
-        const auto in_row = static_cast<std::uint32_t>(piece.bytes);
-        std::uint32_t& count = live_bytes(index(piece.bank, piece.row));
-        std::uint64_t& bank_rows = live_rows_[static_cast<std::size_t>(piece.area) * banks_ + static_cast<std::size_t>(piece.bank)];
+    map_.for_each_row(address, bytes, [this, live](int area, int bank, std::uint64_t row, std::uint64_t in_row_bytes) {
+        const auto in_row = static_cast<std::uint32_t>(in_row_bytes);
+        std::uint32_t& count = live_bytes(index(bank, row));
+        std::uint64_t& bank_rows = live_rows_[static_cast<std::size_t>(area) * banks_ + static_cast<std::size_t>(bank)];
         if (live) {
             if (count == 0) ++bank_rows;
             count += in_row;
@@ -27,13 +25,7 @@ void RowLiveness::mark(std::uint64_t address, std::uint64_t bytes, bool live) {
             count -= in_row;
             if (count == 0) --bank_rows;
         }
-    }
-}
-
-std::uint32_t& RowLiveness::live_bytes(std::size_t index) {
-    std::unique_ptr<std::uint32_t[]>& chunk = chunks_[index / kChunkRows];
-    if (!chunk) chunk = std::make_unique<std::uint32_t[]>(kChunkRows);  // value-initialised: every row dead
-    return chunk[index % kChunkRows];
+    });
 }
 
 bool RowLiveness::row_live(int bank, std::uint64_t row) const {

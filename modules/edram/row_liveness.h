@@ -38,14 +38,17 @@ private:
         return static_cast<std::size_t>(bank) * map_.rows_per_bank() + static_cast<std::size_t>(row);
     }
     // The live bytes of the row at `index`, its chunk made (all rows dead) if it had none.
-    std::uint32_t& live_bytes(std::size_t index);
+    std::uint32_t& live_bytes(std::size_t index) {
+        std::unique_ptr<std::uint32_t[]>& chunk = chunks_[index / kChunkRows];
+        if (!chunk) chunk = std::make_unique<std::uint32_t[]>(kChunkRows);  // value-initialised: every row dead
+        return chunk[index % kChunkRows];
+    }
 
     const EdramBankMap& map_;
     std::size_t banks_;
     std::uint64_t capacity_bytes_;
     std::vector<std::unique_ptr<std::uint32_t[]>> chunks_;  // per kChunkRows of (bank, row): live bytes
     std::vector<std::uint64_t> live_rows_;   // per (group, bank)
-    std::vector<BankRowBytes> touched_;      // mark()'s buffer: no allocation per hint
 };
 
 }  // namespace kelle
