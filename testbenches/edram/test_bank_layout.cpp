@@ -113,6 +113,40 @@ TEST_CASE("a long transfer's bytes per bank are dealt in closed form, as row by 
     }
 }
 
+TEST_CASE("bank split and rows with a row size and bank groups that are not powers of two", "[bank_layout]") {
+    // byte_plane over 12 banks, 3 a bank group (K-hi 0-2, K-lo 3-5, V-hi 6-8, V-lo 9-11), rows of
+    // 1000 B, a plain plan of 120 rows (120000 B): one area of whole values feeding K-lo, K-hi,
+    // V-lo, V-hi in byte order, 30000 B each. Bytes 0 .. 23999: offsets o = 0 (mod 4) to K-lo,
+    // in-group offsets 0 .. 5999: in-group rows 0 .. 5, banks 3, 4, 5, 3, 4, 5: 2000 B each.
+    const EdramBankMap map(BankLayout::byte_plane, plain_area_plan(120000, 1000), 12);
+    std::vector<std::uint64_t> bytes(12, 0);
+    map.split(0, 24000, bytes);
+    for (int bank = 0; bank < 12; ++bank) CHECK(bytes[static_cast<std::size_t>(bank)] == 2000);
+    // Offset 4 x 3500 + 1 = 14001 is K-hi's in-group byte 3500: in-group row 3, bank 0 + 3 % 3 = 0, row 1.
+    CHECK(map.locate(14001).bank == 0);
+    CHECK(map.locate(14001).row == 1);
+    for (const auto& [address, length] : std::vector<std::pair<std::uint64_t, std::uint64_t>>{
+             {0, 120000}, {7, 1}, {999, 56789}, {3, 4001}}) {
+        std::vector<std::uint64_t> closed(12, 0), by_row(12, 0);
+        map.split(address, length, closed);
+        std::vector<BankRowBytes> rows;
+        map.rows_touched(address, length, rows);
+        for (const BankRowBytes& piece : rows) by_row[static_cast<std::size_t>(piece.bank)] += piece.bytes;
+        CHECK(closed == by_row);
+    }
+}
+
+TEST_CASE("a divisor shifts when it is a power of two and divides otherwise, with the same results", "[bank_layout]") {
+    // 2048 = 2^11: 5000 = 2 x 2048 + 904. 1000 is not a power of two: 5000 = 5 x 1000 + 0.
+    CHECK(Divisor(2048).quotient(5000) == 2);
+    CHECK(Divisor(2048).remainder(5000) == 904);
+    CHECK(Divisor(1000).quotient(5000) == 5);
+    CHECK(Divisor(1000).remainder(5999) == 999);
+    CHECK(Divisor(1).quotient(77) == 77);
+    CHECK(Divisor(1).remainder(77) == 0);
+    CHECK_THROWS_AS(Divisor(0), std::logic_error);
+}
+
 TEST_CASE("refresh groups and controllers: each byte plane's groups only in its own banks", "[bank_layout][refresh]") {
     const EdramBankMap map = paper_store();
     // 32 rows of important_msb in every K-hi and V-hi bank, none in the low-byte banks.
