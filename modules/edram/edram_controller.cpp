@@ -33,6 +33,7 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
     : sc_core::sc_module(name),
       target_socket("target_socket"),
       config_(config),
+      capacity_bytes_(config.capacity_bytes()),
       plan_(plan),
       group_intervals_us_(group_intervals_us(config, plan)),
       bank_map_(std::make_shared<const EdramBankMap>(config.layout, plan, config.banks)),
@@ -110,7 +111,7 @@ double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t addres
 }
 
 void EdramController::apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload) {
-    if (hint.bytes == 0 || hint.address + hint.bytes > config_.capacity_bytes()) {
+    if (hint.bytes == 0 || hint.address + hint.bytes > capacity_bytes_) {
         payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
@@ -124,7 +125,7 @@ void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc
     if (const LivenessHint* hint = payload.get_extension<LivenessHint>()) return apply_hint(*hint, payload);
     const std::uint64_t address = payload.get_address();
     const std::uint64_t bytes = payload.get_data_length();
-    if (bytes == 0 || address + bytes > config_.capacity_bytes()) {
+    if (bytes == 0 || address + bytes > capacity_bytes_) {
         payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }

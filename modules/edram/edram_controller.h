@@ -116,6 +116,7 @@ private:
     double refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
 
     EdramConfig config_;
+    std::uint64_t capacity_bytes_;  // config_.capacity_bytes(), which rounds: checked at every access and hint
     KvAreaPlan plan_;
     std::vector<double> group_intervals_us_;
     std::shared_ptr<const EdramBankMap> bank_map_;  // shared with the bank timing
