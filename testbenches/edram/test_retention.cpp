@@ -1,5 +1,6 @@
 // RetentionModel: the log-normal fit must pass through its two anchors and be monotone; and
 // EdramArray's expected flips, counted in the refresh group each write's address is in.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -87,4 +88,31 @@ TEST_CASE("a write's expected flips count in the refresh group its address falls
     CHECK(array.expected_bit_flips(2) == Approx(80 * model.p_fail(1440)).epsilon(1e-12));
     CHECK(array.expected_bit_flips(0) == 0);
     CHECK(array.expected_bit_flips(3) == 0);
+}
+
+TEST_CASE("functional cells read back across a chunk boundary, and unwritten bytes read as zeros", "[retention]") {
+    // 4 MB under periodic refresh at 45 us with a screened retention of 1 s: p_fail = 0, so
+    // the bytes come back as written. The array keeps them in 1 MiB chunks: a write of 6 B at
+    // 1 MiB - 3 puts 3 B in chunk 0 and 3 B in chunk 1.
+    kelle::EdramConfig config;
+    config.capacity_mb = 4;
+    config.banks = 32;
+    config.row_bytes = 2048;
+    config.refresh_policy = kelle::RefreshPolicy::periodic;
+    config.refresh_interval_us = 45;
+    config.functional = true;
+    config.retention_min_us = 1e6;
+    config.retention_safe_us = 45, config.retention_safe_p_fail = 1e-8;
+    config.retention_tail_us = 7200, config.retention_tail_p_fail = 4.9e-3;
+    const kelle::KvAreaPlan plan = kelle::refresh_area_plan(config);
+    kelle::EdramArray array(config, plan, kelle::group_intervals_us(config, plan));
+    const unsigned char written[6] = {1, 2, 3, 4, 5, 6};
+    array.write(1048576 - 3, written, 6);
+    unsigned char read[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+    array.read(1048576 - 4, read, 8);  // one unwritten byte either side
+    const unsigned char expected[8] = {0, 1, 2, 3, 4, 5, 6, 0};
+    CHECK(std::equal(read, read + 8, expected));
+    array.read(3 * 1048576, read, 8);  // a chunk nothing was written to
+    CHECK(std::all_of(read, read + 8, [](unsigned char b) { return b == 0; }));
+    CHECK(array.actual_bit_flips() == 0);
 }
