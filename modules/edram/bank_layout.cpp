@@ -30,6 +30,13 @@ RefreshController controller_of_area(const KvAreaPlan& plan, const KvArea& area)
 }
 }  // namespace
 
+Divisor::Divisor(std::uint64_t divisor) : divisor_(divisor), shift_(-1) {
+    if (divisor == 0) throw std::logic_error("Divisor: division by zero");
+    if ((divisor & (divisor - 1)) != 0) return;
+    shift_ = 0;
+    while ((std::uint64_t{1} << shift_) != divisor) ++shift_;
+}
+
 const char* controller_name(RefreshController controller) {
     switch (controller) {
         case RefreshController::high: return "high";
@@ -42,17 +49,20 @@ const char* controller_name(RefreshController controller) {
 EdramBankMap::EdramBankMap(BankLayout layout, const KvAreaPlan& plan, int banks)
     : layout_(layout),
       row_bytes_(plan.row_bytes),
+      row_(plan.row_bytes),
       banks_(banks),
-      group_banks_(layout == BankLayout::byte_plane ? banks / kBankGroups : banks) {
+      group_banks_(layout == BankLayout::byte_plane ? banks / kBankGroups : banks),
+      group_(static_cast<std::uint64_t>(group_banks_)) {
     if (layout == BankLayout::byte_plane && banks % kBankGroups != 0)
         throw std::logic_error("EdramBankMap: byte_plane needs a multiple of 4 banks");
     std::uint64_t rows = 0;
     std::vector<std::uint64_t> group_fill(kBankGroups, 0);  // byte_plane: bytes stacked in each bank group
     for (const KvArea& area : plan.areas) {
-        Feed feed{{0}, area.first_row * row_bytes_, area.first_row * row_bytes_, area.rows * row_bytes_,
+        Feed feed{{0}, Divisor(1), area.first_row * row_bytes_, area.first_row * row_bytes_, area.rows * row_bytes_,
                   controller_of_area(plan, area)};
         if (layout == BankLayout::byte_plane) {
             feed.bank_groups = fed_bank_groups(plan, area);
+            feed.k = Divisor(feed.bank_groups.size());
             const std::uint64_t share = feed.bytes / feed.bank_groups.size();
             feed.in_group_base = group_fill[static_cast<std::size_t>(feed.bank_groups[0])];
             for (const int g : feed.bank_groups) group_fill[static_cast<std::size_t>(g)] += share;
@@ -71,17 +81,10 @@ int EdramBankMap::area_of(std::uint64_t address) const {
     return static_cast<int>(after - feeds_.begin()) - 1;
 }
 
-BankRow EdramBankMap::in_group(int bank_group, std::uint64_t x) const {
-    const std::uint64_t q = x / row_bytes_;
-    const auto g = static_cast<std::uint64_t>(group_banks_);
-    return {bank_group * group_banks_ + static_cast<int>(q % g), q / g};
-}
-
 BankRow EdramBankMap::locate(std::uint64_t address) const {
     const Feed& feed = feeds_[static_cast<std::size_t>(area_of(address))];
     const std::uint64_t offset = address - feed.first_address;
-    const std::uint64_t k = feed.bank_groups.size();
-    return in_group(feed.bank_groups[offset % k], feed.in_group_base + offset / k);
+    return in_group(feed.bank_groups[feed.k.remainder(offset)], feed.in_group_base + feed.k.quotient(offset));
 }
 
 BankRow EdramBankMap::locate_part(std::uint64_t piece_address, BytePart p) const {
@@ -96,46 +99,42 @@ BankRow EdramBankMap::locate_part(std::uint64_t piece_address, BytePart p) const
     return locate(piece_address + (v ? 1 : 0));
 }
 
-template <class Add>
-void EdramBankMap::deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Add add) const {
-    for (std::uint64_t end = x + bytes; x < end;) {
-        const std::uint64_t in_row = std::min(end, (x / row_bytes_ + 1) * row_bytes_) - x;
-        const BankRow at = in_group(bank_group, x);
-        add(area, at.bank, at.row, in_row);
-        x += in_row;
-    }
-}
-
-template <class Add>
-void EdramBankMap::for_each_part(std::uint64_t address, std::uint64_t bytes, Add add) const {
-    for (std::uint64_t end = address + bytes; address < end;) {
-        const int area = area_of(address);
-        const Feed& feed = feeds_[static_cast<std::size_t>(area)];
-        const std::uint64_t stop = std::min(end, feed.first_address + feed.bytes);
-        if (stop <= address) throw std::logic_error("EdramBankMap: range outside the array");
-        const std::uint64_t first = address - feed.first_address;
-        const std::uint64_t last = stop - 1 - feed.first_address;
-        const std::uint64_t k = feed.bank_groups.size();
-        // Part j holds the offsets o = j (mod k) of [first, last]: in-group offsets o / k, a run.
-        for (std::uint64_t j = 0; j < k; ++j) {
-            const std::uint64_t lo = first + (j + k - first % k) % k;
-            if (lo > last) continue;
-            const std::uint64_t count = (last - lo) / k + 1;
-            deal_rows(area, feed.bank_groups[j], feed.in_group_base + lo / k, count, add);
-        }
-        address = stop;
-    }
-}
-
 void EdramBankMap::split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const {
-    for_each_part(address, bytes, [&bank_bytes](int, int bank, std::uint64_t, std::uint64_t n) {
-        bank_bytes[static_cast<std::size_t>(bank)] += n;
+    for_each_run(address, bytes, [this, &bank_bytes](int, int bank_group, std::uint64_t x, std::uint64_t n) {
+        split_run(bank_group, x, n, bank_bytes);
     });
 }
 
+void EdramBankMap::split_run(int bank_group, std::uint64_t x, std::uint64_t bytes,
+                             std::vector<std::uint64_t>& bank_bytes) const {
+    // Rows q of the run go to the group's bank q % group_banks_: a partial first and last row,
+    // and whole rows between dealt round-robin, so the cost is O(banks), not O(rows), for a
+    // transfer of any length (the same integer sums as dealing the rows one by one).
+    const std::uint64_t g = group_.value();
+    std::uint64_t* group = &bank_bytes[static_cast<std::size_t>(bank_group * group_banks_)];
+    const std::uint64_t end = x + bytes;
+    const std::uint64_t first_row = row_.quotient(x);
+    const std::uint64_t last_row = row_.quotient(end - 1);
+    if (first_row == last_row) {
+        group[group_.remainder(first_row)] += bytes;
+        return;
+    }
+    group[group_.remainder(first_row)] += (first_row + 1) * row_bytes_ - x;
+    group[group_.remainder(last_row)] += end - last_row * row_bytes_;
+    const std::uint64_t whole_rows = last_row - first_row - 1;
+    const std::uint64_t per_bank = group_.quotient(whole_rows);
+    const std::uint64_t extra = group_.remainder(whole_rows);
+    // Bank i of the deal (the group's bank (first_row + 1 + i) % g) gets one row more if i < extra.
+    std::uint64_t bank = group_.remainder(first_row + 1);
+    for (std::uint64_t i = 0; i < std::min(whole_rows, g); ++i) {
+        group[bank] += (per_bank + (i < extra ? 1 : 0)) * row_bytes_;
+        if (++bank == g) bank = 0;
+    }
+}
+
 void EdramBankMap::rows_touched(std::uint64_t address, std::uint64_t bytes, std::vector<BankRowBytes>& out) const {
-    for_each_part(address, bytes,
-                  [&out](int area, int bank, std::uint64_t row, std::uint64_t n) { out.push_back({area, bank, row, n}); });
+    for_each_row(address, bytes,
+                 [&out](int area, int bank, std::uint64_t row, std::uint64_t n) { out.push_back({area, bank, row, n}); });
 }
 
 std::uint64_t EdramBankMap::count_rows_in_bank(const Feed& feed, int bank) const {

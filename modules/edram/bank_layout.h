@@ -26,7 +26,9 @@
 // K-lo and V-lo banks; an area of one plane has rows only under one of them.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "common/banked_timing.h"
@@ -60,6 +62,21 @@ struct BankRowBytes {
     std::uint64_t bytes = 0;
 };
 
+// Division by a number fixed at construction, a shift when it is a power of two (the shipped
+// row size, banks per group and bank groups per area all are): the bank map divides by them
+// several times per transaction, and a 64-bit divide costs tens of cycles.
+class Divisor {
+public:
+    explicit Divisor(std::uint64_t divisor);
+    std::uint64_t quotient(std::uint64_t x) const { return shift_ >= 0 ? x >> shift_ : x / divisor_; }
+    std::uint64_t remainder(std::uint64_t x) const { return shift_ >= 0 ? x & (divisor_ - 1) : x % divisor_; }
+    std::uint64_t value() const { return divisor_; }
+
+private:
+    std::uint64_t divisor_;
+    int shift_;  // log2 of the divisor; -1 when it is not a power of two
+};
+
 class EdramBankMap : public BankMap {
 public:
     // plan: its areas must tile the address space; banks a multiple of 4 under byte_plane.
@@ -73,7 +90,11 @@ public:
     BankRow locate_part(std::uint64_t piece_address, BytePart part) const;
 
     void split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const override;
-    // Appends the (bank, row, bytes) pieces of [address, address + bytes), an area's bytes at a time.
+    // Calls visit(area, bank, row, bytes) for each (bank, row) piece of [address, address + bytes),
+    // an area's bytes at a time: once per row, so the caller's work per row is its own.
+    template <class Visit>
+    void for_each_row(std::uint64_t address, std::uint64_t bytes, Visit visit) const;
+    // The same pieces, appended to `out`.
     void rows_touched(std::uint64_t address, std::uint64_t bytes, std::vector<BankRowBytes>& out) const;
 
     int area_of(std::uint64_t address) const;
@@ -92,27 +113,86 @@ public:
 private:
     struct Feed {
         std::vector<int> bank_groups;      // the k bank groups the area's bytes go to, in byte order
+        Divisor k{1};                      // their number
         std::uint64_t in_group_base = 0;   // bytes into each of those groups where the area starts
         std::uint64_t first_address = 0;
         std::uint64_t bytes = 0;
         RefreshController controller = RefreshController::both;  // also: which byte plane it holds
     };
     int bank_group_of(int bank) const { return bank / group_banks_; }
-    BankRow in_group(int bank_group, std::uint64_t x) const;
+    BankRow in_group(int bank_group, std::uint64_t x) const {
+        const std::uint64_t q = row_.quotient(x);
+        return {bank_group * group_banks_ + static_cast<int>(group_.remainder(q)), group_.quotient(q)};
+    }
     std::uint64_t count_rows_in_bank(const Feed& feed, int bank) const;
-    // Calls add(area, bank, row, bytes) for the in-group range [x, x + bytes) of a bank group.
-    template <class Add>
-    void deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Add add) const;
-    template <class Add>
-    void for_each_part(std::uint64_t address, std::uint64_t bytes, Add add) const;
+    // Calls visit(area, bank, row, bytes) for the in-group range [x, x + bytes) of a bank group.
+    template <class Visit>
+    void deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Visit visit) const;
+    // Adds to bank_bytes the bytes of the in-group range [x, x + bytes) of a bank group, per bank.
+    void split_run(int bank_group, std::uint64_t x, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const;
+    // Calls run(area, bank_group, x, bytes) for each in-group range [x, x + bytes) that
+    // [address, address + bytes) puts in one bank group.
+    template <class Run>
+    void for_each_run(std::uint64_t address, std::uint64_t bytes, Run run) const;
 
     BankLayout layout_;
     std::uint64_t row_bytes_;
+    Divisor row_;      // by row_bytes_
     int banks_;
     int group_banks_;  // banks per bank group
+    Divisor group_;    // by group_banks_
     std::uint64_t rows_per_bank_;
     std::vector<Feed> feeds_;  // per area of the plan
     std::vector<std::uint64_t> rows_in_bank_;  // per (area, bank): asked at every refresh burst
 };
+
+// The templates run once per row of every liveness hint: here, so that the caller's visit inlines.
+
+template <class Visit>
+void EdramBankMap::deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Visit visit) const {
+    // In-group row q is row q / group_banks_ of the group's bank q % group_banks_: step q by one.
+    const BankRow first = in_group(bank_group, x);
+    const int group_first_bank = bank_group * group_banks_;
+    int bank = first.bank - group_first_bank;
+    std::uint64_t row = first.row;
+    std::uint64_t in_row = std::min(bytes, row_bytes_ - row_.remainder(x));
+    while (bytes != 0) {
+        visit(area, group_first_bank + bank, row, in_row);
+        bytes -= in_row;
+        in_row = std::min(bytes, row_bytes_);
+        if (++bank == group_banks_) {
+            bank = 0;
+            ++row;
+        }
+    }
+}
+
+template <class Run>
+void EdramBankMap::for_each_run(std::uint64_t address, std::uint64_t bytes, Run run) const {
+    for (std::uint64_t end = address + bytes; address < end;) {
+        const int area = area_of(address);
+        const Feed& feed = feeds_[static_cast<std::size_t>(area)];
+        const std::uint64_t stop = std::min(end, feed.first_address + feed.bytes);
+        if (stop <= address) throw std::logic_error("EdramBankMap: range outside the array");
+        const std::uint64_t first = address - feed.first_address;
+        const std::uint64_t last = stop - 1 - feed.first_address;
+        const Divisor& k = feed.k;
+        // Part j holds the offsets o = j (mod k) of [first, last]: in-group offsets o / k, a run.
+        for (std::uint64_t j = 0; j < k.value(); ++j) {
+            const std::uint64_t lo = first + k.remainder(j + k.value() - k.remainder(first));
+            if (lo > last) continue;
+            const std::uint64_t count = k.quotient(last - lo) + 1;
+            run(area, feed.bank_groups[j], feed.in_group_base + k.quotient(lo), count);
+        }
+        address = stop;
+    }
+}
+
+template <class Visit>
+void EdramBankMap::for_each_row(std::uint64_t address, std::uint64_t bytes, Visit visit) const {
+    for_each_run(address, bytes, [this, &visit](int area, int bank_group, std::uint64_t x, std::uint64_t n) {
+        deal_rows(area, bank_group, x, n, visit);
+    });
+}
 
 }  // namespace kelle

@@ -1,29 +1,47 @@
 #include "edram/edram_array.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 namespace kelle {
 
 namespace {
-std::vector<int> groups_by_row(const KvAreaPlan& plan) {
-    std::vector<int> group_of_row;
-    for (std::size_t g = 0; g < plan.areas.size(); ++g) group_of_row.insert(group_of_row.end(), plan.areas[g].rows, static_cast<int>(g));
-    return group_of_row;
+// Areas tile the address space in plan order (kv_areas.h): each ends where the next begins.
+std::vector<std::uint64_t> group_ends(const KvAreaPlan& plan) {
+    std::vector<std::uint64_t> ends;
+    std::uint64_t rows = 0;
+    for (const KvArea& area : plan.areas) ends.push_back((rows += area.rows) * plan.row_bytes);
+    return ends;
 }
 }  // namespace
 
 EdramArray::EdramArray(const EdramConfig& config, const KvAreaPlan& plan, const std::vector<double>& group_intervals_us)
-    : row_bytes_(config.row_bytes),
-      functional_(config.functional),
-      group_of_row_(groups_by_row(plan)),
+    : functional_(config.functional),
+      group_end_(group_ends(plan)),
       flip_rng_(config.seed),
       group_expected_flips_(plan.areas.size(), 0.0),
       group_actual_flips_(plan.areas.size(), 0) {
     const RetentionModel retention(config.retention_safe_us, config.retention_safe_p_fail, config.retention_tail_us,
                                    config.retention_tail_p_fail, config.retention_min_us);
     for (const double interval_us : group_intervals_us) write_p_fail_.push_back(retention.p_fail(interval_us));
-    if (functional_) cells_.assign(config.capacity_bytes(), 0);
+    if (functional_) chunks_.resize((config.capacity_bytes() + kChunkBytes - 1) / kChunkBytes);
+}
+
+template <class F>
+void EdramArray::for_each_chunk(std::uint64_t address, std::uint64_t bytes, F f) {
+    for (std::uint64_t at = 0; at < bytes;) {
+        const std::uint64_t offset = (address + at) % kChunkBytes;
+        const std::uint64_t n = std::min(bytes - at, kChunkBytes - offset);
+        f((address + at) / kChunkBytes, offset, at, n);
+        at += n;
+    }
+}
+
+unsigned char* EdramArray::chunk(std::uint64_t index) {
+    std::unique_ptr<unsigned char[]>& stored = chunks_[index];
+    if (!stored) stored = std::make_unique<unsigned char[]>(kChunkBytes);  // value-initialised: zeros
+    return stored.get();
 }
 
 void EdramArray::write(std::uint64_t address, const unsigned char* data, std::uint64_t bytes) {
@@ -35,14 +53,20 @@ void EdramArray::write(std::uint64_t address, const unsigned char* data, std::ui
 }
 
 void EdramArray::read(std::uint64_t address, unsigned char* data, std::uint64_t bytes) const {
-    if (functional_) std::memcpy(data, &cells_[address], bytes);
+    if (!functional_) return;
+    for_each_chunk(address, bytes, [&](std::uint64_t index, std::uint64_t offset, std::uint64_t at, std::uint64_t n) {
+        const std::unique_ptr<unsigned char[]>& stored = chunks_[index];
+        if (stored) std::memcpy(data + at, stored.get() + offset, n);
+        else std::memset(data + at, 0, n);
+    });
 }
 
 void EdramArray::store_with_flips(std::uint64_t address, const unsigned char* data, std::uint64_t bytes,
                                   std::size_t group) {
-    unsigned char* cells = &cells_[address];
+    for_each_chunk(address, bytes, [&](std::uint64_t index, std::uint64_t offset, std::uint64_t at, std::uint64_t n) {
+        std::memcpy(chunk(index) + offset, data + at, n);
+    });
     const std::uint64_t bits = bytes * 8;
-    std::memcpy(cells, data, bytes);
     // Each written bit is lost with p = p_fail(interval): draw the gaps between lost bits
     // (geometric), not a coin per bit, so a write of N bits costs O(flips), not O(N).
     const double p = write_p_fail_[group];
@@ -52,7 +76,8 @@ void EdramArray::store_with_flips(std::uint64_t address, const unsigned char* da
     auto gap = [&] { return std::floor(std::log1p(-flip_rng_.uniform()) / log_keep); };
     for (double bit = gap(); bit < static_cast<double>(bits); bit += 1 + gap()) {
         const auto index = static_cast<std::uint64_t>(bit);
-        cells[index / 8] ^= static_cast<unsigned char>(1u << (index % 8));
+        const std::uint64_t byte = address + index / 8;
+        chunk(byte / kChunkBytes)[byte % kChunkBytes] ^= static_cast<unsigned char>(1u << (index % 8));
         ++actual_flips_;
         ++group_actual_flips_[group];
     }

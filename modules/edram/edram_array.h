@@ -12,12 +12,18 @@
 // one interval. Data that dies within one interval is counted all the same, which decode's KV
 // data never does (a token lives for whole decode steps).
 //
+// Functional mode keeps the bytes in chunks of 1 MiB made at their first write (a chunk never
+// written reads as zeros, as the array starts): memory follows the data written, not the
+// capacity, so a 64 GB store costs what its data does.
+//
 // Rows belong to refresh groups in the order of the area plan (common/kv_areas.h). Addresses are
 // checked by the controller; a write must stay inside one group. Timing, refresh and liveness are
 // the controller's; this class holds no simulated time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "common/kv_areas.h"
@@ -32,7 +38,9 @@ public:
     // group_intervals_us: per area of `plan`, its refresh interval (edram_config.h).
     EdramArray(const EdramConfig& config, const KvAreaPlan& plan, const std::vector<double>& group_intervals_us);
 
-    int group_of(std::uint64_t address) const { return group_of_row_[address / row_bytes_]; }
+    int group_of(std::uint64_t address) const {
+        return static_cast<int>(std::upper_bound(group_end_.begin(), group_end_.end(), address) - group_end_.begin());
+    }
 
     // Counts the bits the write may lose; in functional mode stores them, some flipped.
     void write(std::uint64_t address, const unsigned char* data, std::uint64_t bytes);
@@ -45,13 +53,19 @@ public:
     std::uint64_t actual_bit_flips(int group) const { return group_actual_flips_[static_cast<std::size_t>(group)]; }
 
 private:
-    void store_with_flips(std::uint64_t address, const unsigned char* data, std::uint64_t bytes, std::size_t group);
+    static constexpr std::uint64_t kChunkBytes = 1 << 20;
 
-    std::uint64_t row_bytes_;
+    void store_with_flips(std::uint64_t address, const unsigned char* data, std::uint64_t bytes, std::size_t group);
+    // Calls f(chunk index, offset in it, offset in the range, bytes) for each chunk's part of the range.
+    template <class F>
+    static void for_each_chunk(std::uint64_t address, std::uint64_t bytes, F f);
+    // The chunk, made (all zeros) if it was never written.
+    unsigned char* chunk(std::uint64_t index);
+
     bool functional_;
-    std::vector<int> group_of_row_;
+    std::vector<std::uint64_t> group_end_;  // per group, in address order: the address past its last byte
     std::vector<double> write_p_fail_;  // per group: p_fail(its interval), the chance a written bit is lost
-    std::vector<unsigned char> cells_;  // functional mode: the array's contents
+    std::vector<std::unique_ptr<unsigned char[]>> chunks_;  // functional mode: the contents, kChunkBytes each
     SplitMix64 flip_rng_;
     double expected_flips_ = 0;
     std::uint64_t actual_flips_ = 0;

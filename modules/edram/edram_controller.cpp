@@ -33,6 +33,7 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
     : sc_core::sc_module(name),
       target_socket("target_socket"),
       config_(config),
+      capacity_bytes_(config.capacity_bytes()),
       plan_(plan),
       group_intervals_us_(group_intervals_us(config, plan)),
       bank_map_(std::make_shared<const EdramBankMap>(config.layout, plan, config.banks)),
@@ -99,6 +100,9 @@ void EdramController::wake_for_refresh() {
 }
 
 double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes) {
+    // Most accesses arrive after every burst has ended: then no bank can stall them, and the
+    // bank split, a cost per transaction, is not needed.
+    if (arrival_ns >= latest_refresh_end_ns_) return 0;
     const auto& chunks = port_.timing().split(address, bytes);
     double stall = 0;
     for (int bank = 0; bank < config_.banks; ++bank)
@@ -107,7 +111,7 @@ double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t addres
 }
 
 void EdramController::apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload) {
-    if (hint.bytes == 0 || hint.address + hint.bytes > config_.capacity_bytes()) {
+    if (hint.bytes == 0 || hint.address + hint.bytes > capacity_bytes_) {
         payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
@@ -121,7 +125,7 @@ void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc
     if (const LivenessHint* hint = payload.get_extension<LivenessHint>()) return apply_hint(*hint, payload);
     const std::uint64_t address = payload.get_address();
     const std::uint64_t bytes = payload.get_data_length();
-    if (bytes == 0 || address + bytes > config_.capacity_bytes()) {
+    if (bytes == 0 || address + bytes > capacity_bytes_) {
         payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
@@ -160,6 +164,7 @@ void EdramController::refresh(const RefreshBurst& burst) {
     const double start_ns = port_.timing().reserve(burst.bank, burst.due_ns, duration_ns);
     monitor_.refreshed(burst.group, burst.bank, start_ns);
     refresh_end_ns_[burst.bank] = start_ns + duration_ns;
+    latest_refresh_end_ns_ = std::max(latest_refresh_end_ns_, refresh_end_ns_[burst.bank]);
     refresh_activity_[burst.bank]->mark(start_ns, start_ns + duration_ns);
     group_activity_[static_cast<std::size_t>(burst.group)]->mark(start_ns, start_ns + duration_ns);
     count_refresh(burst.group, burst.bank, rows);

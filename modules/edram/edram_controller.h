@@ -116,6 +116,7 @@ private:
     double refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
 
     EdramConfig config_;
+    std::uint64_t capacity_bytes_;  // config_.capacity_bytes(), which rounds: checked at every access and hint
     KvAreaPlan plan_;
     std::vector<double> group_intervals_us_;
     std::shared_ptr<const EdramBankMap> bank_map_;  // shared with the bank timing
@@ -129,6 +130,7 @@ private:
     bool traced_ = false;
     std::unique_ptr<RowSelection> row_selection_;  // by edram.refresh_policy
     std::vector<double> refresh_end_ns_;  // per bank: end of its latest burst
+    double latest_refresh_end_ns_ = 0;    // the latest of them
     ActivityTrace read_activity_;
     ActivityTrace write_activity_;
     std::vector<std::unique_ptr<ActivityTrace>> refresh_activity_;  // per bank

@@ -5,9 +5,12 @@
 // (LivenessHint, common/commands.h); this class keeps a live-byte count per row of a bank and
 // a live-row count per (refresh group, bank), so a refresh burst knows at once how many rows it
 // must refresh. Which bank row an address lands in is the bank map's answer (bank_layout.h).
+// The live-byte counts are kept in chunks of rows made at their first hint: memory and set-up
+// follow the rows that ever held data, not the capacity (a 64 GB store has 32 M rows of 2 KB).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "edram/bank_layout.h"
@@ -26,19 +29,26 @@ public:
     std::uint64_t live_rows(int group, int bank) const {
         return live_rows_[static_cast<std::size_t>(group) * banks_ + static_cast<std::size_t>(bank)];
     }
-    bool row_live(int bank, std::uint64_t row) const { return live_bytes_[index(bank, row)] != 0; }
+    bool row_live(int bank, std::uint64_t row) const;
 
 private:
+    static constexpr std::size_t kChunkRows = 4096;
+
     std::size_t index(int bank, std::uint64_t row) const {
         return static_cast<std::size_t>(bank) * map_.rows_per_bank() + static_cast<std::size_t>(row);
+    }
+    // The live bytes of the row at `index`, its chunk made (all rows dead) if it had none.
+    std::uint32_t& live_bytes(std::size_t index) {
+        std::unique_ptr<std::uint32_t[]>& chunk = chunks_[index / kChunkRows];
+        if (!chunk) chunk = std::make_unique<std::uint32_t[]>(kChunkRows);  // value-initialised: every row dead
+        return chunk[index % kChunkRows];
     }
 
     const EdramBankMap& map_;
     std::size_t banks_;
     std::uint64_t capacity_bytes_;
-    std::vector<std::uint32_t> live_bytes_;  // per (bank, row)
+    std::vector<std::unique_ptr<std::uint32_t[]>> chunks_;  // per kChunkRows of (bank, row): live bytes
     std::vector<std::uint64_t> live_rows_;   // per (group, bank)
-    std::vector<BankRowBytes> touched_;      // mark()'s buffer: no allocation per hint
 };
 
 }  // namespace kelle

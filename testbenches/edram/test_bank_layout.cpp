@@ -85,6 +85,68 @@ TEST_CASE("a piece's K bytes go to the K group and its V bytes to the V group", 
     CHECK((bytes[0] == 2048 && bytes[1] == 2048 && bytes[16] == 2048 && bytes[17] == 2048 && bytes[2] == 0));
 }
 
+TEST_CASE("a long transfer's bytes per bank are dealt in closed form, as row by row", "[bank_layout]") {
+    const EdramBankMap map = paper_store();
+    // 100 KiB + 100 B of the important MSB area from byte 1000: in-group [500, 500 + 51250) in
+    // K-hi and in V-hi (even offsets to K, odd to V: 51250 each). In-group rows 0 to
+    // 51749 / 2048 = 25: row 0 holds 2048 - 500 = 1548 B, row 25 holds 51750 - 25 x 2048 = 550 B,
+    // rows 1-24 whole. Banks: row q in bank q % 8, so bank 0 has rows 0, 8, 16, 24:
+    // 1548 + 3 x 2048 = 7692; bank 1 rows 1, 9, 17, 25: 3 x 2048 + 550 = 6694; banks 2-7 rows
+    // q, q + 8, q + 16: 6144 each. Sum 7692 + 6694 + 6 x 6144 = 51250.
+    std::vector<std::uint64_t> bytes(32, 0);
+    map.split(1000, 102500, bytes);
+    for (const int group_base : {0, 16}) {
+        CHECK(bytes[group_base + 0] == 7692);
+        CHECK(bytes[group_base + 1] == 6694);
+        for (int b = 2; b < 8; ++b) CHECK(bytes[group_base + b] == 6144);
+    }
+    // The same sums as dealing the rows one by one (rows_touched, which liveness uses), for
+    // ranges that cross areas and bank groups at odd offsets.
+    for (const auto& [address, length] : {std::pair<std::uint64_t, std::uint64_t>{1000, 102500},
+                                          {kMiB - 777, 3 * kMiB + 5}, {12345, 1}, {2 * kMiB - 3, 4100}}) {
+        std::vector<std::uint64_t> closed(32, 0), by_row(32, 0);
+        map.split(address, length, closed);
+        std::vector<BankRowBytes> rows;
+        map.rows_touched(address, length, rows);
+        for (const BankRowBytes& piece : rows) by_row[static_cast<std::size_t>(piece.bank)] += piece.bytes;
+        CHECK(closed == by_row);
+    }
+}
+
+TEST_CASE("bank split and rows with a row size and bank groups that are not powers of two", "[bank_layout]") {
+    // byte_plane over 12 banks, 3 a bank group (K-hi 0-2, K-lo 3-5, V-hi 6-8, V-lo 9-11), rows of
+    // 1000 B, a plain plan of 120 rows (120000 B): one area of whole values feeding K-lo, K-hi,
+    // V-lo, V-hi in byte order, 30000 B each. Bytes 0 .. 23999: offsets o = 0 (mod 4) to K-lo,
+    // in-group offsets 0 .. 5999: in-group rows 0 .. 5, banks 3, 4, 5, 3, 4, 5: 2000 B each.
+    const EdramBankMap map(BankLayout::byte_plane, plain_area_plan(120000, 1000), 12);
+    std::vector<std::uint64_t> bytes(12, 0);
+    map.split(0, 24000, bytes);
+    for (int bank = 0; bank < 12; ++bank) CHECK(bytes[static_cast<std::size_t>(bank)] == 2000);
+    // Offset 4 x 3500 + 1 = 14001 is K-hi's in-group byte 3500: in-group row 3, bank 0 + 3 % 3 = 0, row 1.
+    CHECK(map.locate(14001).bank == 0);
+    CHECK(map.locate(14001).row == 1);
+    for (const auto& [address, length] : std::vector<std::pair<std::uint64_t, std::uint64_t>>{
+             {0, 120000}, {7, 1}, {999, 56789}, {3, 4001}}) {
+        std::vector<std::uint64_t> closed(12, 0), by_row(12, 0);
+        map.split(address, length, closed);
+        std::vector<BankRowBytes> rows;
+        map.rows_touched(address, length, rows);
+        for (const BankRowBytes& piece : rows) by_row[static_cast<std::size_t>(piece.bank)] += piece.bytes;
+        CHECK(closed == by_row);
+    }
+}
+
+TEST_CASE("a divisor shifts when it is a power of two and divides otherwise, with the same results", "[bank_layout]") {
+    // 2048 = 2^11: 5000 = 2 x 2048 + 904. 1000 is not a power of two: 5000 = 5 x 1000 + 0.
+    CHECK(Divisor(2048).quotient(5000) == 2);
+    CHECK(Divisor(2048).remainder(5000) == 904);
+    CHECK(Divisor(1000).quotient(5000) == 5);
+    CHECK(Divisor(1000).remainder(5999) == 999);
+    CHECK(Divisor(1).quotient(77) == 77);
+    CHECK(Divisor(1).remainder(77) == 0);
+    CHECK_THROWS_AS(Divisor(0), std::logic_error);
+}
+
 TEST_CASE("refresh groups and controllers: each byte plane's groups only in its own banks", "[bank_layout][refresh]") {
     const EdramBankMap map = paper_store();
     // 32 rows of important_msb in every K-hi and V-hi bank, none in the low-byte banks.

@@ -60,3 +60,32 @@ TEST_CASE("live rows are counted per refresh group", "[liveness]") {
     CHECK(rows.live_rows(1, 0) == 1);
     CHECK(rows.live_rows(1, 1) == 1);
 }
+
+TEST_CASE("a 64 GB store counts live rows only where hints fell", "[liveness]") {
+    // 64 GiB in 32 banks of 2048 B rows: 2^36 / 2^11 = 2^25 address rows, 2^20 = 1048576 per
+    // bank, row r in bank r % 32 as row r / 32. The per-row counts exist only in chunks a hint
+    // touched; the counts per (group, bank) must be those of a full table.
+    constexpr std::uint64_t kGiB = 1ULL << 30;
+    const EdramBankMap map(BankLayout::interleaved, plain_area_plan(64 * kGiB, 2048), 32);
+    RowLiveness rows(map);
+    // From 40 GiB + 100, 33 x 2048 B: address row r0 = 40 x 2^30 / 2048 = 20971520 = 32 x 655360
+    // (bank 0, row 655360) holds 2048 - 100 = 1948 B, rows r0 + 1 .. r0 + 32 whole, and row r0 + 33
+    // the last 100 B: 34 rows, r0 .. r0 + 31 in banks 0 .. 31, r0 + 32 in bank 0 (row 655361),
+    // r0 + 33 in bank 1 (row 655361). So banks 0 and 1 have 2 live rows, banks 2 to 31 one.
+    rows.mark(40 * kGiB + 100, 33 * 2048, true);
+    CHECK(rows.live_rows(0, 0) == 2);
+    CHECK(rows.live_rows(0, 1) == 2);
+    for (int bank = 2; bank < 32; ++bank) CHECK(rows.live_rows(0, bank) == 1);
+    CHECK(rows.row_live(0, 655360));
+    CHECK(rows.row_live(0, 655361));
+    CHECK(rows.row_live(1, 655361));
+    CHECK_FALSE(rows.row_live(2, 655361));
+    CHECK_FALSE(rows.row_live(5, 0));  // a row no hint reached
+    // The first byte of the store: bank 0, row 0, a third live row in bank 0.
+    rows.mark(0, 1, true);
+    CHECK(rows.live_rows(0, 0) == 3);
+    // Releasing the range leaves only that byte's row.
+    rows.mark(40 * kGiB + 100, 33 * 2048, false);
+    CHECK(rows.live_rows(0, 0) == 1);
+    for (int bank = 1; bank < 32; ++bank) CHECK(rows.live_rows(0, bank) == 0);
+}
