@@ -124,6 +124,27 @@ TEST_CASE("a VCD window of steps A-B writes only those decode steps, with a valu
     CHECK(convert.status == 0);
 }
 
+TEST_CASE("a two-step window of a 256-step LLaMA-2-7B run stays under 40 MB", "[system][vcd][7b]") {
+    // The issue's case (prompt 512, 256 decode steps, platforms/kelle.ini), with the whole
+    // retained cache in the eDRAM (kv.onchip_capacity = retained) so that its 32 banks refresh
+    // throughout: at the stated 4 MB the 7B's K/V spills to DRAM and the eDRAM is idle. About
+    // 10 s of wall time; the whole run's VCD would be 80 MB (docs/performance.md).
+    const std::string trace = make_trace("vcd_7b.trace", "--model llama-2-7b --prompt 512 --decode 256");
+    const std::string vcd_path = tmp_path("window_7b.vcd");
+    const RunResult r = sim("--trace " + trace + " --set kv.onchip_capacity=retained --vcd " + vcd_path +
+                            " --vcd-window steps:100-101");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(std::filesystem::file_size(vcd_path) < 40u * 1000 * 1000);
+    const Vcd vcd = parse_vcd(slurp(vcd_path));
+    const auto& steps = vcd.changes.at(vcd.id_of.at("host.step"));
+    REQUIRE(steps.size() == 3);
+    CHECK(steps[0].second == 99);
+    CHECK(steps[2].second == 101);
+    CHECK(values_of(vcd, "edram.refresh_bank31") == std::set<std::uint64_t>{0, 1});
+    std::filesystem::remove(trace);
+}
+
 TEST_CASE("a VCD window of us T0-T1 starts at T0 exactly and writes nothing after T1", "[system][vcd]") {
     const std::string trace = small_trace();
     const std::string vcd_path = tmp_path("window_us.vcd");
