@@ -98,7 +98,8 @@ void VcdWriter::write_comment(const std::string& comment) { comments_.push_back(
 
 std::uint64_t VcdWriter::read(const Signal& signal) const {
     std::uint64_t raw = 0;
-    std::memcpy(&raw, signal.address, static_cast<std::size_t>(signal.bytes));  // little-endian host
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the low bytes of `raw` must be the value's");
+    std::memcpy(&raw, signal.address, static_cast<std::size_t>(signal.bytes));
     if (signal.is_signed && signal.bytes < 8 && (raw >> (8 * signal.bytes - 1)) & 1)
         raw |= ~std::uint64_t{0} << (8 * signal.bytes);  // sign-extend, then keep `width` bits
     return signal.width >= 64 ? raw : raw & ((std::uint64_t{1} << signal.width) - 1);
