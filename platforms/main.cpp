@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -21,13 +23,17 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <systemc>
 
 #include "common/config.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/vcd_writer.h"
 #include "platform.h"
 #include "summary.h"
+#include "vcd_window.h"
 #include "cosim/rtl_fault.h"
 #if KELLE_WITH_RTL_REFRESH
 #include "cosim/lockstep_refresh.h"
@@ -49,6 +55,8 @@ struct Options {
     std::vector<std::string> logs;
     std::string stats_json;
     std::string vcd;
+    std::string vcd_window;                // empty: the whole run
+    std::vector<std::string> vcd_signals;  // each a comma-separated list of patterns
     std::string seed_text = "1";
     std::uint64_t seed = 1;
     bool progress = false;
@@ -64,8 +72,15 @@ po::options_description cli_options(Options& o) {
         ("set", po::value(&o.sets)->composing(), "override a parameter: section.key=value (repeatable)")
         ("stats-json", po::value(&o.stats_json), "write the stats JSON here (docs/stats.md)")
         ("vcd", po::value(&o.vcd), "write a VCD waveform here (name must end in .vcd)")
+        ("vcd-window", po::value(&o.vcd_window),
+         "write the VCD over part of the run only: steps:A-B (decode steps A to B, 1-based as --progress counts, "
+         "inclusive) or us:T0-T1 (simulated microseconds, inclusive)")
+        ("vcd-signals", po::value(&o.vcd_signals)->composing(),
+         "declare only the VCD signals whose dotted names match these glob patterns, e.g. 'edram.refresh_*' "
+         "(comma-separated or repeatable)")
         ("seed", po::value(&o.seed_text), "seed of the functional mode's retention bit flips (edram.functional)")
-        ("progress", po::bool_switch(&o.progress), "report progress on stderr even when it is not a terminal")
+        ("progress", po::bool_switch(&o.progress),
+         "report progress on stderr (phase, tokens/s, ETA) even when it is not a terminal")
         ("log", po::value(&o.logs)->composing(),
          "one module's messages on stderr: TYPE=off|warning|info|debug, TYPE one of kelle/host, kelle/sequencer, "
          "kelle/kvcache, kelle/edram, kelle/pe, or kelle for all (repeatable; default warning)");
@@ -164,14 +179,75 @@ void write_stats(OutputFile& file, const std::string& text) {
     file.commit();
 }
 
-// SystemC writes the VCD through a FILE* it closes without checking; flushing every C stream
-// here reports a write error (a full disk) that would otherwise leave a truncated waveform.
-// The VCD is the only C stream kelle-sim writes besides stdout, which is flushed first.
-void close_vcd(sc_core::sc_trace_file* vcd, OutputFile& file) {
-    std::fflush(stdout);
-    const bool written = std::fflush(nullptr) == 0;
-    sc_core::sc_close_vcd_trace_file(vcd);
-    if (!written) file.fail("write failed, the waveform is incomplete");
+InputError command_line_error(const std::string& option, const std::string& message) {
+    return InputError("command line", 0, option, message, InputOrigin::command_line);
+}
+
+// --vcd-signals: every pattern of every occurrence, split at commas.
+std::vector<std::string> signal_patterns(const std::vector<std::string>& lists) {
+    std::vector<std::string> patterns;
+    for (const std::string& list : lists) {
+        std::size_t start = 0;
+        for (std::size_t comma = list.find(','); ; comma = list.find(',', start)) {
+            const std::string pattern = list.substr(start, comma == std::string::npos ? comma : comma - start);
+            if (pattern.empty()) throw command_line_error("--vcd-signals", "empty pattern in '" + list + "'");
+            patterns.push_back(pattern);
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    return patterns;
+}
+
+// Checks --vcd-window and --vcd-signals against --vcd and the trace before any output is made.
+std::optional<VcdWindow> vcd_window(const Options& options, const TraceHeader& trace) {
+    if (options.vcd.empty() && (!options.vcd_window.empty() || !options.vcd_signals.empty()))
+        throw command_line_error(options.vcd_window.empty() ? "--vcd-signals" : "--vcd-window", "needs --vcd");
+    if (options.vcd_window.empty()) return std::nullopt;
+    VcdWindow window;
+    try {
+        window = VcdWindow::parse(options.vcd_window);
+    } catch (const std::invalid_argument& e) {
+        throw command_line_error("--vcd-window", e.what());
+    }
+    if (window.unit == VcdWindow::Unit::steps && window.last > trace.decode_steps)
+        throw command_line_error("--vcd-window", "step " + std::to_string(static_cast<int>(window.last)) +
+                                                     " is past the trace's " + std::to_string(trace.decode_steps) +
+                                                     " decode steps");
+    return window;
+}
+
+// A pattern that matches nothing is a typo: the waveform would silently lack what was asked for.
+void check_signal_patterns(const VcdWriter& vcd) {
+    const std::vector<std::string> unmatched = vcd.selection().unmatched_patterns();
+    if (unmatched.empty()) return;
+    throw command_line_error("--vcd-signals", "'" + unmatched.front() +
+                                                  "' matches no signal (names are dotted, e.g. pe.busy, "
+                                                  "edram.refresh_bank0, host.step)");
+}
+
+std::unique_ptr<VcdWriter> open_vcd(const OutputFile& file, const std::vector<std::string>& patterns) {
+    try {
+        return std::make_unique<VcdWriter>(file.temporary(), SignalSelection(patterns));
+    } catch (const std::runtime_error& e) {
+        file.fail(e.what());
+    }
+}
+
+// Writes the waveform's last time step and puts the file in place; a window that starts after
+// the run's end recorded nothing, which is the command line's error.
+void close_vcd(VcdWriter& vcd, OutputFile& file) {
+    bool recorded = false;
+    try {
+        recorded = vcd.finish();
+    } catch (const std::runtime_error& e) {
+        file.fail(e.what());
+    }
+    if (!recorded) {
+        std::ostringstream end;
+        end << "the run ended at " << sc_core::sc_time_stamp().to_seconds() * 1e6 << " us, before the window starts";
+        throw command_line_error("--vcd-window", end.str());
+    }
     file.commit();
 }
 
@@ -179,32 +255,84 @@ std::unique_ptr<OutputFile> output_file(const std::string& path, const std::stri
     return path.empty() ? nullptr : std::make_unique<OutputFile>(path, option, suffix);
 }
 
+// --progress: the replay's phase and rates on stderr. On a terminal one line is redrawn in
+// place (and kept at the end of each phase); elsewhere each report is a plain line. A report at
+// most every half second, and always at the end of each phase. Prefill: the layer and the
+// prefill's ETA from its layers so far. Decode: the step, tokens per wall second (workload.batch
+// sequences x steps) and the decode's ETA from its rate so far.
 class ProgressReporter {
 public:
-    explicit ProgressReporter(bool forced) : tty_(isatty(STDERR_FILENO) != 0), enabled_(forced || tty_) {}
+    ProgressReporter(bool forced, std::uint64_t batch)
+        : tty_(isatty(STDERR_FILENO) != 0), enabled_(forced || tty_), batch_(batch) {}
 
-    HostInterface::Progress callback() {
-        if (!enabled_) return nullptr;
-        return [this](int done, int total) { report(done, total); };
+    bool enabled() const { return enabled_; }
+
+    void report(const ReplayProgress& progress) {
+        const auto now = std::chrono::steady_clock::now();
+        const bool phase_done = progress.done == progress.total;
+        if (!phase_done && now - last_ < kInterval) return;
+        last_ = now;
+        const double phase_wall_s = std::chrono::duration<double>(now - phase_start_).count();
+        const std::string text = progress.phase == ReplayProgress::Phase::prefill ? prefill_line(progress, phase_wall_s)
+                                                                                   : decode_line(progress, phase_wall_s);
+        // On a terminal: back to the line's start, and erase what a longer line left after it.
+        const char* const end = !tty_ ? "\n" : phase_done ? "\033[K\n" : "\033[K";
+        std::fprintf(stderr, "%s%s%s", tty_ ? "\r" : "", text.c_str(), end);
+        std::fflush(stderr);
+        if (phase_done) phase_start_ = now;
     }
 
 private:
-    void report(int done, int total) {
-        const auto now = std::chrono::steady_clock::now();
-        const double wall_s = std::chrono::duration<double>(now - start_).count();
-        if (done < total && now - last_ < std::chrono::milliseconds(500)) return;
-        last_ = now;
-        std::fprintf(stderr, "%sstep %d/%d  sim %.3f ms  %.1f tokens/s wall%s", tty_ ? "\r" : "", done, total,
-                     sc_core::sc_time_stamp().to_seconds() * 1e3, done / std::max(wall_s, 1e-9),
-                     tty_ && done < total ? "" : "\n");
-        std::fflush(stderr);
+    static constexpr std::chrono::milliseconds kInterval{500};
+
+    static std::string sim_time() {
+        char text[32];
+        std::snprintf(text, sizeof text, "sim %.3f ms", sc_core::sc_time_stamp().to_seconds() * 1e3);
+        return text;
+    }
+
+    // Wall time left if the rest of the phase goes at its rate so far.
+    static std::string eta(const ReplayProgress& progress, double phase_wall_s) {
+        if (progress.done == 0) return "ETA --";
+        const double left_s = phase_wall_s / progress.done * (progress.total - progress.done);
+        const long seconds = std::lround(left_s);
+        char text[32];
+        if (seconds >= 3600) std::snprintf(text, sizeof text, "ETA %ldh%02ldm", seconds / 3600, seconds / 60 % 60);
+        else if (seconds >= 60) std::snprintf(text, sizeof text, "ETA %ldm%02lds", seconds / 60, seconds % 60);
+        else std::snprintf(text, sizeof text, "ETA %lds", seconds);
+        return text;
+    }
+
+    static std::string prefill_line(const ReplayProgress& progress, double phase_wall_s) {
+        return "prefill layer " + std::to_string(progress.done) + "/" + std::to_string(progress.total) + "  " +
+               sim_time() + "  " + eta(progress, phase_wall_s);
+    }
+
+    std::string decode_line(const ReplayProgress& progress, double phase_wall_s) const {
+        char rate[64];
+        std::snprintf(rate, sizeof rate, "%.1f tokens/s wall (batch %llu)",
+                      static_cast<double>(batch_) * progress.done / std::max(phase_wall_s, 1e-9),
+                      static_cast<unsigned long long>(batch_));
+        return "decode step " + std::to_string(progress.done) + "/" + std::to_string(progress.total) + "  " +
+               sim_time() + "  " + rate + "  " + eta(progress, phase_wall_s);
     }
 
     bool tty_;
     bool enabled_;
-    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+    std::uint64_t batch_;
+    std::chrono::steady_clock::time_point phase_start_ = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point last_{};
 };
+
+// The host's one progress callback, fanned out to the --progress line and the --vcd-window
+// steps edges; none when neither listens.
+HostInterface::Progress replay_listeners(ProgressReporter& reporter, VcdWindowControl* window) {
+    if (!reporter.enabled() && !window) return nullptr;
+    return [&reporter, window](const ReplayProgress& progress) {
+        if (reporter.enabled()) reporter.report(progress);
+        if (window) window->on_progress(progress);
+    };
+}
 
 int run(int argc, char* argv[]) {
     // Before the config is read: it checks that the chosen impls exist.
@@ -225,26 +353,29 @@ int run(int argc, char* argv[]) {
 
     if (!options.vcd.empty() && (options.vcd.size() <= 4 || options.vcd.compare(options.vcd.size() - 4, 4, ".vcd") != 0))
         throw InputError("command line", 0, "--vcd", "file name must end in .vcd", InputOrigin::command_line);
+    TraceReader trace(options.trace);
+    check_trace_against_config(trace.header(), options.trace, registry);
+    const std::vector<std::string> patterns = signal_patterns(options.vcd_signals);
+    const std::optional<VcdWindow> window = vcd_window(options, trace.header());
+
     const auto stats_file = output_file(options.stats_json, "--stats-json", "");
     const auto vcd_file = output_file(options.vcd, "--vcd", ".vcd");
     check_distinct(stats_file.get(), vcd_file.get());
-
-    TraceReader trace(options.trace);
-    check_trace_against_config(trace.header(), options.trace, registry);
 
     // stdout is the summary table's: SystemC's informational notes (end of simulation, VCD
     // timescale) would interleave with it; the model's own go to stderr, as --log sets them.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
 
-    ProgressReporter progress(options.progress);
-    Platform platform("kelle", registry, trace, options.seed, progress.callback());
-    sc_core::sc_trace_file* vcd = nullptr;
-    if (vcd_file) {
-        const std::string& temporary = vcd_file->temporary();
-        vcd = sc_core::sc_create_vcd_trace_file(temporary.substr(0, temporary.size() - 4).c_str());
-        vcd->set_time_unit(1, sc_core::SC_PS);
-        platform.trace_signals(vcd);
+    ProgressReporter progress(options.progress, load_params<SequencerConfig>(registry).batch);
+    const std::unique_ptr<VcdWriter> vcd = vcd_file ? open_vcd(*vcd_file, patterns) : nullptr;
+    const std::unique_ptr<VcdWindowControl> vcd_control =
+        vcd && window ? std::make_unique<VcdWindowControl>("vcd_window", *vcd, *window) : nullptr;
+    Platform platform("kelle", registry, trace, options.seed, replay_listeners(progress, vcd_control.get()));
+    if (vcd) {
+        platform.trace_signals(vcd.get());
+        check_signal_patterns(*vcd);
         platform.trace_rtl(options.vcd.substr(0, options.vcd.size() - 4));
+        if (!window) vcd->start_recording();
     }
 
     const auto wall_start = std::chrono::steady_clock::now();
@@ -260,7 +391,7 @@ int run(int argc, char* argv[]) {
         return 4;
     }
     if (platform.host().failure()) std::rethrow_exception(platform.host().failure());
-    if (vcd) close_vcd(vcd, *vcd_file);
+    if (vcd) close_vcd(*vcd, *vcd_file);
 
     nlohmann::ordered_json stats = platform.stats(wall_s);
     stats["seed"] = options.seed;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/units.h"
+#include "common/vcd_writer.h"
 
 namespace kelle {
 
@@ -19,8 +20,8 @@ ActivityTrace::ActivityTrace(sc_core::sc_module_name name) : sc_core::sc_module(
 }
 
 void ActivityTrace::trace(sc_core::sc_trace_file* file, const std::string& label) {
-    enabled_ = true;
-    sc_core::sc_trace(file, busy_, label);
+    enabled_ = keeps_signal(file, label);
+    if (enabled_) sc_core::sc_trace(file, busy_, label);
 }
 
 void ActivityTrace::mark(double start_ns, double end_ns) {

@@ -21,7 +21,8 @@ public:
     // marked in order of their start, and overlapping or touching ones merge.
     void mark(double start_ns, double end_ns);
 
-    // Adds the flag to `file` under `label`; marks are ignored until this is called.
+    // Adds the flag to `file` under `label`; marks are ignored until this is called, and after
+    // it too when the file leaves the label out (--vcd-signals).
     void trace(sc_core::sc_trace_file* file, const std::string& label);
 
 private:

@@ -68,6 +68,7 @@ void HostInterface::replay() {
     for (int layer = 0; layer < layers; ++layer) {
         command.layer = layer;
         local_ns_ = send(command, local_ns_);
+        if (progress_) progress_({ReplayProgress::Phase::prefill, layer + 1, layers});
     }
     QuantumKeeper::wait_until(local_ns_);  // the prefill-done hook reads simulated time
     local_ns_ = now_ns();
@@ -92,7 +93,8 @@ void HostInterface::replay() {
         KELLE_LOG(msg::host, LogLevel::debug,
                   "decode step " << scores_.step << " ends at " << std::fixed << std::setprecision(3) << local_ns_ * 1e-3
                                  << " us after " << (local_ns_ - step_start_ns) * 1e-3 << " us");
-        if (progress_) progress_(static_cast<int>(stats_.tokens), trace_.header().decode_steps);
+        if (progress_)
+            progress_({ReplayProgress::Phase::decode, static_cast<int>(stats_.tokens), trace_.header().decode_steps});
     }
 }
 

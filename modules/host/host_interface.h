@@ -7,7 +7,9 @@
 // With a quantum (sim.quantum_ns > 0) it sends the next layer at its local time instead, and
 // waits only once a quantum or more ahead, and always at the end of the prefill and of the run,
 // which the platform observes. A token's latency is the simulated time from the start of its
-// step to the end of its last layer. When the trace ends it stops the simulation.
+// step to the end of its last layer. When the trace ends it stops the simulation. After each
+// prefill layer and each decode step it calls its Progress callback (kelle-sim's --progress
+// line, and the edges of --vcd-window steps:A-B).
 //
 // Sockets: `initiator_socket` (to the layer sequencer). Parameters: the quantum, given by the
 // platform (sim.quantum_ns, the sequencer's, declared with [kv]).
@@ -33,12 +35,21 @@ struct HostStats {
     double end_ns = 0;
 };
 
+// Where the replay has got to: the prefill, one layer at a time, then the decode steps.
+struct ReplayProgress {
+    enum class Phase { prefill, decode };
+    Phase phase = Phase::prefill;
+    int done = 0;   // layers prefilled, or decode steps done (1 after the first step)
+    int total = 0;  // the model's layers, or the trace's decode steps
+};
+
 class HostInterface : public sc_core::sc_module, public Observable {
 public:
     tlm_utils::simple_initiator_socket<HostInterface> initiator_socket;
 
-    // Called after every decode step with (steps done, steps in the trace).
-    using Progress = std::function<void(int, int)>;
+    // Called after every prefill layer and every decode step, at the host's local time (the
+    // simulated time, or up to a quantum ahead of it).
+    using Progress = std::function<void(const ReplayProgress&)>;
 
     HostInterface(sc_core::sc_module_name name, TraceReader& trace, Progress progress, double quantum_ns = 0);
 
