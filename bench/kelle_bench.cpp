@@ -1,18 +1,26 @@
-// kelle-bench: how fast the platform simulates, against the cost floor of a bare TLM
-// transaction on the same machine (docs/performance.md holds a run's output).
+// kelle-bench: how long a user waits per simulated token, against two floors measured on the
+// same machine (docs/performance.md holds a run's output and reads it).
 //
-// Each row (model shape x context x kv.policy) is two kelle-sim processes on traces of d1 and
-// d2 decode steps, so peak RSS is the row's own. Wall time per decode step is the d2 run's
-// decode_wall_time_s (from the end of the prefill to the end of the run) over d2: the prompt's
-// admission and the trace's prefill block stay out of it. TLM transactions and refresh bursts
-// per step are the differences between the two runs over d2 - d1 (exact: both are
-// deterministic). Both runs skip the prefill's compute (workload.prefill_compute=false: the
-// prompt's K/V is still admitted and written); "prompt admission" is the d2 run's wall time
-// before decode. The trace-length check runs with the prefill timed, as the platform does by
-// default (platforms/kelle.ini, --set kv.policy=...).
+// Per-token table: one row per model x batch x budget N' on platforms/kelle.ini, with the
+// paper's recent window N'/2 and a prompt of N' + 64 tokens, so the cache is at its budget from
+// the first step (the steady state of a long decode). Each row is two kelle-sim processes on
+// traces of d1 and d2 decode steps (peak RSS is the row's own); wall per step is the d2 run's
+// decode_wall_time_s over d2, with the prefill's compute off (workload.prefill_compute=false:
+// the prompt's K/V is still admitted and written). TLM transactions and refresh bursts per step
+// are the differences between the runs (exact: both are deterministic). Costs per simulated
+// token divide by the batch; per (token x layer x KV slot) also by layers x KV heads x N', the
+// K/V entries a step's work scales with. The token floor (token_floor.h) is the same decode
+// loop without SystemC on the same trace.
+//
+// Capacity check: LLaMA-2-7B, batch 16, N' 2048, the same trace with the eDRAM at 4 MB and at
+// 64 GB (16384 copies of the 4 MB array refreshing in parallel, as kv.onchip_capacity=retained
+// sizes it): whole-run wall time and the ratio.
+//
+// PG19: the full shape, LLaMA-2-7B, prompt 512, 8192 decode steps, batch 16, N' 2048,
+// prefill timed as shipped, from a one-line recipe (no trace file).
 //
 //   kelle-bench [--work DIR] [--quick]
-// --quick runs only the 1K and 4K rows (the 16K prefill dominates the full bench's minutes).
+// --quick leaves out the PG19 run and the 2048-budget rows of the per-token table.
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -26,6 +34,7 @@
 #include <vector>
 
 #include "floor.h"
+#include "token_floor.h"
 
 namespace kelle_bench {
 namespace {
@@ -43,21 +52,21 @@ struct RunStats {
     double peak_rss_mb = 0;
 };
 
-struct Row {
-    std::string model;
-    int context_tokens;
-    std::string policy;
-    int d1, d2;  // decode steps of the two runs
+struct Shape {
+    const char* model;
+    int layers;
+    int kv_heads;
 };
+const Shape kShapes[] = {{"llama-2-7b", 32, 32}, {"llama-3.2-3b", 28, 8}};
 
-struct RowResult {
-    double step_wall_ms = 0;       // wall time per decode step
-    double tx_per_step = 0;        // TLM transactions per decode step
-    double bursts_per_step = 0;    // refresh bursts per decode step
-    double admission_wall_s = 0;  // the prompt's K/V admitted and written, prefill compute off
-    double peak_rss_mb = 0;
-    double ns_per_tx() const { return step_wall_ms * 1e6 / tx_per_step; }
-    double ns_per_event() const { return step_wall_ms * 1e6 / (tx_per_step + bursts_per_step); }
+struct Row {
+    Shape shape;
+    int batch;
+    int budget;
+    int d1, d2;  // decode steps of the two runs
+    int prompt() const { return budget + 64; }
+    // K/V entries a step touches per sequence: every (layer, KV head) holds N'.
+    double kv_entries() const { return static_cast<double>(shape.layers) * shape.kv_heads * budget; }
 };
 
 void shell(const std::string& command) {
@@ -71,63 +80,76 @@ std::string trace_for(const Options& options, const std::string& model, int prom
                              std::to_string(decode) + ".trace";
     if (std::ifstream(path).good()) return path;
     shell(std::string(KELLE_TRACEGEN) + " --model " + model + " --prompt " + std::to_string(prompt) + " --decode " +
-          std::to_string(decode) + " --topk 32 --seed 1 --output " + path + ".tmp > /dev/null && mv " + path +
-          ".tmp " + path);
+          std::to_string(decode) + " --seed 1 --output " + path + ".tmp > /dev/null && mv " + path + ".tmp " + path);
     return path;
 }
 
-RunStats run_sim(const Options& options, const Row& row, int decode, const std::string& extra = "") {
-    const std::string trace = trace_for(options, row.model, row.context_tokens, decode);
+std::string budget_settings(int batch, int budget) {
+    return " --set workload.batch=" + std::to_string(batch) + " --set kv.budget_tokens=" + std::to_string(budget) +
+           " --set kv.recent_tokens=" + std::to_string(budget / 2);
+}
+
+RunStats run_sim(const Options& options, const std::string& trace, const std::string& settings) {
     const std::string json = options.work_dir + "/stats.json";
-    shell(std::string(KELLE_SIM) + " --trace " + trace + " --set kv.policy=" + row.policy + " --stats-json " + json + extra +
-          " > /dev/null");
+    shell(std::string(KELLE_SIM) + " --config " + KELLE_PLATFORMS + "/kelle.ini --trace " + trace + settings +
+          " --stats-json " + json + " > /dev/null");
     const nlohmann::json s = nlohmann::json::parse(std::ifstream(json));
     return RunStats{s["wall_time_s"].get<double>(), s["decode_wall_time_s"].get<double>(), s["tlm_transactions"].get<double>(),
                     s["refresh"]["bursts"].get<double>(), s["peak_rss_mb"].get<double>()};
 }
 
-RowResult measure(const Options& options, const Row& row) {
-    const char* const decode_only = " --set workload.prefill_compute=false";
-    const RunStats a = run_sim(options, row, row.d1, decode_only);
-    const RunStats b = run_sim(options, row, row.d2, decode_only);
+void per_token_row(const Options& options, const Row& row) {
+    const std::string settings = budget_settings(row.batch, row.budget) + " --set workload.prefill_compute=false";
+    const std::string short_trace = trace_for(options, row.shape.model, row.prompt(), row.d1);
+    const std::string long_trace = trace_for(options, row.shape.model, row.prompt(), row.d2);
+    const RunStats a = run_sim(options, short_trace, settings);
+    const RunStats b = run_sim(options, long_trace, settings);
+    // Kelle's eviction is H2O's rule with the 10 sinks (platforms/base.ini); the floor runs it alone.
+    const TokenFloor floor = measure_token_floor(long_trace, kelle::KvPolicy::aep, static_cast<std::size_t>(row.budget),
+                                                 static_cast<std::size_t>(row.budget / 2), 10);
+    const double step_s = b.decode_wall_s / row.d2;
+    const double floor_step_s = floor.decode_wall_s / floor.decode_steps;
     const double steps = row.d2 - row.d1;
-    RowResult r;
-    r.step_wall_ms = b.decode_wall_s / row.d2 * 1e3;
-    r.tx_per_step = (b.tlm_transactions - a.tlm_transactions) / steps;
-    r.bursts_per_step = (b.refresh_bursts - a.refresh_bursts) / steps;
-    r.admission_wall_s = b.wall_s - b.decode_wall_s;
-    r.peak_rss_mb = std::max(a.peak_rss_mb, b.peak_rss_mb);
-    return r;
-}
-
-std::vector<Row> rows(const Options& options) {
-    std::vector<Row> out;
-    for (const char* model : {"llama-2-7b", "llama-3.2-1b"})
-        for (const int context : {1024, 4096, 16384}) {
-            if (options.quick && context > 4096) continue;
-            const bool big = std::string(model) == "llama-2-7b";
-            for (const char* policy : {"full", "aerp"}) out.push_back({model, context, policy, 8, big ? 40 : 72});
-        }
-    return out;
-}
-
-void print_row(const Row& row, const RowResult& r, const FloorNs& floor) {
-    std::printf("| %s | %dK | %s | %d-%d | %.1f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f | %.1f | %.0f |\n",
-                row.model.c_str(), row.context_tokens / 1024, row.policy.c_str(), row.d1, row.d2,
-                1e3 / r.step_wall_ms, r.step_wall_ms, r.tx_per_step, r.ns_per_tx(), r.ns_per_tx() / floor.loosely_timed_ns,
-                r.bursts_per_step, r.ns_per_event(), r.admission_wall_s, r.peak_rss_mb);
+    const double entries = row.kv_entries() * row.batch;
+    std::printf("| %s | %d | %d | %d-%d | %.2f | %.1f | %.2f | %.2f | %.1f | %.0f | %.0f | %.0f |\n", row.shape.model,
+                row.batch, row.budget, row.d1, row.d2, step_s * 1e3, step_s / row.batch * 1e6, step_s / entries * 1e9,
+                floor_step_s / entries * 1e9, step_s / floor_step_s, (b.tlm_transactions - a.tlm_transactions) / steps,
+                (b.refresh_bursts - a.refresh_bursts) / steps, std::max(a.peak_rss_mb, b.peak_rss_mb));
     std::fflush(stdout);
 }
 
-// Fixed budget: the per-step wall time late in a long trace matches the early one.
-void print_trace_length_check(const Options& options) {
-    const Row row{"llama-2-7b", 4096, "aerp", 0, 0};
-    const RunStats early = run_sim(options, row, 16), mid = run_sim(options, row, 64), late = run_sim(options, row, 256);
-    std::printf("\nllama-2-7b 4K aerp, wall per decode step: steps 16-64 %.2f ms, steps 64-256 %.2f ms; "
-                "whole 256-step run %.2f s wall (prefill included), peak RSS %.0f MB\n",
-                (mid.decode_wall_s - early.decode_wall_s) / 48 * 1e3, (late.decode_wall_s - mid.decode_wall_s) / 192 * 1e3,
-                late.wall_s,
-                late.peak_rss_mb);
+void per_token_table(const Options& options) {
+    std::printf("| model | batch | N' | decode steps | wall ms / step | wall us / token | wall ns / (token x layer x "
+                "KV slot) | floor ns / (token x layer x KV slot) | x floor | TLM tx / step | refresh bursts / step | "
+                "peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (const Shape& shape : kShapes)
+        for (const int batch : {1, 16})
+            for (const int budget : {256, 2048}) {
+                if (options.quick && budget > 256) continue;
+                per_token_row(options, Row{shape, batch, budget, 8, 40});
+            }
+}
+
+void capacity_check(const Options& options) {
+    const Row row{kShapes[0], 16, 2048, 0, 16};
+    const std::string trace = trace_for(options, row.shape.model, row.prompt(), row.d2);
+    const std::string settings = budget_settings(row.batch, row.budget);
+    const RunStats stated = run_sim(options, trace, settings);
+    const RunStats big = run_sim(options, trace, settings + " --set edram.capacity_mb=65536 --set edram.refresh_subarrays=16384");
+    std::printf("\nCapacity: llama-2-7b, prompt %d, %d decode steps, batch 16, N' 2048: whole run %.2f s wall with the "
+                "eDRAM at 4 MB, %.2f s at 64 GB (x%.2f); peak RSS %.0f / %.0f MB\n",
+                row.prompt(), row.d2, stated.wall_s, big.wall_s, big.wall_s / stated.wall_s, stated.peak_rss_mb,
+                big.peak_rss_mb);
+    std::fflush(stdout);
+}
+
+void pg19_run(const Options& options) {
+    const std::string recipe = options.work_dir + "/pg19.recipe";
+    std::ofstream(recipe) << "--model llama-2-7b --task pg19 --seed 1\n";
+    const RunStats run = run_sim(options, recipe, budget_settings(16, 2048));
+    std::printf("\nPG19: llama-2-7b, prompt 512, 8192 decode steps, batch 16, N' 2048, from %s (no trace file): "
+                "%.1f s wall (decode %.1f s, %.0f tokens / wall s), peak RSS %.0f MB\n",
+                recipe.c_str(), run.wall_s, run.decode_wall_s, 8192.0 * 16 / run.decode_wall_s, run.peak_rss_mb);
 }
 
 constexpr const char* kUsage = "usage: kelle-bench [--work DIR] [--quick] [--help]";
@@ -138,7 +160,7 @@ Options parse(int argc, char* argv[]) {
         const std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
             std::printf("%s\n  --work DIR  where traces are generated and cached\n"
-                        "  --quick     without the 16K rows, under a minute\n", kUsage);
+                        "  --quick     without the PG19 run and the N' 2048 rows\n", kUsage);
             std::exit(0);
         }
         if (arg == "--quick") options.quick = true;
@@ -154,11 +176,9 @@ int run(int argc, char* argv[]) {
     const FloorNs floor = measure_floor(20'000'000, 2'000'000);
     std::printf("TLM floor on this machine: b_transport with annotated delay (loosely timed, no wait) %.1f ns, "
                 "with wait() per transaction %.1f ns\n\n", floor.loosely_timed_ns, floor.with_wait_ns);
-    std::printf("| model | context | kv.policy | decode steps | decode tokens / wall s | wall ms / step | "
-                "TLM tx / step | wall ns / tx | x LT floor | refresh bursts / step | wall ns / (tx + burst) | "
-                "prompt admission wall s | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for (const Row& row : rows(options)) print_row(row, measure(options, row), floor);
-    print_trace_length_check(options);
+    per_token_table(options);
+    capacity_check(options);
+    if (!options.quick) pg19_run(options);
     return 0;
 }
 
