@@ -68,7 +68,7 @@ po::options_description cli_options(Options& o) {
     d.add_options()
         ("help,h", po::bool_switch(&o.help), "list options and every parameter, then exit")
         ("config", po::value(&o.config), "platform .ini (default: platforms/kelle.ini)")
-        ("trace", po::value(&o.trace), "decode trace (default: the bundled trace, traces/default.recipe)")
+        ("trace", po::value(&o.trace), "decode trace: text, gzip, or a .recipe of kelle-tracegen arguments (default: traces/default.recipe)")
         ("set", po::value(&o.sets)->composing(), "override a parameter: section.key=value (repeatable)")
         ("stats-json", po::value(&o.stats_json), "write the stats JSON here (docs/stats.md)")
         ("vcd", po::value(&o.vcd), "write a VCD waveform here (name must end in .vcd)")

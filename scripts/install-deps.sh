@@ -8,6 +8,7 @@ packages=(
   libsystemc-dev                          # SystemC 2.3.4 with TLM-2.0
   libboost-program-options-dev            # command line
   nlohmann-json3-dev                      # stats JSON
+  zlib1g-dev                              # gzip-compressed traces
   catch2                                  # unit tests (v2)
   gtkwave                                 # vcd2fst: the tests check the VCD loads
   python3 python3-matplotlib              # scripts/sweep-refresh: CSV and PNG plots

@@ -7,6 +7,7 @@
 #include <istream>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace kelle {
 
@@ -35,5 +36,27 @@ private:
     std::size_t max_bytes_;
     std::unique_ptr<char[]> buffer_;
 };
+
+// The whitespace-separated fields of a line ('\r' counts as space, for files written on Windows).
+inline std::vector<std::string> split_fields(const std::string& line) {
+    std::vector<std::string> fields;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+        const std::size_t start = i;
+        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+        if (i > start) fields.push_back(line.substr(start, i - start));
+    }
+    return fields;
+}
+
+// Whether a line holds a control character other than tab and '\r': binary data, not text.
+inline bool is_binary(const std::string& line) {
+    for (const char c : line) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\t' && c != '\r') || u == 0x7f) return true;
+    }
+    return false;
+}
 
 }  // namespace kelle

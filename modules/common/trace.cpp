@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <filesystem>
 #include <map>
 #include <set>
 
 #include "common/error.h"
+#include "common/gzip_file.h"
 #include "common/utf8.h"
 
 namespace kelle {
@@ -23,18 +23,6 @@ constexpr long long kMaxHeadLinesPerStep = 1 << 16;
 constexpr long long kMaxContextTokens = 1 << 24;
 constexpr long long kMaxKvEntries = 1LL << 28;
 
-std::vector<std::string> split(const std::string& line) {
-    std::vector<std::string> fields;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-        const std::size_t start = i;
-        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
-        if (i > start) fields.push_back(line.substr(start, i - start));
-    }
-    return fields;
-}
-
 template <typename T>
 bool parse_number(const char* begin, const char* end, T& out) {
     const auto result = std::from_chars(begin, end, out);
@@ -49,16 +37,16 @@ bool parse_number(const std::string& text, T& out) {
 }  // namespace
 
 void TraceReader::fail(const std::string& key, const std::string& message) const {
-    throw InputError(path_, line_number_, key, message);
+    throw InputError(path_, source_.recipe_line > 0 ? source_.recipe_line : line_number_, key, message);
 }
 
 TraceReader::TraceReader(const std::string& path)
-    : path_(path), in_(path, std::ios::binary), lines_(in_, kMaxLineBytes) {
-    if (std::filesystem::is_directory(path)) throw InputError(path, 0, "", "is a directory, not a trace file");
-    if (!in_) throw InputError(path, 0, "", "cannot open trace file");
+    : path_(path), source_(open_trace_source(path)), in_(source_.text.get()), lines_(in_, kMaxLineBytes) {
+    // A stream buffer's exception (corrupt gzip data) reaches next_text_line, which names the line.
+    in_.exceptions(std::ios::badbit);
     read_header();
     if (!read_line()) return;  // next() reports the missing steps
-    if (split(line_) != std::vector<std::string>{"prefill"}) {
+    if (split_fields(line_) != std::vector<std::string>{"prefill"}) {
         pending_ = true;
         return;
     }
@@ -89,14 +77,11 @@ bool TraceReader::read_line() {
         return true;
     }
     while (true) {
-        const LineReader::Result result = lines_.next(line_);
+        const LineReader::Result result = next_text_line();
         if (result == LineReader::Result::end) break;
         ++line_number_;
         if (result == LineReader::Result::too_long) fail("", "line longer than 1 MiB");
-        for (const char c : line_) {
-            const auto u = static_cast<unsigned char>(c);
-            if ((u < 0x20 && c != '\t' && c != '\r') || u == 0x7f) fail("", "binary data, not a kelle trace");
-        }
+        if (is_binary(line_)) fail("", "binary data, not a kelle trace");
         const auto first = line_.find_first_not_of(" \t\r");
         if (first == std::string::npos || line_[first] == '#') continue;
         return true;
@@ -104,16 +89,28 @@ bool TraceReader::read_line() {
     return false;
 }
 
+LineReader::Result TraceReader::next_text_line() {
+    try {
+        return lines_.next(line_);
+    } catch (const GzipError& e) {
+        ++line_number_;  // the line being read when the data broke
+        fail("gzip", e.what());
+    } catch (const std::ios_base::failure& e) {  // libstdc++'s filebuf throws on a read error
+        ++line_number_;
+        fail("", std::string("cannot read the file (") + e.what() + ")");
+    }
+}
+
 void TraceReader::read_header() {
     if (!read_line()) fail("", line_number_ == 0 ? "empty file" : "no header");
-    const auto magic = split(line_);
+    const auto magic = split_fields(line_);
     if (magic.size() != 2 || magic[0] != kMagic) fail("", "not a kelle trace (expected 'kelle-trace 1' first)");
     if (magic[1] != "1") fail("version", "unsupported trace version '" + clip(magic[1]) + "' (this reader knows 1)");
 
     std::set<std::string> seen;
     while (true) {
         if (!read_line()) fail("", "truncated: header ends before 'begin'");
-        const auto fields = split(line_);
+        const auto fields = split_fields(line_);
         const std::string& key = fields[0];
         if (key == "begin") break;
         if (!seen.insert(key).second) fail(clip(key), "header field given twice");
@@ -240,7 +237,7 @@ bool TraceReader::next(StepScores& out) {
         return false;
     }
     if (!read_line()) fail("step", "truncated: expected step " + std::to_string(steps_read_));
-    const auto fields = split(line_);
+    const auto fields = split_fields(line_);
     int step = -1, context = -1;
     if (fields.size() != 4 || fields[0] != "step" || !parse_number(fields[1], step) || fields[2] != "context" ||
         !parse_number(fields[3], context))

@@ -2,16 +2,19 @@
 // every decode step, layer and query head the top-k attention scores over the cached positions.
 //
 // TraceReader streams: it holds one decode step at a time and reuses its buffers, so memory
-// does not grow with the number of steps. Every malformed input is an InputError naming the
-// file, the line and what was wrong; nothing is guessed or skipped.
+// does not grow with the number of steps. It reads a text file, a gzip-compressed one or a
+// recipe the generator expands (common/trace_source.h). Every malformed input is an InputError
+// naming the file, the line (of the decompressed text; a recipe's line of arguments) and what
+// was wrong; nothing is guessed or skipped.
 #pragma once
 
 #include <cstdint>
-#include <fstream>
+#include <istream>
 #include <string>
 #include <vector>
 
 #include "common/line_reader.h"
+#include "common/trace_source.h"
 
 namespace kelle {
 
@@ -72,6 +75,7 @@ public:
 
 private:
     bool read_line();  // next non-blank, non-comment line into line_; false at end of file
+    LineReader::Result next_text_line();  // a stream buffer's error as an InputError naming the line
     void read_header();
     void parse_model(const std::vector<std::string>& fields);
     void parse_head_line(HeadScores& out, int layer, int head, int context);
@@ -80,7 +84,8 @@ private:
     [[noreturn]] void fail(const std::string& key, const std::string& message) const;
 
     std::string path_;
-    std::ifstream in_;
+    TraceSource source_;
+    std::istream in_;
     LineReader lines_;
     std::string line_;
     int line_number_ = 0;

@@ -1,8 +1,8 @@
 #include "common/trace_generator.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 #include "common/error.h"
 #include "common/random.h"
@@ -42,6 +42,20 @@ struct HeadState {
     std::vector<std::uint32_t> heavy_positions;  // by rank: rank 0 is the heaviest
 };
 
+// The weights by age in the recency window and by heavy-hitter rank, the same for every head
+// and step: computed once, as exp and pow were a sixth of a recipe's expansion time.
+struct ScoreWeights {
+    std::vector<double> recency;  // by age: exp(-age / recent_decay_tokens)
+    std::vector<double> zipf;     // by rank: (rank + 1)^-zipf_exponent
+};
+
+ScoreWeights score_weights(const GeneratorOptions& o) {
+    ScoreWeights w;
+    for (int age = 0; age < o.recent_window; ++age) w.recency.push_back(std::exp(-age / o.recent_decay_tokens));
+    for (int rank = 0; rank < o.heavy_hitters; ++rank) w.zipf.push_back(std::pow(rank + 1.0, -o.zipf_exponent));
+    return w;
+}
+
 struct Candidate {
     std::uint32_t position;
     double score;
@@ -71,7 +85,7 @@ void add(std::vector<Candidate>& candidates, std::uint32_t position, double scor
 }
 
 // The structured part of one head's attention at context n; the diffuse part is added after.
-void head_scores(const GeneratorOptions& o, HeadState& h, int n, std::vector<Candidate>& candidates) {
+void head_scores(const GeneratorOptions& o, const ScoreWeights& w, HeadState& h, int n, std::vector<Candidate>& candidates) {
     candidates.clear();
     const int sinks = std::min(o.sinks, n);
     double total = 0;
@@ -81,16 +95,15 @@ void head_scores(const GeneratorOptions& o, HeadState& h, int n, std::vector<Can
 
     const int window = std::min(o.recent_window, n);
     total = 0;
-    for (int age = 0; age < window; ++age) total += std::exp(-age / o.recent_decay_tokens);
+    for (int age = 0; age < window; ++age) total += w.recency[static_cast<std::size_t>(age)];
     for (int age = 0; age < window; ++age)
         add(candidates, static_cast<std::uint32_t>(n - 1 - age),
-            h.recent_mass * std::exp(-age / o.recent_decay_tokens) / total * h.rng.between(0.75, 1.25));
+            h.recent_mass * w.recency[static_cast<std::size_t>(age)] / total * h.rng.between(0.75, 1.25));
 
     total = 0;
-    for (std::size_t rank = 0; rank < h.heavy_positions.size(); ++rank) total += std::pow(rank + 1.0, -o.zipf_exponent);
+    for (std::size_t rank = 0; rank < h.heavy_positions.size(); ++rank) total += w.zipf[rank];
     for (std::size_t rank = 0; rank < h.heavy_positions.size(); ++rank)
-        add(candidates, h.heavy_positions[rank],
-            h.heavy_mass * std::pow(rank + 1.0, -o.zipf_exponent) / total * h.rng.between(0.75, 1.25));
+        add(candidates, h.heavy_positions[rank], h.heavy_mass * w.zipf[rank] / total * h.rng.between(0.75, 1.25));
 }
 
 // A token leaving the recency window sometimes turns into a heavy hitter, replacing the weakest.
@@ -105,7 +118,7 @@ void turn_over(const GeneratorOptions& o, HeadState& h, int n) {
 // What the prompt's own queries gave each prompt position, averaged over those queries: the
 // sinks and heavy hitters stand out; each query's recency window lands on its own few
 // predecessors, so recency and the diffuse part spread evenly over the prompt.
-void prefill_scores(const GeneratorOptions& o, const HeadState& h, std::vector<Candidate>& candidates) {
+void prefill_scores(const GeneratorOptions& o, const ScoreWeights& w, const HeadState& h, std::vector<Candidate>& candidates) {
     candidates.clear();
     const int n = o.prompt_tokens;
     const int sinks = std::min(o.sinks, n);
@@ -113,42 +126,58 @@ void prefill_scores(const GeneratorOptions& o, const HeadState& h, std::vector<C
     for (int i = 0; i < sinks; ++i) total += 1.0 / (i + 1);
     for (int i = 0; i < sinks; ++i) add(candidates, static_cast<std::uint32_t>(i), h.sink_mass * (1.0 / (i + 1)) / total);
     total = 0;
-    for (std::size_t rank = 0; rank < h.heavy_positions.size(); ++rank) total += std::pow(rank + 1.0, -o.zipf_exponent);
+    for (std::size_t rank = 0; rank < h.heavy_positions.size(); ++rank) total += w.zipf[rank];
     for (std::size_t rank = 0; rank < h.heavy_positions.size(); ++rank)
-        add(candidates, h.heavy_positions[rank], h.heavy_mass * std::pow(rank + 1.0, -o.zipf_exponent) / total);
+        add(candidates, h.heavy_positions[rank], h.heavy_mass * w.zipf[rank] / total);
     const double even_share = (1.0 - h.sink_mass - h.heavy_mass) / n;
     for (Candidate& c : candidates) c.score += even_share;
 }
 
-// One head line: its `topk` largest scores, rounded down at 6 digits so they never sum past 1.
-void write_head_line(int layer, int head, int topk, std::vector<Candidate>& candidates, std::string& line,
-                     std::ostream& out) {
+// " position:score", the score rounded down to 6 decimals. This writes the digits printf's
+// "%.6f" gives floor(score * 1e6) / 1e6: that double is within 1e-16 of micros / 10^6, far
+// from a rounding boundary, so "%.6f" prints micros' digits. printf cost half the time of a
+// recipe's expansion (perf, LLaMA-2-7B).
+void append_entry(std::uint32_t position, double score, std::string& text) {
+    const auto micros = static_cast<std::uint64_t>(std::floor(score * 1e6));
+    constexpr int kMaxDigits = 20;  // of a 64-bit integer
+    char buffer[2 * kMaxDigits + 9];
+    char* end = buffer;
+    *end++ = ' ';
+    end = std::to_chars(end, end + kMaxDigits, position).ptr;
+    *end++ = ':';
+    end = std::to_chars(end, end + kMaxDigits, micros / 1000000).ptr;
+    *end++ = '.';
+    std::uint64_t fraction = micros % 1000000;
+    for (int digit = 5; digit >= 0; --digit, fraction /= 10) end[digit] = static_cast<char>('0' + fraction % 10);
+    text.append(buffer, static_cast<std::size_t>(end + 6 - buffer));
+}
+
+// One head line appended to `text`: its `topk` largest scores, rounded down at 6 digits so they
+// never sum past 1.
+void append_head_line(int layer, int head, int topk, std::vector<Candidate>& candidates, std::string& text) {
     const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(topk), candidates.size());
     std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k), candidates.end(),
                       [](const Candidate& a, const Candidate& b) {
                           return a.score != b.score ? a.score > b.score : a.position < b.position;
                       });
-    char number[32];
-    line = std::to_string(layer) + " " + std::to_string(head);
-    for (std::size_t i = 0; i < k; ++i) {
-        std::snprintf(number, sizeof number, " %u:%.6f", candidates[i].position, std::floor(candidates[i].score * 1e6) / 1e6);
-        line += number;
-    }
-    out << line << "\n";
+    text += std::to_string(layer) + " " + std::to_string(head);
+    for (std::size_t i = 0; i < k; ++i) append_entry(candidates[i].position, candidates[i].score, text);
+    text += '\n';
 }
 
-void write_header(const GeneratorOptions& o, std::ostream& out) {
+std::string header_text(const GeneratorOptions& o) {
     const ModelShape& m = o.model;
-    out << "kelle-trace 1\n"
-        << "# written by kelle-tracegen; score model in docs/trace-format.md\n"
-        << "model name=" << m.name << " layers=" << m.layers << " heads=" << m.heads << " kv_heads=" << m.kv_heads
-        << " head_dim=" << m.head_dim << " hidden=" << m.hidden << " ffn=" << m.ffn << " dtype_bytes=" << m.dtype_bytes
-        << " gated_ffn=" << (m.gated_ffn ? 1 : 0) << "\n"
-        << "prompt_tokens " << o.prompt_tokens << "\n"
-        << "decode_steps " << o.decode_steps << "\n"
-        << "topk " << o.topk << "\n"
-        << "seed " << o.seed << "\n"
-        << "begin\n";
+    return "kelle-trace 1\n"
+           "# written by kelle-tracegen; score model in docs/trace-format.md\n"
+           "model name=" + m.name + " layers=" + std::to_string(m.layers) + " heads=" + std::to_string(m.heads) +
+           " kv_heads=" + std::to_string(m.kv_heads) + " head_dim=" + std::to_string(m.head_dim) +
+           " hidden=" + std::to_string(m.hidden) + " ffn=" + std::to_string(m.ffn) +
+           " dtype_bytes=" + std::to_string(m.dtype_bytes) + " gated_ffn=" + (m.gated_ffn ? "1" : "0") + "\n" +
+           "prompt_tokens " + std::to_string(o.prompt_tokens) + "\n" +
+           "decode_steps " + std::to_string(o.decode_steps) + "\n" +
+           "topk " + std::to_string(o.topk) + "\n" +
+           "seed " + std::to_string(o.seed) + "\n" +
+           "begin\n";
 }
 
 }  // namespace
@@ -177,40 +206,79 @@ TaskPreset task_preset(const std::string& name) {
 
 std::vector<TaskPreset> task_presets() { return {std::begin(kTasks), std::end(kTasks)}; }
 
-void write_trace(const GeneratorOptions& o, std::ostream& out) {
-    const ModelShape& m = o.model;
-    write_header(o, out);
-    std::vector<HeadState> heads;
-    for (int layer = 0; layer < m.layers; ++layer)
-        for (int head = 0; head < m.heads; ++head) heads.push_back(make_head(o, layer, head));
+struct TraceGenerator::State {
+    explicit State(const GeneratorOptions& o) : options(o), weights(score_weights(o)) {}
 
+    GeneratorOptions options;
+    ScoreWeights weights;
+    int next_part = kHeaderPart;
+    std::vector<HeadState> heads;  // layer * model.heads + head
     std::vector<Candidate> candidates;
-    std::string line;
-    out << "prefill\n";
+
+    static constexpr int kHeaderPart = -2;
+    static constexpr int kPrefillPart = -1;  // then 0, 1, ...: the decode steps
+
+    HeadState& head(int layer, int head) {
+        return heads[static_cast<std::size_t>(layer * options.model.heads + head)];
+    }
+    void prefill(std::string& text);
+    void step(int step, std::string& text);
+};
+
+void TraceGenerator::State::prefill(std::string& text) {
+    const ModelShape& m = options.model;
+    for (int layer = 0; layer < m.layers; ++layer)
+        for (int h = 0; h < m.heads; ++h) heads.push_back(make_head(options, layer, h));
+    text.clear();
+    text += "prefill\n";
     for (int layer = 0; layer < m.layers; ++layer) {
-        for (int head = 0; head < m.heads; ++head) {
-            prefill_scores(o, heads[static_cast<std::size_t>(layer * m.heads + head)], candidates);
-            write_head_line(layer, head, o.topk, candidates, line, out);
+        for (int h = 0; h < m.heads; ++h) {
+            prefill_scores(options, weights, head(layer, h), candidates);
+            append_head_line(layer, h, options.topk, candidates, text);
         }
     }
-    for (int step = 0; step < o.decode_steps; ++step) {
-        const int n = o.prompt_tokens + step + 1;
-        out << "step " << step << " context " << n << "\n";
-        for (int layer = 0; layer < m.layers; ++layer) {
-            for (int head = 0; head < m.heads; ++head) {
-                HeadState& h = heads[static_cast<std::size_t>(layer * m.heads + head)];
-                head_scores(o, h, n, candidates);
-                double structured = 0;
-                for (const Candidate& c : candidates) structured += c.score;
-                // Noise may push the structured mass past 1; rescale so a head's scores sum to 1.
-                const double scale = structured > 0.95 ? 0.95 / structured : 1.0;
-                const double diffuse_share = (1.0 - structured * scale) / n;
-                for (Candidate& c : candidates) c.score = c.score * scale + diffuse_share;
-                write_head_line(layer, head, o.topk, candidates, line, out);
-                turn_over(o, h, n);
-            }
+}
+
+void TraceGenerator::State::step(int step, std::string& text) {
+    const ModelShape& m = options.model;
+    const int n = options.prompt_tokens + step + 1;
+    text.clear();  // rather than assigning, which would drop the capacity the last step grew
+    text += "step " + std::to_string(step) + " context " + std::to_string(n) + "\n";
+    for (int layer = 0; layer < m.layers; ++layer) {
+        for (int h = 0; h < m.heads; ++h) {
+            HeadState& state = head(layer, h);
+            head_scores(options, weights, state, n, candidates);
+            double structured = 0;
+            for (const Candidate& c : candidates) structured += c.score;
+            // Noise may push the structured mass past 1; rescale so a head's scores sum to 1.
+            const double scale = structured > 0.95 ? 0.95 / structured : 1.0;
+            const double diffuse_share = (1.0 - structured * scale) / n;
+            for (Candidate& c : candidates) c.score = c.score * scale + diffuse_share;
+            append_head_line(layer, h, options.topk, candidates, text);
+            turn_over(options, state, n);
         }
     }
+}
+
+TraceGenerator::TraceGenerator(const GeneratorOptions& options) : state_(std::make_unique<State>(options)) {}
+
+TraceGenerator::~TraceGenerator() = default;
+
+bool TraceGenerator::next(std::string& text) {
+    State& s = *state_;
+    const int part = s.next_part;
+    if (part == s.options.decode_steps) return false;
+    ++s.next_part;
+    if (part == State::kHeaderPart) text = header_text(s.options);
+    else if (part == State::kPrefillPart) s.prefill(text);
+    else s.step(part, text);
+    return true;
+}
+
+void write_trace(const GeneratorOptions& o, std::ostream& out) {
+    TraceGenerator generator(o);
+    std::string text;
+    while (generator.next(text)) out << text;
 }
 
 }  // namespace kelle

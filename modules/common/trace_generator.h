@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -47,6 +48,26 @@ struct TaskPreset {
 };
 TaskPreset task_preset(const std::string& name);  // InputError("--task", 0, name, ...) if unknown
 std::vector<TaskPreset> task_presets();
+
+// A trace's text a part at a time: the header, then the prefill block, then one decode step per
+// call. A caller holds one step's text however many steps there are, which is what lets
+// kelle-sim expand a recipe while it simulates (docs/trace-format.md, "Recipes").
+class TraceGenerator {
+public:
+    explicit TraceGenerator(const GeneratorOptions& options);
+    ~TraceGenerator();
+    TraceGenerator(const TraceGenerator&) = delete;
+    TraceGenerator& operator=(const TraceGenerator&) = delete;
+
+    // Replaces `text` with the next part (whole lines, each ending in '\n'); false after the
+    // last step. The per-head state is allocated with the prefill block, not before: a reader
+    // can check the header's sizes first.
+    bool next(std::string& text);
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
 
 // Streams the trace to `out`, one step at a time.
 void write_trace(const GeneratorOptions& options, std::ostream& out);
