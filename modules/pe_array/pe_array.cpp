@@ -97,6 +97,7 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
         stats_.weight_stream_ns += stream_ns;
         stats_.weight_bytes += command.weight_bytes;
         count_bound(command.label, stream_ns > compute_ns);
+        count_recompute(command, compute_ns, stream_ns);
         core_ns = std::max(core_ns, stream_ns);
     }
     activity_.mark(inputs_ready_ns, inputs_ready_ns + core_ns);
@@ -115,6 +116,16 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
                                 static_cast<double>(command.sfu_elements) * config_.sfu_pj_per_element +
                                 static_cast<double>(command.compare_elements) * config_.compare_pj;
     return done_ns;
+}
+
+void PeArray::count_recompute(const PeCommand& command, double compute_ns, double stream_ns) {
+    if (command.reuse_vectors == 0 || command.reuse_rows == 0) return;
+    const double recompute_ns = static_cast<double>(gemm_cycles(config_.geometry, command.reuse_rows, command.in_cols,
+                                                                command.reuse_vectors)) *
+                                config_.ns_per_cycle();
+    ++stats_.recompute_gemvs;
+    stats_.recompute_ns += recompute_ns;
+    if (stream_ns <= compute_ns && stream_ns > compute_ns - recompute_ns) ++stats_.compute_bound_by_recompute;
 }
 
 void PeArray::count_bound(std::string_view label, bool memory_bound) {
@@ -181,6 +192,9 @@ void PeArray::report_stats(StatsReport& report) const {
                       {"weight_bytes", stats_.weight_bytes},
                       {"memory_bound_gemvs", stats_.memory_bound_gemvs},
                       {"compute_bound_gemvs", stats_.compute_bound_gemvs}});
+    report.set("pe.recompute", {{"gemvs", stats_.recompute_gemvs},
+                                {"array_s", stats_.recompute_ns * 1e-9},
+                                {"compute_bound_gemvs", stats_.compute_bound_by_recompute}});
     for (const auto& [matrix, bounds] : stats_.bounds_by_matrix)
         report.set("pe.bound_by_matrix." + matrix, {{"memory", bounds.memory}, {"compute", bounds.compute}});
 }

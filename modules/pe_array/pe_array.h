@@ -89,6 +89,12 @@ struct PeStats {
     // architect sees which bound each part of a layer sits on.
     struct Bounds { std::uint64_t memory = 0, compute = 0; };
     std::map<std::string, Bounds, std::less<>> bounds_by_matrix;
+    // AERP's recomputation on the array (Fig. 16a's roofline): GEMVs that also recompute K/V from
+    // x, the array time that adds, and the GEMVs it makes compute bound (their weight stream
+    // outlasts the compute without the recomputation, not with it).
+    std::uint64_t recompute_gemvs = 0;
+    double recompute_ns = 0;
+    std::uint64_t compute_bound_by_recompute = 0;
 };
 
 class PeArray : public sc_core::sc_module, public Observable {
@@ -113,6 +119,7 @@ private:
     double stream_weights(const PeCommand& command, double at_ns);
     double weight_sram_pass(tlm::tlm_command command, std::uint64_t half_address, std::uint64_t bytes, double at_ns);
     std::uint64_t timed_cycles(const PeCommand& command, std::uint64_t cycles) const;
+    void count_recompute(const PeCommand& command, double compute_ns, double stream_ns);
     void count_bound(std::string_view label, bool memory_bound);
 
     PeConfig config_;

@@ -87,3 +87,33 @@ TEST_CASE("the bound switches where MACs per weight byte equal array rate / band
     CHECK(bench.done_ns == Approx(1024.0 * 1024.0 * 2.0 / 25.6).epsilon(1e-12));
     CHECK(bench.pe.stats().memory_bound_gemvs == 1);
 }
+
+TEST_CASE("recomputation that tips a memory-bound QKV GEMV over the bound is counted", "[pe]") {
+    Bench bench("bench");
+    // The 79-vector GEMV above: stream 81,920 ns against 79,872 cycles, memory bound. Recomputing
+    // K/V for 4 x-tokens over 512 of its 1024 rows adds 512 x 1024 x 4 / 1024 = 2,048 cycles:
+    // 81,920 cycles of compute, and the weight stream (81,920 ns) no longer outlasts it, so the
+    // GEMV is compute bound because of the recomputation.
+    bench.command = matmul(1024, 1024, 79);
+    bench.command.reuse_rows = 512;
+    bench.command.reuse_vectors = 4;
+    sc_core::sc_start();
+    CHECK(bench.pe.stats().compute_bound_gemvs == 1);
+    CHECK(bench.pe.stats().recompute_gemvs == 1);
+    CHECK(bench.pe.stats().recompute_ns == Approx(2048.0));
+    CHECK(bench.pe.stats().compute_bound_by_recompute == 1);
+}
+
+TEST_CASE("recomputation inside a GEMV's memory-bound slack leaves it memory bound", "[pe]") {
+    Bench bench("bench");
+    // 64 vectors: 65,536 cycles, plus 512 x 1024 x 8 / 1024 = 4,096 for 8 x-tokens = 69,632,
+    // still under the 81,920 ns stream: the recomputation is free (Fig. 16a's idle compute).
+    bench.command = matmul(1024, 1024, 64);
+    bench.command.reuse_rows = 512;
+    bench.command.reuse_vectors = 8;
+    sc_core::sc_start();
+    CHECK(bench.done_ns == Approx(1024.0 * 1024.0 * 2.0 / 25.6).epsilon(1e-12));
+    CHECK(bench.pe.stats().memory_bound_gemvs == 1);
+    CHECK(bench.pe.stats().recompute_ns == Approx(4096.0));
+    CHECK(bench.pe.stats().compute_bound_by_recompute == 0);
+}
