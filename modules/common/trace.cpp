@@ -45,16 +45,20 @@ TraceReader::TraceReader(const std::string& path)
     // A stream buffer's exception (corrupt gzip data) reaches next_text_line, which names the line.
     in_.exceptions(std::ios::badbit);
     read_header();
-    if (!read_line()) return;  // next() reports the missing steps
-    if (split_fields(line_) != std::vector<std::string>{"prefill"}) {
-        pending_ = true;
-        return;
+    if (read_line()) {  // else the first step reports the missing steps
+        if (split_fields(line_) == std::vector<std::string>{"prefill"}) {
+            has_prefill_ = true;
+            prefill_.step = -1;
+            prefill_.context_tokens = header_.prompt_tokens;
+            read_heads(prefill_, "prefill");
+        } else {
+            pending_ = true;
+        }
     }
-    has_prefill_ = true;
-    prefill_.step = -1;
-    prefill_.context_tokens = header_.prompt_tokens;
-    read_heads(prefill_, "prefill");
+    ahead_ = std::make_unique<ReadAhead<StepScores>>([this](StepScores& out) { return read_step(out); });
 }
+
+bool TraceReader::next(StepScores& out) { return ahead_->next(out); }
 
 void TraceReader::read_heads(StepScores& out, const std::string& what) {
     const ModelShape& m = header_.model;
@@ -231,7 +235,7 @@ void TraceReader::parse_head_line(HeadScores& out, int layer, int head, int cont
     out.residual = static_cast<float>(std::max(0.0, 1.0 - sum));
 }
 
-bool TraceReader::next(StepScores& out) {
+bool TraceReader::read_step(StepScores& out) {
     if (steps_read_ == header_.decode_steps) {
         if (read_line()) fail("", "unexpected content after the last step");
         return false;

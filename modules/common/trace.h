@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/line_reader.h"
+#include "common/read_ahead.h"
 #include "common/trace_source.h"
 
 namespace kelle {
@@ -70,7 +71,8 @@ public:
     const StepScores* prefill() const { return has_prefill_ ? &prefill_ : nullptr; }
 
     // Reads the next step into `out`, reusing its vectors. False after the last step (having
-    // checked that nothing but blank or comment lines follows).
+    // checked that nothing but blank or comment lines follows). Steps are read one ahead, on a
+    // thread of their own (read_ahead.h); an error in a step is thrown when that step is asked for.
     bool next(StepScores& out);
 
 private:
@@ -81,6 +83,7 @@ private:
     void parse_head_line(HeadScores& out, int layer, int head, int context);
     void read_heads(StepScores& out, const std::string& what);
     void check_sizes();
+    bool read_step(StepScores& out);  // on the read-ahead thread
     [[noreturn]] void fail(const std::string& key, const std::string& message) const;
 
     std::string path_;
@@ -94,6 +97,8 @@ private:
     bool pending_ = false;  // line_ holds a line read ahead and not consumed yet
     bool has_prefill_ = false;
     StepScores prefill_;
+    // Last: its thread reads the members above, so it stops before they go.
+    std::unique_ptr<ReadAhead<StepScores>> ahead_;
 };
 
 }  // namespace kelle
