@@ -1,6 +1,7 @@
 // EvictionUnit: the seam between a policy that searches importance (h2o, aep, aerp) and the
 // hardware that searches, Kelle's systolic evictor beside the PE array. pe.evictor_impl picks it:
-//   tlm  no unit: the policy scans the head itself (least_important_scan below), always built in;
+//   tlm  no unit: the head finds the victim itself (HeadCache::least_important, a heap that gives
+//        least_important_scan's answer below), always built in;
 //   rtl  rtl/systolic_evictor.sv, verilated, behind its adapter (modules/rtl_evictor): there
 //        when the build found verilator and the program called register_rtl_evictor_impl().
 // Only the decision goes through the seam; its time stays the PE array's eviction_search
@@ -28,7 +29,7 @@ public:
     virtual void open_waveform(const std::string& /*path*/) {}
 };
 
-// The TLM model's search, the rule every unit must match: a scan, strictly smaller replaces.
+// The rule every unit must match, as a scan: strictly smaller replaces (ties keep the oldest).
 std::size_t least_important_scan(const HeadCache& head, std::size_t sinks, std::size_t recent);
 
 using EvictionUnitFactory = std::function<std::unique_ptr<EvictionUnit>()>;
