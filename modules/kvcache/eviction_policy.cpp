@@ -51,13 +51,10 @@ std::size_t HeadCache::index_of(std::uint32_t position) const {
     return index;
 }
 
-double HeadCache::even_share(const HeadScores& scores, int context_tokens) {
+double HeadCache::accumulate(const HeadScores& scores, int context_tokens, std::vector<ListedChange>* listed) {
     const std::size_t unlisted = static_cast<std::size_t>(context_tokens) - scores.top.size();
-    return unlisted > 0 ? scores.residual / static_cast<double>(unlisted) : 0.0;
-}
-
-double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {
-    const double share = even_share(scores, context_tokens);
+    const double share = unlisted > 0 ? scores.residual / static_cast<double>(unlisted) : 0.0;
+    if (listed) listed->clear();
     double listed_held = 0;
     std::size_t listed_held_count = 0;
     base_ += share;
@@ -70,6 +67,7 @@ double HeadCache::accumulate(const HeadScores& scores, int context_tokens) {
         if (static_cast<std::int64_t>(token.position) <= candidates_through_ && index >= sinks_ &&
             RankHeap<LeastOldestFirst>::passes_bound(before, token.relative_importance))
             candidates_.push({token.relative_importance, token.position});
+        if (listed) listed->push_back({index, before});
         listed_held += entry.score;
         ++listed_held_count;
     }

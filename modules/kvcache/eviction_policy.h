@@ -87,12 +87,17 @@ public:
     // AERP: tokens()[index], held as K/V, is held as x from now on, in `x_entry`.
     void make_x(std::size_t index, std::uint32_t x_entry);
 
-    // The attention a head gives each unlisted position at a step: its residual, evenly.
-    static double even_share(const HeadScores& scores, int context_tokens);
+    // A listed token the head holds, by its index in tokens(), and its relative importance before
+    // the step's score.
+    struct ListedChange {
+        std::size_t index;
+        double before;
+    };
     // Adds one query head's attention at a step over `context_tokens` cached positions:
     // listed positions get their score, every other position residual / (unlisted count).
     // Returns the attention mass this head put on the tokens this cache holds (1 = none lost).
-    double accumulate(const HeadScores& scores, int context_tokens);
+    // `listed`, if given, is filled with the listed tokens held (for rankings kept elsewhere).
+    double accumulate(const HeadScores& scores, int context_tokens, std::vector<ListedChange>* listed = nullptr);
 
 private:
     // Pushes the tokens that have left the recent window since the last call.

@@ -268,9 +268,9 @@ void KvCache::update_importance(int layer, const StepScores& scores) {
     const int group = m.heads / m.kv_heads;
     for (int head = 0; head < m.heads; ++head) {
         HeadCache& cache = heads_[static_cast<std::size_t>(layout_.region(layer, head / group))];
-        const HeadScores& listed = scores.at(layer, head);
-        const double mass = cache.accumulate(listed, scores.context_tokens);
-        rank_listed(layout_.region(layer, head / group), listed, scores.context_tokens);
+        const double mass = cache.accumulate(scores.at(layer, head), scores.context_tokens,
+                                             has_importance_classes() ? &listed_ : nullptr);
+        if (has_importance_classes()) rank_listed(layout_.region(layer, head / group));
         stats_.attention_mass_sum += mass;
         ++stats_.attention_mass_samples;
         stats_.attention_mass_min = std::min(stats_.attention_mass_min, mass);

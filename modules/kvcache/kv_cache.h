@@ -211,10 +211,10 @@ private:
         RankHeap<MostOldestFirst> other;         // class 1, its first-ranked token first
     };
     double reclassify(int region, double t_ns);
-    // Pushes a K/V token into its class's heap (2DRP only); the listed tokens of a head's scores
-    // that passed their bound; every token of the region, afresh.
+    // Pushes a K/V token into its class's heap (2DRP only); the tokens of listed_ whose score
+    // passed their bound; every token of the region, afresh.
     void rank(int region, const KvToken& token);
-    void rank_listed(int region, const HeadScores& scores, int context_tokens);
+    void rank_listed(int region);
     void rerank(int region);
     // The entry's token's relative importance, or nothing when it is not a K/V token of the class.
     std::optional<double> ranked_importance(const HeadCache& head, int importance_class, const RankEntry& entry) const;
@@ -233,6 +233,7 @@ private:
     std::vector<HeadCache> heads_;  // per region
     std::unique_ptr<KvValueCheck> check_;  // functional mode only
     std::vector<ClassRanks> class_ranks_;   // per region
+    std::vector<HeadCache::ListedChange> listed_;  // one head's listed tokens at a step, reused
     std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
     std::vector<int> holders_;               // popularity: KV heads of the layer keeping each prompt position
     std::vector<std::uint16_t> values_a_, values_b_;  // one slot's values, reused

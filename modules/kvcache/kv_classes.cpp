@@ -37,20 +37,16 @@ void KvCache::rank(int region, const KvToken& token) {
     else ranks.other.push(entry_of(token));
 }
 
-void KvCache::rank_listed(int region, const HeadScores& scores, int context_tokens) {
-    if (!has_importance_classes()) return;
+void KvCache::rank_listed(int region) {
     const HeadCache& head = heads_[static_cast<std::size_t>(region)];
     ClassRanks& ranks = class_ranks_[static_cast<std::size_t>(region)];
-    const double share = HeadCache::even_share(scores, context_tokens);
-    for (const ScoreEntry& listed : scores.top) {
-        const std::size_t index = head.search(listed.position);
-        if (index == head.size() || head.tokens()[index].as_x) continue;
-        const KvToken& token = head.tokens()[index];
-        // The step moved the token by score - share (HeadCache::accumulate).
-        const double change = listed.score - share;
+    for (const HeadCache::ListedChange& change : listed_) {
+        const KvToken& token = head.tokens()[change.index];
+        if (token.as_x) continue;
+        const double after = token.relative_importance;
         if (layout_.class_of(token.slot) == 0) {
-            if (decltype(ranks.important)::passes_bound(0, change)) ranks.important.push(entry_of(token));
-        } else if (decltype(ranks.other)::passes_bound(0, change)) {
+            if (decltype(ranks.important)::passes_bound(change.before, after)) ranks.important.push(entry_of(token));
+        } else if (decltype(ranks.other)::passes_bound(change.before, after)) {
             ranks.other.push(entry_of(token));
         }
     }
