@@ -79,11 +79,13 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
     const std::uint64_t macs =
         gemv ? (command.out_rows * command.vectors + command.reuse_rows * command.reuse_vectors) * command.in_cols
              : command.macs;
+    // AERP's recomputation of K/V from x rides on the QKV GEMV (reuse rows and vectors).
+    const std::uint64_t recompute_cycles =
+        gemv ? gemm_cycles(config_.geometry, command.reuse_rows, command.in_cols, command.reuse_vectors) : 0;
     std::uint64_t cycles = 0;
     switch (command.kind) {
         case PeCommand::Kind::gemv:
-            cycles = gemm_cycles(config_.geometry, command.out_rows, command.in_cols, command.vectors) +
-                     gemm_cycles(config_.geometry, command.reuse_rows, command.in_cols, command.reuse_vectors);
+            cycles = gemm_cycles(config_.geometry, command.out_rows, command.in_cols, command.vectors) + recompute_cycles;
             break;
         case PeCommand::Kind::attention: cycles = attention_cycles(config_.geometry, command.macs, command.sfu_elements); break;
         case PeCommand::Kind::eviction_search: cycles = eviction_search_cycles(config_.geometry, command.compare_elements); break;
@@ -97,7 +99,8 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
         stats_.weight_stream_ns += stream_ns;
         stats_.weight_bytes += command.weight_bytes;
         count_bound(command.label, stream_ns > compute_ns);
-        count_recompute(command, compute_ns, stream_ns);
+        if (recompute_cycles > 0)
+            count_recompute(static_cast<double>(recompute_cycles) * config_.ns_per_cycle(), compute_ns, stream_ns);
         core_ns = std::max(core_ns, stream_ns);
     }
     activity_.mark(inputs_ready_ns, inputs_ready_ns + core_ns);
@@ -118,11 +121,7 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
     return done_ns;
 }
 
-void PeArray::count_recompute(const PeCommand& command, double compute_ns, double stream_ns) {
-    if (command.reuse_vectors == 0 || command.reuse_rows == 0) return;
-    const double recompute_ns = static_cast<double>(gemm_cycles(config_.geometry, command.reuse_rows, command.in_cols,
-                                                                command.reuse_vectors)) *
-                                config_.ns_per_cycle();
+void PeArray::count_recompute(double recompute_ns, double compute_ns, double stream_ns) {
     ++stats_.recompute_gemvs;
     stats_.recompute_ns += recompute_ns;
     if (stream_ns <= compute_ns && stream_ns > compute_ns - recompute_ns) ++stats_.compute_bound_by_recompute;

@@ -119,7 +119,7 @@ private:
     double stream_weights(const PeCommand& command, double at_ns);
     double weight_sram_pass(tlm::tlm_command command, std::uint64_t half_address, std::uint64_t bytes, double at_ns);
     std::uint64_t timed_cycles(const PeCommand& command, std::uint64_t cycles) const;
-    void count_recompute(const PeCommand& command, double compute_ns, double stream_ns);
+    void count_recompute(double recompute_ns, double compute_ns, double stream_ns);
     void count_bound(std::string_view label, bool memory_bound);
 
     PeConfig config_;
