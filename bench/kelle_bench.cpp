@@ -133,15 +133,15 @@ void per_token_table(const Options& options) {
 }
 
 void capacity_check(const Options& options) {
-    const Row row{kShapes[0], 16, 2048, 0, 16};
-    const std::string trace = trace_for(options, row.shape.model, row.prompt(), row.d2);
-    const std::string settings = budget_settings(row.batch, row.budget);
+    const int budget = 2048, prompt = budget + 64, steps = 16;
+    const std::string trace = trace_for(options, "llama-2-7b", prompt, steps);
+    const std::string settings = budget_settings(16, budget);
     const RunStats stated = run_sim(options, trace, settings);
     const RunStats big = run_sim(options, trace, settings + " --set edram.capacity_mb=65536 --set edram.refresh_subarrays=16384");
     std::printf("\nCapacity: llama-2-7b, prompt %d, %d decode steps, batch 16, N' 2048: whole run %.2f s wall with the "
                 "eDRAM at 4 MB, %.2f s at 64 GB (x%.2f); TLM transactions + refresh bursts %.1f M / %.1f M; "
                 "peak RSS %.0f / %.0f MB\n",
-                row.prompt(), row.d2, stated.wall_s, big.wall_s, big.wall_s / stated.wall_s,
+                prompt, steps, stated.wall_s, big.wall_s, big.wall_s / stated.wall_s,
                 (stated.tlm_transactions + stated.refresh_bursts) * 1e-6, (big.tlm_transactions + big.refresh_bursts) * 1e-6,
                 stated.peak_rss_mb, big.peak_rss_mb);
     std::fflush(stdout);
