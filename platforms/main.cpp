@@ -29,6 +29,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/line_reader.h"
 #include "common/log.h"
 #include "common/vcd_writer.h"
 #include "platform.h"
@@ -351,7 +352,7 @@ int run(int argc, char* argv[]) {
     registry.load_ini(options.config);
     for (const std::string& assignment : options.sets) registry.apply_assignment(assignment);
 
-    if (!options.vcd.empty() && (options.vcd.size() <= 4 || options.vcd.compare(options.vcd.size() - 4, 4, ".vcd") != 0))
+    if (!options.vcd.empty() && (options.vcd.size() <= 4 || !ends_with(options.vcd, ".vcd")))
         throw InputError("command line", 0, "--vcd", "file name must end in .vcd", InputOrigin::command_line);
     TraceReader trace(options.trace);
     check_trace_against_config(trace.header(), options.trace, registry);

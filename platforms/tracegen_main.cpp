@@ -15,16 +15,13 @@
 #include "common/error.h"
 #include "common/generator_arguments.h"
 #include "common/gzip_file.h"
+#include "common/line_reader.h"
 #include "common/trace_generator.h"
 
 namespace po = boost::program_options;
 using namespace kelle;
 
 namespace {
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // The trace into `path`, gzip-compressed when `compress`: false when a write failed.
 bool write_file(const GeneratorOptions& o, const std::string& path, bool compress) {

@@ -59,4 +59,9 @@ inline bool is_binary(const std::string& line) {
     return false;
 }
 
+// Whether `text` ends with `suffix` (a file name's kind: .recipe, .gz, .vcd).
+inline bool ends_with(const std::string& text, const std::string& suffix) {
+    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 }  // namespace kelle

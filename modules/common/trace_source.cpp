@@ -18,10 +18,6 @@ namespace {
 constexpr std::size_t kMaxRecipeLineBytes = 4096;
 constexpr int kMaxRecipeLines = 64;
 
-bool ends_with(const std::string& text, const std::string& suffix) {
-    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // The generator's text, one part (header, prefill, a step) at a time.
 class GeneratedTraceBuffer : public std::streambuf {
 public:
