@@ -88,6 +88,11 @@ po::options_description cli_options(Options& o) {
     return d;
 }
 
+void load_parameters(const Options& options, ParamRegistry& registry) {
+    registry.load_ini(options.config);
+    for (const std::string& assignment : options.sets) registry.apply_assignment(assignment);
+}
+
 Options parse_command_line(int argc, char* argv[], ParamRegistry& registry) {
     Options options;
     const po::options_description description = cli_options(options);
@@ -105,8 +110,10 @@ Options parse_command_line(int argc, char* argv[], ParamRegistry& registry) {
         throw InputError("command line", 0, "--seed", "expected an integer from 0 to 2^64-1, got '" + options.seed_text + "'",
                          InputOrigin::command_line);
     if (options.help) {
+        load_parameters(options, registry);
         std::cout << "kelle-sim: SystemC/TLM-2.0 virtual platform of the Kelle eDRAM LLM accelerator\n\n"
-                  << description << "\nParameters (set in the .ini or with --set section.key=value):\n"
+                  << description << "\nParameters (set in the .ini or with --set section.key=value), as " << options.config
+                  << (options.sets.empty() ? "" : " and --set") << " set them:\n"
                   << registry.help_text();
         std::exit(0);
     }
@@ -349,8 +356,7 @@ int run(int argc, char* argv[]) {
     const Options options = parse_command_line(argc, argv, registry);
     init_logging();
     for (const std::string& level : options.logs) set_log_level(level);
-    registry.load_ini(options.config);
-    for (const std::string& assignment : options.sets) registry.apply_assignment(assignment);
+    load_parameters(options, registry);
 
     if (!options.vcd.empty() && (options.vcd.size() <= 4 || !ends_with(options.vcd, ".vcd")))
         throw InputError("command line", 0, "--vcd", "file name must end in .vcd", InputOrigin::command_line);

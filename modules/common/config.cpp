@@ -50,6 +50,8 @@ std::string format_number(double v) {
     return out.str();
 }
 
+std::string shown(const std::string& text) { return text.empty() ? "\"\"" : text; }
+
 const char* type_name(ParamType type) {
     switch (type) {
         case ParamType::integer: return "integer";
@@ -289,6 +291,16 @@ std::string range_of(const ParamSpec& s) {
 }
 }  // namespace
 
+std::string ParamRegistry::text_of(ParamType type, const Value& v) {
+    switch (type) {
+        case ParamType::integer: return std::to_string(v.integer);
+        case ParamType::real: return format_number(v.real);
+        case ParamType::boolean: return v.boolean ? "true" : "false";
+        case ParamType::text: return v.text;
+    }
+    return v.text;
+}
+
 std::string ParamRegistry::help_text() const {
     // Sections in the order they were first declared, each listing all of its keys.
     std::vector<std::string> sections;
@@ -301,9 +313,12 @@ std::string ParamRegistry::help_text() const {
         for (const ParamSpec& s : specs_) {
             if (section_of(s.key) != section) continue;
             const std::string range = range_of(s);
+            const Value& v = values_.at(s.key);
             out << "  " << s.key << " (" << type_name(s.type) << (s.unit.empty() ? "" : ", " + s.unit)
-                << ") = " << (s.default_value.empty() ? "\"\"" : s.default_value);
+                << ") = " << shown(text_of(s.type, v));
             if (!range.empty()) out << "   [" << range << "]";
+            if (v.origin != "default") out << "\n      set at " << v.origin << " (the source of a platform's value is its comment there); built-in: "
+                    << shown(s.default_value);
             out << "\n      " << s.help << "\n";
         }
     }

@@ -93,6 +93,7 @@ public:
     std::string origin_of(const std::string& key) const;  // "default", "path:line", "--set"
 
     const std::vector<ParamSpec>& specs() const { return specs_; }
+    // Every parameter with its value now, where that was set and the built-in default, range, help.
     std::string help_text() const;
     nlohmann::json to_json() const;
 
@@ -105,6 +106,7 @@ private:
         std::string origin = "default";
     };
 
+    static std::string text_of(ParamType type, const Value& value);  // as --help shows it
     const ParamSpec& spec(const std::string& key) const;
     const Value& value(const std::string& key, ParamType type) const;
     Value parse(const ParamSpec& spec, const std::string& text, const std::string& source, int line,

@@ -109,6 +109,9 @@ TEST_CASE("json and help list every parameter with its value", "[config]") {
     const std::string help = r.help_text();
     for (const auto& spec : r.specs()) CHECK_THAT(help, Catch::Contains(spec.key));
     CHECK_THAT(help, Catch::Contains("edram.refresh_interval_us (real, us) = 45"));
+    // The value a run would use, and where it came from beside the built-in default.
+    CHECK_THAT(help, Catch::Contains("edram.banks (integer) = 8"));
+    CHECK_THAT(help, Catch::Contains("set at --set (the source of a platform's value is its comment there); built-in: 16"));
 }
 
 TEST_CASE("declaring a key twice or a bad default is a programming error", "[config]") {
