@@ -125,9 +125,12 @@ void KvCache::prefill_importance(int layer, int kv_head, const StepScores& prefi
 void KvCache::admit_prompt(int layer, int kv_head, const StepScores* prefill, double t_ns) {
     const int region = layout_.region(layer, kv_head);
     if (prefill) prefill_importance(layer, kv_head, *prefill);
-    for (int position = 0; position < header_.prompt_tokens; ++position)
-        admit(region, static_cast<std::uint32_t>(position), t_ns,
-              prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0);
+    // The prompt's slots are taken in order: their liveness goes out as runs (kv_store_port.h).
+    port_.with_hint_runs([&] {
+        for (int position = 0; position < header_.prompt_tokens; ++position)
+            admit(region, static_cast<std::uint32_t>(position), t_ns,
+                  prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0);
+    });
 }
 
 double KvCache::write_prompt(int layer, const StepScores* prefill, double t_ns) {
