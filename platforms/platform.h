@@ -106,6 +106,7 @@ private:
     std::unique_ptr<HostInterface> host_;
     nlohmann::ordered_json kv_capacity_;   // the store's size, leakage and area under its rule
     nlohmann::ordered_json prefill_energy_;  // energy_until the end of the prefill
+    nlohmann::ordered_json first_step_energy_;  // energy_until the end of the first decode step
     // Host wall clock at the ends of prefill and of the replay: decode's own wall time, which
     // the benchmark needs without the prompt's admission and trace parsing in it.
     std::chrono::steady_clock::time_point prefill_wall_end_, replay_wall_end_;

@@ -33,7 +33,8 @@ void HostInterface::report_stats(StatsReport& report) const {
     report.set("latency_per_token_ms", {{"mean", mean_ns * 1e-6},
                                         {"p50", percentile(latencies, 50) * 1e-6},
                                         {"p99", percentile(latencies, 99) * 1e-6},
-                                        {"max", percentile(latencies, 100) * 1e-6}});
+                                        {"max", percentile(latencies, 100) * 1e-6},
+                                        {"first", latencies.empty() ? 0.0 : latencies.front() * 1e-6}});
     report.set("ttft_ms", stats_.prefill_ns * 1e-6);
 }
 
@@ -90,6 +91,7 @@ void HostInterface::replay() {
         }
         stats_.token_latency_ns.push_back(local_ns_ - step_start_ns);
         ++stats_.tokens;
+        if (stats_.tokens == 1 && first_step_done_) first_step_done_(local_ns_);
         KELLE_LOG(msg::host, LogLevel::debug,
                   "decode step " << scores_.step << " ends at " << std::fixed << std::setprecision(3) << local_ns_ * 1e-3
                                  << " us after " << (local_ns_ - step_start_ns) * 1e-3 << " us");

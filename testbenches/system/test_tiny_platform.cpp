@@ -41,6 +41,21 @@ TEST_CASE("tiny platform: latency per token matches the hand timeline", "[system
     CHECK(s["latency_per_token_ms"]["p50"].get<double>() == Approx(407e-6).epsilon(1e-9));
     CHECK(s["latency_per_token_ms"]["p99"].get<double>() == Approx(411e-6).epsilon(1e-9));
     CHECK(s["refresh"]["stall_ns"].get<double>() == 0.0);
+    // The first step, context 3: 391 + 4 x 3 = 403 ns.
+    CHECK(s["latency_per_token_ms"]["first"].get<double>() == Approx(403e-6).epsilon(1e-9));
+}
+
+TEST_CASE("tiny platform: the energy at the end of the first decode step", "[system]") {
+    const nlohmann::json s = run_stats("tiny", tiny_arguments());
+    const auto& prefill = s["energy_pj_prefill"];
+    const auto& first = s["energy_pj_first_step"];
+    // One step's DRAM weights: 320 B x 8 pJ/B; its eDRAM bytes: write 16 + read 16 x 3, at 1 pJ/B.
+    CHECK(first["dram"].get<double>() - prefill["dram"].get<double>() == Approx(2560));
+    CHECK(first["edram_access"].get<double>() - prefill["edram_access"].get<double>() == Approx(64));
+    // Refresh bursts due by the step's end at 4 + 403 = 407 ns: 100, 200, 300, 400 = 4 x 4 rows x 100 pJ.
+    CHECK(first["edram_refresh"].get<double>() == Approx(1600));
+    // Static: the PE array's 1 mW over the 407 ns.
+    CHECK(first["static"].get<double>() == Approx(407));
 }
 
 TEST_CASE("tiny platform: energy by component matches the hand count", "[system]") {
