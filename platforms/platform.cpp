@@ -190,10 +190,10 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         prefill_energy_ = energy_until(now_ns());
         prefill_wall_end_ = std::chrono::steady_clock::now();
     });
-    host_->on_first_step_done([this](double local_ns) {
+    host_->on_first_step_done([this] {
         // refresh_until(now) performs only what the next access would: no result changes.
         if (edram_) edram_->refresh_until(now_ns());
-        first_step_energy_ = energy_until(local_ns);
+        first_step_energy_ = energy_until(now_ns());
     });
     host_->on_replay_end([this] {
         if (edram_) edram_->refresh_until(now_ns());

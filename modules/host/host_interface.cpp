@@ -91,7 +91,11 @@ void HostInterface::replay() {
         }
         stats_.token_latency_ns.push_back(local_ns_ - step_start_ns);
         ++stats_.tokens;
-        if (stats_.tokens == 1 && first_step_done_) first_step_done_(local_ns_);
+        if (stats_.tokens == 1 && first_step_done_) {
+            QuantumKeeper::wait_until(local_ns_);  // the hook reads simulated time, as at the prefill's end
+            local_ns_ = now_ns();
+            first_step_done_();
+        }
         KELLE_LOG(msg::host, LogLevel::debug,
                   "decode step " << scores_.step << " ends at " << std::fixed << std::setprecision(3) << local_ns_ * 1e-3
                                  << " us after " << (local_ns_ - step_start_ns) * 1e-3 << " us");

@@ -55,9 +55,8 @@ public:
 
     // Called once, at the simulated time the prefill ends.
     void on_prefill_done(std::function<void()> hook) { prefill_done_ = std::move(hook); }
-    // Called once, when the first decode step ends, with the host's local time then (the
-    // simulated time, or up to a quantum ahead of it: the host does not sync for this hook).
-    void on_first_step_done(std::function<void(double local_ns)> hook) { first_step_done_ = std::move(hook); }
+    // Called once, at the simulated time the first decode step ends (the host syncs there).
+    void on_first_step_done(std::function<void()> hook) { first_step_done_ = std::move(hook); }
     // Called once, when the replay ends (normally or not), before the simulation stops.
     void on_replay_end(std::function<void()> hook) { replay_end_ = std::move(hook); }
 
@@ -78,7 +77,7 @@ private:
     TraceReader& trace_;
     Progress progress_;
     std::function<void()> prefill_done_;
-    std::function<void(double)> first_step_done_;
+    std::function<void()> first_step_done_;
     std::function<void()> replay_end_;
     StepScores scores_;
     HostStats stats_;
