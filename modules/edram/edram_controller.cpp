@@ -86,23 +86,25 @@ void EdramController::trace(sc_core::sc_trace_file* file) {
     traced_ = true;
 }
 
-void EdramController::refresh_until(double now_ns) {
+void EdramController::catch_up_refresh(double now_ns) {
     // Catching up slice by slice keeps the buffer at a slice's bursts: a prefill of minutes of
     // simulated time with no eDRAM access in between would otherwise gather millions at once
     // (700 MB for LLaMA-2-7B at batch 16). Bursts come out in the same order either way.
     constexpr double kSliceNs = 1e6;
-    for (double due_ns = refresh_manager_->next_due_ns(); due_ns <= now_ns; due_ns = refresh_manager_->next_due_ns()) {
+    double due_ns = refresh_manager_->next_due_ns();
+    for (; due_ns <= now_ns; due_ns = refresh_manager_->next_due_ns()) {
         due_.clear();
         refresh_manager_->pop_due(std::min(now_ns, due_ns + kSliceNs), due_);
         for (const RefreshBurst& burst : due_) refresh(burst);
     }
+    next_refresh_due_ns_ = due_ns;
 }
 
 void EdramController::wake_for_refresh() {
     if (!traced_) return;  // not triggered again: the other callers of refresh_until suffice
     const double now = now_ns();
     refresh_until(now);
-    next_trigger(from_ns(refresh_manager_->next_due_ns() - now));
+    next_trigger(from_ns(next_refresh_due_ns_ - now));
 }
 
 double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes) {
