@@ -129,7 +129,8 @@ void EdramController::apply_hint(const LivenessHint& hint, tlm::tlm_generic_payl
 }
 
 void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
-    refresh_until(now_ns());
+    const double now = now_ns();
+    refresh_until(now);
     if (const LivenessHint* hint = payload.get_extension<LivenessHint>()) return apply_hint(*hint, payload);
     const std::uint64_t address = payload.get_address();
     const std::uint64_t bytes = payload.get_data_length();
@@ -137,11 +138,11 @@ void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc
         payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
-    const double arrival_ns = now_ns() + to_ns(delay);
+    const double arrival_ns = now + to_ns(delay);
     const double stall_ns = std::max(0.0, refresh_stall_ns(arrival_ns, address, bytes));
     stats_.refresh_stall_ns += stall_ns;
     stall_activity_.mark(arrival_ns, arrival_ns + stall_ns);
-    const AccessTiming timing = port_.serve(payload, delay);
+    const AccessTiming timing = port_.serve(payload, delay, arrival_ns);
     if (payload.is_response_error()) return;
     if (payload.is_write()) {
         write_cells(payload);
