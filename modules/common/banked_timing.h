@@ -54,16 +54,22 @@ public:
     const BankGeometry& geometry() const { return geometry_; }
 
     // Bytes of [address, address + bytes) that fall in each bank (size: banks). Exposed
-    // because the eDRAM also needs the rows an access touches.
+    // because the eDRAM also needs the banks an access touches.
     const std::vector<std::uint64_t>& split(std::uint64_t address, std::uint64_t bytes);
+    // The banks the last split gave bytes to: an access touches a few of many banks, so callers
+    // loop over these, not over all.
+    const std::vector<int>& split_banks() const { return touched_banks_; }
 
 private:
     void split_interleaved(std::uint64_t address, std::uint64_t bytes);
+    void add_split_bytes(std::uint64_t bank, std::uint64_t bytes);
 
     BankGeometry geometry_;
     std::shared_ptr<const BankMap> bank_map_;  // null: interleaved by interleave_bytes
     std::vector<double> busy_until_ns_;
-    std::vector<std::uint64_t> bank_bytes_;  // reused by split(): no allocation per access
+    // Reused by split(), no allocation per access; only the touched banks are cleared.
+    std::vector<std::uint64_t> bank_bytes_;
+    std::vector<int> touched_banks_;  // the banks with bytes in bank_bytes_
 };
 
 }  // namespace kelle

@@ -111,10 +111,10 @@ double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t addres
     // Most accesses arrive after every burst has ended: then no bank can stall them, and the
     // bank split, a cost per transaction, is not needed.
     if (arrival_ns >= latest_refresh_end_ns_) return 0;
-    const auto& chunks = port_.timing().split(address, bytes);
     double stall = 0;
-    for (int bank = 0; bank < config_.banks; ++bank)
-        if (chunks[bank] != 0) stall = std::max(stall, refresh_end_ns_[bank] - arrival_ns);
+    port_.timing().split(address, bytes);
+    for (const int bank : port_.timing().split_banks())
+        stall = std::max(stall, refresh_end_ns_[static_cast<std::size_t>(bank)] - arrival_ns);
     return stall;
 }
 
