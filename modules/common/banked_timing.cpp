@@ -18,9 +18,7 @@ const std::vector<std::uint64_t>& BankedTiming::split(std::uint64_t address, std
     touched_banks_.clear();
     if (bytes == 0) return bank_bytes_;
     if (bank_map_) {
-        bank_map_->split(address, bytes, bank_bytes_);
-        for (int bank = 0; bank < geometry_.banks; ++bank)
-            if (bank_bytes_[static_cast<std::size_t>(bank)] != 0) touched_banks_.push_back(bank);
+        bank_map_->split(address, bytes, bank_bytes_, touched_banks_);
     } else {
         split_interleaved(address, bytes);
     }

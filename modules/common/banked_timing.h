@@ -19,8 +19,10 @@ namespace kelle {
 class BankMap {
 public:
     virtual ~BankMap() = default;
-    // Adds to bank_bytes[b] the bytes of [address, address + bytes) that bank b holds.
-    virtual void split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const = 0;
+    // Adds to bank_bytes[b] the bytes of [address, address + bytes) that bank b holds, and
+    // appends to touched_banks each bank it gives bytes to that held none.
+    virtual void split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes,
+                       std::vector<int>& touched_banks) const = 0;
 };
 
 struct BankGeometry {
