@@ -76,9 +76,15 @@ EdramBankMap::EdramBankMap(BankLayout layout, const KvAreaPlan& plan, int banks)
 }
 
 int EdramBankMap::area_of(std::uint64_t address) const {
+    if (last_area_ < feeds_.size()) {
+        const Feed& last = feeds_[last_area_];
+        if (address >= last.first_address && address - last.first_address < last.bytes) return static_cast<int>(last_area_);
+    }
     const auto after = std::upper_bound(feeds_.begin(), feeds_.end(), address,
                                         [](std::uint64_t a, const Feed& f) { return a < f.first_address; });
-    return static_cast<int>(after - feeds_.begin()) - 1;
+    const int area = static_cast<int>(after - feeds_.begin()) - 1;
+    if (area >= 0) last_area_ = static_cast<std::size_t>(area);
+    return area;
 }
 
 BankRow EdramBankMap::locate(std::uint64_t address) const {

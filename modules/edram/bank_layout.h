@@ -149,6 +149,9 @@ private:
     std::uint64_t rows_per_bank_;
     std::vector<Feed> feeds_;  // per area of the plan
     std::vector<std::uint64_t> rows_in_bank_;  // per (area, bank): asked at every refresh burst
+    // area_of's last answer: accesses and hints come in runs inside one area, so most calls
+    // need no search. A cache, not state: the map's answers stay the same (SystemC runs one thread).
+    mutable std::size_t last_area_ = 0;
 };
 
 // The templates run once per row of every liveness hint: here, so that the caller's visit inlines.
