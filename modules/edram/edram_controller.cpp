@@ -156,9 +156,10 @@ void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc
 void EdramController::write_cells(const tlm::tlm_generic_payload& payload) {
     const std::uint64_t address = payload.get_address();
     const std::uint64_t bytes = payload.get_data_length();
-    if (array_.group_of(address + bytes - 1) != array_.group_of(address))
+    const int group = array_.group_of(address);
+    if (address + bytes > array_.group_end(group))
         SC_REPORT_ERROR(name(), "a write spans two refresh groups: the KV layout and the area plan disagree");
-    array_.write(address, payload.get_data_ptr(), bytes);
+    array_.write(group, address, payload.get_data_ptr(), bytes);
 }
 
 void EdramController::refresh(const RefreshBurst& burst) {
