@@ -141,15 +141,15 @@ void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc
     const double arrival_ns = now + to_ns(delay);
     const double stall_ns = std::max(0.0, refresh_stall_ns(arrival_ns, address, bytes));
     stats_.refresh_stall_ns += stall_ns;
-    stall_activity_.mark(arrival_ns, arrival_ns + stall_ns);
+    if (traced_) stall_activity_.mark(arrival_ns, arrival_ns + stall_ns);
     const AccessTiming timing = port_.serve(payload, delay, arrival_ns);
     if (payload.is_response_error()) return;
     if (payload.is_write()) {
         write_cells(payload);
-        write_activity_.mark(timing.start_ns, timing.complete_ns);
+        if (traced_) write_activity_.mark(timing.start_ns, timing.complete_ns);
     } else {
         array_.read(address, payload.get_data_ptr(), bytes);
-        read_activity_.mark(timing.start_ns, timing.complete_ns);
+        if (traced_) read_activity_.mark(timing.start_ns, timing.complete_ns);
     }
 }
 
@@ -175,8 +175,10 @@ void EdramController::refresh(const RefreshBurst& burst) {
     monitor_.refreshed(burst.group, burst.bank, start_ns);
     refresh_end_ns_[burst.bank] = start_ns + duration_ns;
     latest_refresh_end_ns_ = std::max(latest_refresh_end_ns_, refresh_end_ns_[burst.bank]);
-    refresh_activity_[burst.bank]->mark(start_ns, start_ns + duration_ns);
-    group_activity_[static_cast<std::size_t>(burst.group)]->mark(start_ns, start_ns + duration_ns);
+    if (traced_) {
+        refresh_activity_[burst.bank]->mark(start_ns, start_ns + duration_ns);
+        group_activity_[static_cast<std::size_t>(burst.group)]->mark(start_ns, start_ns + duration_ns);
+    }
     count_refresh(burst.group, burst.bank, rows);
     KELLE_LOG(msg::edram, LogLevel::debug,
               "burst " << stats_.groups[static_cast<std::size_t>(burst.group)].name << " bank " << burst.bank << ": "

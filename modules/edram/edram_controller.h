@@ -134,6 +134,8 @@ private:
     RetentionMonitor monitor_;
     EdramStats stats_;
     RowLiveness liveness_;
+    // A waveform is traced. The activity traces ignore marks until then; without one the
+    // controller does not call them, a saving per transaction and per burst.
     bool traced_ = false;
     std::unique_ptr<RowSelection> row_selection_;  // by edram.refresh_policy
     std::vector<double> refresh_end_ns_;  // per bank: end of its latest burst
