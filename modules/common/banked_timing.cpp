@@ -72,10 +72,4 @@ AccessTiming BankedTiming::access(double arrival_ns, std::uint64_t address, std:
     return timing;
 }
 
-double BankedTiming::reserve(int bank, double earliest_ns, double duration_ns) {
-    const double start = std::max(earliest_ns, busy_until_ns_[bank]);
-    busy_until_ns_[bank] = start + duration_ns;
-    return start;
-}
-
 }  // namespace kelle

@@ -9,6 +9,7 @@
 // and with refresh) without a process per bank or per beat.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -50,7 +51,12 @@ public:
 
     // Reserves one bank for `duration_ns` from `earliest_ns` or from when it frees, whichever
     // is later (refresh waits for an access in flight); returns the start.
-    double reserve(int bank, double earliest_ns, double duration_ns);
+    // Inline: the eDRAM calls it at every refresh burst.
+    double reserve(int bank, double earliest_ns, double duration_ns) {
+        const double start = std::max(earliest_ns, busy_until_ns_[bank]);
+        busy_until_ns_[bank] = start + duration_ns;
+        return start;
+    }
 
     double busy_until_ns(int bank) const { return busy_until_ns_[bank]; }
     const BankGeometry& geometry() const { return geometry_; }
