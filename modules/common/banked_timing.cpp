@@ -14,13 +14,22 @@ BankedTiming::BankedTiming(const BankGeometry& geometry)
 }
 
 const std::vector<std::uint64_t>& BankedTiming::split(std::uint64_t address, std::uint64_t bytes) {
-    std::fill(bank_bytes_.begin(), bank_bytes_.end(), 0);
+    for (const int bank : touched_banks_) bank_bytes_[static_cast<std::size_t>(bank)] = 0;
+    touched_banks_.clear();
     if (bytes == 0) return bank_bytes_;
-    if (bank_map_)
-        bank_map_->split(address, bytes, bank_bytes_);
-    else
+    if (bank_map_) {
+        bank_map_->split(address, bytes, bank_bytes_, touched_banks_);
+    } else {
         split_interleaved(address, bytes);
+    }
     return bank_bytes_;
+}
+
+void BankedTiming::add_split_bytes(std::uint64_t bank, std::uint64_t bytes) {
+    if (bytes == 0) return;
+    std::uint64_t& held = bank_bytes_[bank];
+    if (held == 0) touched_banks_.push_back(static_cast<int>(bank));
+    held += bytes;
 }
 
 void BankedTiming::split_interleaved(std::uint64_t address, std::uint64_t bytes) {
@@ -30,27 +39,29 @@ void BankedTiming::split_interleaved(std::uint64_t address, std::uint64_t bytes)
     const std::uint64_t first_unit = address / unit;
     const std::uint64_t last_unit = (end - 1) / unit;
     if (first_unit == last_unit) {
-        bank_bytes_[first_unit % banks] = bytes;
+        add_split_bytes(first_unit % banks, bytes);
         return;
     }
-    // Partial first and last units, then whole units dealt round-robin from first_unit + 1.
-    bank_bytes_[first_unit % banks] += (first_unit + 1) * unit - address;
-    bank_bytes_[last_unit % banks] += end - last_unit * unit;
+    // Partial first and last units, then whole units dealt round-robin from first_unit + 1;
+    // fewer whole units than banks reach only that many banks.
+    add_split_bytes(first_unit % banks, (first_unit + 1) * unit - address);
+    add_split_bytes(last_unit % banks, end - last_unit * unit);
     const std::uint64_t whole_units = last_unit - first_unit - 1;
     const std::uint64_t per_bank = whole_units / banks;
     const std::uint64_t extra = whole_units % banks;
-    for (std::uint64_t i = 0; i < banks; ++i) {
-        const std::uint64_t bank = (first_unit + 1 + i) % banks;
-        bank_bytes_[bank] += (per_bank + (i < extra ? 1 : 0)) * unit;
+    std::uint64_t bank = (first_unit + 1) % banks;
+    for (std::uint64_t i = 0; i < std::min(whole_units, banks); ++i) {
+        add_split_bytes(bank, (per_bank + (i < extra ? 1 : 0)) * unit);
+        if (++bank == banks) bank = 0;
     }
 }
 
 AccessTiming BankedTiming::access(double arrival_ns, std::uint64_t address, std::uint64_t bytes) {
-    const auto& chunks = split(address, bytes);
     AccessTiming timing{arrival_ns, arrival_ns, 0.0};
     bool first = true;
-    for (int bank = 0; bank < geometry_.banks; ++bank) {
-        if (chunks[bank] == 0) continue;
+    const auto& chunks = split(address, bytes);
+    // Banks in the split's order, not bank order: min and max are exact, so the order is moot.
+    for (const int bank : touched_banks_) {
         const double start = std::max(arrival_ns, busy_until_ns_[bank]);
         busy_until_ns_[bank] = start + static_cast<double>(chunks[bank]) / geometry_.bank_bytes_per_ns;
         timing.start_ns = first ? start : std::min(timing.start_ns, start);
@@ -59,12 +70,6 @@ AccessTiming BankedTiming::access(double arrival_ns, std::uint64_t address, std:
         first = false;
     }
     return timing;
-}
-
-double BankedTiming::reserve(int bank, double earliest_ns, double duration_ns) {
-    const double start = std::max(earliest_ns, busy_until_ns_[bank]);
-    busy_until_ns_[bank] = start + duration_ns;
-    return start;
 }
 
 }  // namespace kelle

@@ -9,6 +9,7 @@
 // and with refresh) without a process per bank or per beat.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -19,8 +20,10 @@ namespace kelle {
 class BankMap {
 public:
     virtual ~BankMap() = default;
-    // Adds to bank_bytes[b] the bytes of [address, address + bytes) that bank b holds.
-    virtual void split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const = 0;
+    // Adds to bank_bytes[b] the bytes of [address, address + bytes) that bank b holds, and
+    // appends to touched_banks each bank it gives bytes to that held none.
+    virtual void split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes,
+                       std::vector<int>& touched_banks) const = 0;
 };
 
 struct BankGeometry {
@@ -48,22 +51,33 @@ public:
 
     // Reserves one bank for `duration_ns` from `earliest_ns` or from when it frees, whichever
     // is later (refresh waits for an access in flight); returns the start.
-    double reserve(int bank, double earliest_ns, double duration_ns);
+    // Inline: the eDRAM calls it at every refresh burst.
+    double reserve(int bank, double earliest_ns, double duration_ns) {
+        const double start = std::max(earliest_ns, busy_until_ns_[bank]);
+        busy_until_ns_[bank] = start + duration_ns;
+        return start;
+    }
 
     double busy_until_ns(int bank) const { return busy_until_ns_[bank]; }
     const BankGeometry& geometry() const { return geometry_; }
 
     // Bytes of [address, address + bytes) that fall in each bank (size: banks). Exposed
-    // because the eDRAM also needs the rows an access touches.
+    // because the eDRAM also needs the banks an access touches.
     const std::vector<std::uint64_t>& split(std::uint64_t address, std::uint64_t bytes);
+    // The banks the last split gave bytes to: an access touches a few of many banks, so callers
+    // loop over these, not over all.
+    const std::vector<int>& split_banks() const { return touched_banks_; }
 
 private:
     void split_interleaved(std::uint64_t address, std::uint64_t bytes);
+    void add_split_bytes(std::uint64_t bank, std::uint64_t bytes);
 
     BankGeometry geometry_;
     std::shared_ptr<const BankMap> bank_map_;  // null: interleaved by interleave_bytes
     std::vector<double> busy_until_ns_;
-    std::vector<std::uint64_t> bank_bytes_;  // reused by split(): no allocation per access
+    // Reused by split(), no allocation per access; only the touched banks are cleared.
+    std::vector<std::uint64_t> bank_bytes_;
+    std::vector<int> touched_banks_;  // the banks with bytes in bank_bytes_
 };
 
 }  // namespace kelle

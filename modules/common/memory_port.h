@@ -24,6 +24,8 @@ public:
     // Serves `payload` arriving at now + delay; adds the access time to `delay`.
     // Rejects commands other than read/write with TLM_COMMAND_ERROR_RESPONSE.
     AccessTiming serve(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    // The same, for a caller that has the arrival time (now + delay) at hand already.
+    AccessTiming serve(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay, double arrival_ns);
 
     // Counts a zero-time control transaction (a liveness hint) that moves no data.
     void count_control() { ++stats_.transactions; }

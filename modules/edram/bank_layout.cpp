@@ -76,9 +76,15 @@ EdramBankMap::EdramBankMap(BankLayout layout, const KvAreaPlan& plan, int banks)
 }
 
 int EdramBankMap::area_of(std::uint64_t address) const {
+    if (last_area_ < feeds_.size()) {
+        const Feed& last = feeds_[last_area_];
+        if (address >= last.first_address && address - last.first_address < last.bytes) return static_cast<int>(last_area_);
+    }
     const auto after = std::upper_bound(feeds_.begin(), feeds_.end(), address,
                                         [](std::uint64_t a, const Feed& f) { return a < f.first_address; });
-    return static_cast<int>(after - feeds_.begin()) - 1;
+    const int area = static_cast<int>(after - feeds_.begin()) - 1;
+    if (area >= 0) last_area_ = static_cast<std::size_t>(area);
+    return area;
 }
 
 BankRow EdramBankMap::locate(std::uint64_t address) const {
@@ -99,35 +105,47 @@ BankRow EdramBankMap::locate_part(std::uint64_t piece_address, BytePart p) const
     return locate(piece_address + (v ? 1 : 0));
 }
 
-void EdramBankMap::split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const {
-    for_each_run(address, bytes, [this, &bank_bytes](int, int bank_group, std::uint64_t x, std::uint64_t n) {
-        split_run(bank_group, x, n, bank_bytes);
+void EdramBankMap::split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes,
+                         std::vector<int>& touched_banks) const {
+    for_each_run(address, bytes, [&](int, int bank_group, std::uint64_t x, std::uint64_t n) {
+        split_run(bank_group, x, n, bank_bytes, touched_banks);
     });
 }
 
-void EdramBankMap::split_run(int bank_group, std::uint64_t x, std::uint64_t bytes,
-                             std::vector<std::uint64_t>& bank_bytes) const {
+void EdramBankMap::split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const {
+    std::vector<int> touched_banks;
+    split(address, bytes, bank_bytes, touched_banks);
+}
+
+void EdramBankMap::split_run(int bank_group, std::uint64_t x, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes,
+                             std::vector<int>& touched_banks) const {
     // Rows q of the run go to the group's bank q % group_banks_: a partial first and last row,
     // and whole rows between dealt round-robin, so the cost is O(banks), not O(rows), for a
     // transfer of any length (the same integer sums as dealing the rows one by one).
     const std::uint64_t g = group_.value();
-    std::uint64_t* group = &bank_bytes[static_cast<std::size_t>(bank_group * group_banks_)];
+    const int group_first_bank = bank_group * group_banks_;
+    const auto add = [&](std::uint64_t bank, std::uint64_t n) {
+        std::uint64_t& held = bank_bytes[static_cast<std::size_t>(group_first_bank) + bank];
+        if (held == 0) touched_banks.push_back(group_first_bank + static_cast<int>(bank));
+        held += n;
+    };
     const std::uint64_t end = x + bytes;
     const std::uint64_t first_row = row_.quotient(x);
     const std::uint64_t last_row = row_.quotient(end - 1);
     if (first_row == last_row) {
-        group[group_.remainder(first_row)] += bytes;
+        add(group_.remainder(first_row), bytes);
         return;
     }
-    group[group_.remainder(first_row)] += (first_row + 1) * row_bytes_ - x;
-    group[group_.remainder(last_row)] += end - last_row * row_bytes_;
+    add(group_.remainder(first_row), (first_row + 1) * row_bytes_ - x);
+    add(group_.remainder(last_row), end - last_row * row_bytes_);
     const std::uint64_t whole_rows = last_row - first_row - 1;
     const std::uint64_t per_bank = group_.quotient(whole_rows);
     const std::uint64_t extra = group_.remainder(whole_rows);
-    // Bank i of the deal (the group's bank (first_row + 1 + i) % g) gets one row more if i < extra.
+    // Bank i of the deal (the group's bank (first_row + 1 + i) % g) gets one row more if i < extra;
+    // with fewer whole rows than banks, i < whole_rows = extra, so every bank dealt gets bytes.
     std::uint64_t bank = group_.remainder(first_row + 1);
     for (std::uint64_t i = 0; i < std::min(whole_rows, g); ++i) {
-        group[bank] += (per_bank + (i < extra ? 1 : 0)) * row_bytes_;
+        add(bank, (per_bank + (i < extra ? 1 : 0)) * row_bytes_);
         if (++bank == g) bank = 0;
     }
 }

@@ -44,8 +44,8 @@ unsigned char* EdramArray::chunk(std::uint64_t index) {
     return stored.get();
 }
 
-void EdramArray::write(std::uint64_t address, const unsigned char* data, std::uint64_t bytes) {
-    const auto group = static_cast<std::size_t>(group_of(address));
+void EdramArray::write(int in_group, std::uint64_t address, const unsigned char* data, std::uint64_t bytes) {
+    const auto group = static_cast<std::size_t>(in_group);
     const double flips = static_cast<double>(bytes * 8) * write_p_fail_[group];
     expected_flips_ += flips;
     group_expected_flips_[group] += flips;

@@ -42,8 +42,15 @@ public:
         return static_cast<int>(std::upper_bound(group_end_.begin(), group_end_.end(), address) - group_end_.begin());
     }
 
+    // The address past the last byte of `group`.
+    std::uint64_t group_end(int group) const { return group_end_[static_cast<std::size_t>(group)]; }
+
     // Counts the bits the write may lose; in functional mode stores them, some flipped.
-    void write(std::uint64_t address, const unsigned char* data, std::uint64_t bytes);
+    void write(std::uint64_t address, const unsigned char* data, std::uint64_t bytes) {
+        write(group_of(address), address, data, bytes);
+    }
+    // The same, for a caller that has the write's group, group_of(address), at hand already.
+    void write(int group, std::uint64_t address, const unsigned char* data, std::uint64_t bytes);
     // Functional mode: the stored bytes; otherwise leaves `data` as it is.
     void read(std::uint64_t address, unsigned char* data, std::uint64_t bytes) const;
 

@@ -86,33 +86,35 @@ void EdramController::trace(sc_core::sc_trace_file* file) {
     traced_ = true;
 }
 
-void EdramController::refresh_until(double now_ns) {
+void EdramController::catch_up_refresh(double now_ns) {
     // Catching up slice by slice keeps the buffer at a slice's bursts: a prefill of minutes of
     // simulated time with no eDRAM access in between would otherwise gather millions at once
     // (700 MB for LLaMA-2-7B at batch 16). Bursts come out in the same order either way.
     constexpr double kSliceNs = 1e6;
-    for (double due_ns = refresh_manager_->next_due_ns(); due_ns <= now_ns; due_ns = refresh_manager_->next_due_ns()) {
+    double due_ns = refresh_manager_->next_due_ns();
+    for (; due_ns <= now_ns; due_ns = refresh_manager_->next_due_ns()) {
         due_.clear();
         refresh_manager_->pop_due(std::min(now_ns, due_ns + kSliceNs), due_);
         for (const RefreshBurst& burst : due_) refresh(burst);
     }
+    next_refresh_due_ns_ = due_ns;
 }
 
 void EdramController::wake_for_refresh() {
     if (!traced_) return;  // not triggered again: the other callers of refresh_until suffice
     const double now = now_ns();
     refresh_until(now);
-    next_trigger(from_ns(refresh_manager_->next_due_ns() - now));
+    next_trigger(from_ns(next_refresh_due_ns_ - now));
 }
 
 double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes) {
     // Most accesses arrive after every burst has ended: then no bank can stall them, and the
     // bank split, a cost per transaction, is not needed.
     if (arrival_ns >= latest_refresh_end_ns_) return 0;
-    const auto& chunks = port_.timing().split(address, bytes);
     double stall = 0;
-    for (int bank = 0; bank < config_.banks; ++bank)
-        if (chunks[bank] != 0) stall = std::max(stall, refresh_end_ns_[bank] - arrival_ns);
+    port_.timing().split(address, bytes);
+    for (const int bank : port_.timing().split_banks())
+        stall = std::max(stall, refresh_end_ns_[static_cast<std::size_t>(bank)] - arrival_ns);
     return stall;
 }
 
@@ -127,7 +129,8 @@ void EdramController::apply_hint(const LivenessHint& hint, tlm::tlm_generic_payl
 }
 
 void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
-    refresh_until(now_ns());
+    const double now = now_ns();
+    refresh_until(now);
     if (const LivenessHint* hint = payload.get_extension<LivenessHint>()) return apply_hint(*hint, payload);
     const std::uint64_t address = payload.get_address();
     const std::uint64_t bytes = payload.get_data_length();
@@ -135,27 +138,28 @@ void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc
         payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
-    const double arrival_ns = now_ns() + to_ns(delay);
+    const double arrival_ns = now + to_ns(delay);
     const double stall_ns = std::max(0.0, refresh_stall_ns(arrival_ns, address, bytes));
     stats_.refresh_stall_ns += stall_ns;
-    stall_activity_.mark(arrival_ns, arrival_ns + stall_ns);
-    const AccessTiming timing = port_.serve(payload, delay);
+    if (traced_) stall_activity_.mark(arrival_ns, arrival_ns + stall_ns);
+    const AccessTiming timing = port_.serve(payload, delay, arrival_ns);
     if (payload.is_response_error()) return;
     if (payload.is_write()) {
         write_cells(payload);
-        write_activity_.mark(timing.start_ns, timing.complete_ns);
+        if (traced_) write_activity_.mark(timing.start_ns, timing.complete_ns);
     } else {
         array_.read(address, payload.get_data_ptr(), bytes);
-        read_activity_.mark(timing.start_ns, timing.complete_ns);
+        if (traced_) read_activity_.mark(timing.start_ns, timing.complete_ns);
     }
 }
 
 void EdramController::write_cells(const tlm::tlm_generic_payload& payload) {
     const std::uint64_t address = payload.get_address();
     const std::uint64_t bytes = payload.get_data_length();
-    if (array_.group_of(address + bytes - 1) != array_.group_of(address))
+    const int group = array_.group_of(address);
+    if (address + bytes > array_.group_end(group))
         SC_REPORT_ERROR(name(), "a write spans two refresh groups: the KV layout and the area plan disagree");
-    array_.write(address, payload.get_data_ptr(), bytes);
+    array_.write(group, address, payload.get_data_ptr(), bytes);
 }
 
 void EdramController::refresh(const RefreshBurst& burst) {
@@ -171,8 +175,10 @@ void EdramController::refresh(const RefreshBurst& burst) {
     monitor_.refreshed(burst.group, burst.bank, start_ns);
     refresh_end_ns_[burst.bank] = start_ns + duration_ns;
     latest_refresh_end_ns_ = std::max(latest_refresh_end_ns_, refresh_end_ns_[burst.bank]);
-    refresh_activity_[burst.bank]->mark(start_ns, start_ns + duration_ns);
-    group_activity_[static_cast<std::size_t>(burst.group)]->mark(start_ns, start_ns + duration_ns);
+    if (traced_) {
+        refresh_activity_[burst.bank]->mark(start_ns, start_ns + duration_ns);
+        group_activity_[static_cast<std::size_t>(burst.group)]->mark(start_ns, start_ns + duration_ns);
+    }
     count_refresh(burst.group, burst.bank, rows);
     KELLE_LOG(msg::edram, LogLevel::debug,
               "burst " << stats_.groups[static_cast<std::size_t>(burst.group)].name << " bank " << burst.bank << ": "

@@ -95,7 +95,10 @@ public:
     EdramController(sc_core::sc_module_name name, const EdramConfig& config, const KvAreaPlan& plan);
 
     // Performs every burst due up to `now_ns` not performed yet, each at its own due time.
-    void refresh_until(double now_ns);
+    // Called before every transaction: returns at once when nothing is due yet.
+    void refresh_until(double now_ns) {
+        if (now_ns >= next_refresh_due_ns_) catch_up_refresh(now_ns);
+    }
 
     EdramStats stats() const;
     // Non-empty when the retention monitor saw a violation: the first one, where and when.
@@ -108,6 +111,7 @@ public:
 
 private:
     void wake_for_refresh();  // the method: with a waveform, refreshes at each due time
+    void catch_up_refresh(double now_ns);
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
     void apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload);
     void write_cells(const tlm::tlm_generic_payload& payload);
@@ -124,9 +128,14 @@ private:
     MemoryPort port_;
     std::unique_ptr<RefreshManager> refresh_manager_;
     std::vector<RefreshBurst> due_;  // refresh_until's buffer: no allocation per access
+    // The manager's next_due_ns(), which changes only when bursts are popped: kept so that a
+    // transaction with nothing due makes no virtual calls. 0 at first, so the first call asks.
+    double next_refresh_due_ns_ = 0;
     RetentionMonitor monitor_;
     EdramStats stats_;
     RowLiveness liveness_;
+    // A waveform is traced. The activity traces ignore marks until then; without one the
+    // controller does not call them, a saving per transaction and per burst.
     bool traced_ = false;
     std::unique_ptr<RowSelection> row_selection_;  // by edram.refresh_policy
     std::vector<double> refresh_end_ns_;  // per bank: end of its latest burst

@@ -10,18 +10,12 @@ RetentionMonitor::RetentionMonitor(double retention_min_us, std::vector<double> 
       interval_us_(std::move(group_intervals_us)),
       name_(std::move(group_names)),
       banks_(static_cast<std::size_t>(banks)),
-      last_refresh_ns_(interval_us_.size() * banks_, 0.0) {}
-
-void RetentionMonitor::refreshed(int group, int bank, double start_ns) {
-    double& last = last_ns(group, bank);
-    check(group, bank, last, start_ns);
-    last = start_ns;
+      last_refresh_ns_(interval_us_.size() * banks_, 0.0) {
+    // Only groups promised to lose nothing (interval within the screened retention) are held to it.
+    for (const double interval_us : interval_us_) watched_.push_back(deadline_us_ > 0 && interval_us <= deadline_us_);
 }
 
 void RetentionMonitor::check(int group, int bank, double last_ns, double refreshed_ns) {
-    // Only groups promised to lose nothing (interval within the screened retention) are held to it.
-    const double interval_us = interval_us_[static_cast<std::size_t>(group)];
-    if (deadline_us_ <= 0 || interval_us > deadline_us_ || !violation_.empty()) return;
     const double gap_us = (refreshed_ns - last_ns) * 1e-3;
     if (gap_us <= deadline_us_) return;
     char message[200];
