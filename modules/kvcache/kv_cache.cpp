@@ -33,6 +33,8 @@ KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const Tra
       heads_(regions(header.model)),
       class_ranks_(regions(header.model)) {
     for (HeadCache& head : heads_) head.reserve(budget.held_tokens);
+    for (int region = 0; region < static_cast<int>(heads_.size()); ++region)
+        region_onchip_.push_back(layout_.region_onchip(region));
     KELLE_LOG(msg::kvcache, LogLevel::info,
               kKvPolicies.name(config.policy) << " in " << kKvStores.name(config.store) << ": " << budget.held_tokens
                                               << " tokens per (layer, KV head), " << budget.kv_slots << " as K/V ("
@@ -163,8 +165,8 @@ double KvCache::write_prompt_popular(int layer, const StepScores* prefill, doubl
 
 void KvCache::rank_prompt(int layer) {
     // Forms and slots settle only once the whole prompt is in (x_store.h swaps them).
-    if (!has_importance_classes()) return;
-    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) rerank(layout_.region(layer, kv_head));
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
+        if (classed(layout_.region(layer, kv_head))) rerank(layout_.region(layer, kv_head));
 }
 
 void KvCache::count_holders(int layer, int min_heads) {
@@ -271,9 +273,10 @@ void KvCache::update_importance(int layer, const StepScores& scores) {
     const int group = m.heads / m.kv_heads;
     for (int head = 0; head < m.heads; ++head) {
         HeadCache& cache = heads_[static_cast<std::size_t>(layout_.region(layer, head / group))];
+        const int region = layout_.region(layer, head / group);
         const double mass = cache.accumulate(scores.at(layer, head), scores.context_tokens,
-                                             has_importance_classes() ? &listed_ : nullptr);
-        if (has_importance_classes()) rank_listed(layout_.region(layer, head / group));
+                                             classed(region) ? &listed_ : nullptr);
+        if (classed(region)) rank_listed(region);
         stats_.attention_mass_sum += mass;
         ++stats_.attention_mass_samples;
         stats_.attention_mass_min = std::min(stats_.attention_mass_min, mass);
@@ -283,7 +286,8 @@ void KvCache::update_importance(int layer, const StepScores& scores) {
 double KvCache::move_between_classes(int layer, double t_ns) {
     double moved_ns = t_ns;
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
-        moved_ns = std::max(moved_ns, reclassify(layout_.region(layer, kv_head), t_ns));
+        if (classed(layout_.region(layer, kv_head)))
+            moved_ns = std::max(moved_ns, reclassify(layout_.region(layer, kv_head), t_ns));
     return moved_ns;
 }
 

@@ -164,6 +164,12 @@ public:
     void update_importance(int layer, const StepScores& scores);
     // 2DRP: moves tokens whose importance class changed.
     bool has_importance_classes() const { return layout_.classes() == 2; }
+    // Whether a region's tokens are kept in their importance classes: only on chip, where the
+    // classes are refresh groups. A region wholly in DRAM (refreshed by the DRAM itself) keeps its
+    // tokens where they were written, as a real Kelle would not move them for nothing.
+    bool classed(int region) const {
+        return has_importance_classes() && region_onchip_[static_cast<std::size_t>(region)];
+    }
     double move_between_classes(int layer, double t_ns);
     // Records the on-chip footprint (its largest is a stat) once a step's placement is final.
     void record_footprint();
@@ -233,6 +239,7 @@ private:
     std::vector<HeadCache> heads_;  // per region
     std::unique_ptr<KvValueCheck> check_;  // functional mode only
     std::vector<ClassRanks> class_ranks_;   // per region
+    std::vector<bool> region_onchip_;        // per region: KvLayout::region_onchip, asked per score
     std::vector<HeadCache::ListedChange> listed_;  // one head's listed tokens at a step, reused
     std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
     std::vector<int> holders_;               // popularity: KV heads of the layer keeping each prompt position

@@ -31,7 +31,7 @@ std::optional<double> KvCache::ranked_importance(const HeadCache& head, int impo
 }
 
 void KvCache::rank(int region, const KvToken& token) {
-    if (!has_importance_classes() || token.as_x) return;
+    if (!classed(region) || token.as_x) return;
     ClassRanks& ranks = class_ranks_[static_cast<std::size_t>(region)];
     if (layout_.class_of(token.slot) == 0) ranks.important.push(entry_of(token));
     else ranks.other.push(entry_of(token));

@@ -64,6 +64,14 @@ bool KvLayout::slot_onchip(int region, std::uint64_t slot) const {
     return entry_onchip(region, class_of(slot), entry(region, slot));
 }
 
+bool KvLayout::region_onchip(int region) const {
+    // Entries fill each class's areas in region order: a region's first slot of a class is on
+    // chip if any of the class's is.
+    for (int c = 0; c < plan_.classes; ++c)
+        if (class_slots(c) > 0 && slot_onchip(region, first_slot(c))) return true;
+    return false;
+}
+
 int KvLayout::pieces(int region, std::uint64_t slot, Extent out[2]) const {
     const int c = class_of(slot);
     const std::uint64_t e = entry(region, slot);

@@ -75,6 +75,8 @@ public:
     // first layers whose K/V slots are all on chip (x entries are one pool there, not per layer).
     int onchip_layers() const { return onchip_layers_; }
     bool slot_onchip(int region, std::uint64_t slot) const;
+    // Whether any slot of the region is on chip (slot_spill may split the last on-chip region).
+    bool region_onchip(int region) const;
     // The pieces of a slot: one per plane on chip, or the whole slot in DRAM. Returns the count.
     int pieces(int region, std::uint64_t slot, Extent out[2]) const;
     // Compacted bursts of `count` slots of a region's class: in one on-chip plane, or in DRAM.

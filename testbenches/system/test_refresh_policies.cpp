@@ -98,9 +98,10 @@ TEST_CASE("the retention monitor fails a run whose live row passes its deadline"
 TEST_CASE("bursts issued on demand give the stats of one kernel wake-up per burst", "[refresh][speed]") {
     // Without a VCD the scheduler issues bursts only when the controller settles (before each
     // access and hint, at the ends of prefill and decode); with one it wakes at every due time.
-    // On the default trace refresh bursts do delay accesses (refresh stall > 0), so equal stats
-    // show each burst met the bank state of its own time. Only wall time and RSS may differ.
-    const std::string args = "--set kv.policy=h2o --set edram.refresh_policy=2drp";
+    // With bursts 32 times longer than shipped, refresh delays accesses on the default trace
+    // (refresh stall > 0), so equal stats show each burst met the bank state of its own time.
+    // Only wall time and RSS may differ.
+    const std::string args = "--set kv.policy=h2o --set edram.refresh_policy=2drp --set edram.refresh_row_cycles=64";
     nlohmann::json eager = run_stats("refresh_eager", args + " --vcd " + tmp_path("refresh_eager.vcd"));
     nlohmann::json on_demand = run_stats("refresh_on_demand", args);
     std::remove(tmp_path("refresh_eager.vcd").c_str());
