@@ -40,3 +40,16 @@ TEST_CASE("retained_uncharged: the same store, charged the stated store's leakag
           Approx(0.5 * charged["energy_pj"]["edram_refresh"].get<double>()));
     CHECK(free["latency_per_token_ms"] == charged["latency_per_token_ms"]);
 }
+
+TEST_CASE("2DRP moves tokens between its classes only in layers on chip", "[system][capacity]") {
+    // The classes are refresh groups of the eDRAM; a layer in DRAM keeps its tokens where they
+    // were written. 8 MiB holds all 16 layers, 4 MiB the first 8 (above), 0.25 MiB none: the
+    // 8 on-chip layers make some of the 16 layers' moves and no layer in DRAM makes any.
+    const nlohmann::json none = run_stats("classes_none", "--set edram.capacity_mb=0.25");
+    const nlohmann::json half = run_stats("classes_half", "");
+    const nlohmann::json all = run_stats("classes_all", "--set kv.onchip_capacity=retained");
+    REQUIRE(none["kv"]["onchip_layers"].get<int>() == 0);
+    CHECK(none["kv"]["class_moves"].get<long long>() == 0);
+    CHECK(half["kv"]["class_moves"].get<long long>() > 0);
+    CHECK(half["kv"]["class_moves"].get<long long>() < all["kv"]["class_moves"].get<long long>());
+}
