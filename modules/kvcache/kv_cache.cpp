@@ -272,8 +272,8 @@ void KvCache::update_importance(int layer, const StepScores& scores) {
     const ModelShape& m = header_.model;
     const int group = m.heads / m.kv_heads;
     for (int head = 0; head < m.heads; ++head) {
-        HeadCache& cache = heads_[static_cast<std::size_t>(layout_.region(layer, head / group))];
         const int region = layout_.region(layer, head / group);
+        HeadCache& cache = heads_[static_cast<std::size_t>(region)];
         const double mass = cache.accumulate(scores.at(layer, head), scores.context_tokens,
                                              classed(region) ? &listed_ : nullptr);
         if (classed(region)) rank_listed(region);
