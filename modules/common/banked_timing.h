@@ -16,14 +16,36 @@
 
 namespace kelle {
 
+// An access's bytes per bank, and the banks that have any: an access touches a few of many
+// banks, so callers loop over touched() and clear() costs what the last split touched.
+class BankSplit {
+public:
+    explicit BankSplit(int banks) : bytes_(static_cast<std::size_t>(banks), 0) {}
+
+    void add(std::size_t bank, std::uint64_t bytes) {
+        if (bytes == 0) return;
+        std::uint64_t& held = bytes_[bank];
+        if (held == 0) touched_.push_back(static_cast<int>(bank));
+        held += bytes;
+    }
+    void clear() {
+        for (const int bank : touched_) bytes_[static_cast<std::size_t>(bank)] = 0;
+        touched_.clear();
+    }
+    const std::vector<std::uint64_t>& bytes() const { return bytes_; }  // per bank
+    const std::vector<int>& touched() const { return touched_; }        // in the order first given bytes
+
+private:
+    std::vector<std::uint64_t> bytes_;
+    std::vector<int> touched_;
+};
+
 // How a memory other than a plain interleaved one places addresses on its banks.
 class BankMap {
 public:
     virtual ~BankMap() = default;
-    // Adds to bank_bytes[b] the bytes of [address, address + bytes) that bank b holds, and
-    // appends to touched_banks each bank it gives bytes to that held none.
-    virtual void split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes,
-                       std::vector<int>& touched_banks) const = 0;
+    // Adds to `out` the bytes of [address, address + bytes) that each bank holds.
+    virtual void split(std::uint64_t address, std::uint64_t bytes, BankSplit& out) const = 0;
 };
 
 struct BankGeometry {
@@ -64,20 +86,16 @@ public:
     // Bytes of [address, address + bytes) that fall in each bank (size: banks). Exposed
     // because the eDRAM also needs the banks an access touches.
     const std::vector<std::uint64_t>& split(std::uint64_t address, std::uint64_t bytes);
-    // The banks the last split gave bytes to: an access touches a few of many banks, so callers
-    // loop over these, not over all.
-    const std::vector<int>& split_banks() const { return touched_banks_; }
+    // The banks the last split gave bytes to: callers loop over these, not over all.
+    const std::vector<int>& split_banks() const { return split_.touched(); }
 
 private:
     void split_interleaved(std::uint64_t address, std::uint64_t bytes);
-    void add_split_bytes(std::uint64_t bank, std::uint64_t bytes);
 
     BankGeometry geometry_;
     std::shared_ptr<const BankMap> bank_map_;  // null: interleaved by interleave_bytes
     std::vector<double> busy_until_ns_;
-    // Reused by split(), no allocation per access; only the touched banks are cleared.
-    std::vector<std::uint64_t> bank_bytes_;
-    std::vector<int> touched_banks_;  // the banks with bytes in bank_bytes_
+    BankSplit split_;  // reused by split(): no allocation per access
 };
 
 }  // namespace kelle

@@ -105,30 +105,19 @@ BankRow EdramBankMap::locate_part(std::uint64_t piece_address, BytePart p) const
     return locate(piece_address + (v ? 1 : 0));
 }
 
-void EdramBankMap::split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes,
-                         std::vector<int>& touched_banks) const {
+void EdramBankMap::split(std::uint64_t address, std::uint64_t bytes, BankSplit& out) const {
     for_each_run(address, bytes, [&](int, int bank_group, std::uint64_t x, std::uint64_t n) {
-        split_run(bank_group, x, n, bank_bytes, touched_banks);
+        split_run(bank_group, x, n, out);
     });
 }
 
-void EdramBankMap::split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const {
-    std::vector<int> touched_banks;
-    split(address, bytes, bank_bytes, touched_banks);
-}
-
-void EdramBankMap::split_run(int bank_group, std::uint64_t x, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes,
-                             std::vector<int>& touched_banks) const {
+void EdramBankMap::split_run(int bank_group, std::uint64_t x, std::uint64_t bytes, BankSplit& out) const {
     // Rows q of the run go to the group's bank q % group_banks_: a partial first and last row,
     // and whole rows between dealt round-robin, so the cost is O(banks), not O(rows), for a
     // transfer of any length (the same integer sums as dealing the rows one by one).
     const std::uint64_t g = group_.value();
-    const int group_first_bank = bank_group * group_banks_;
-    const auto add = [&](std::uint64_t bank, std::uint64_t n) {
-        std::uint64_t& held = bank_bytes[static_cast<std::size_t>(group_first_bank) + bank];
-        if (held == 0) touched_banks.push_back(group_first_bank + static_cast<int>(bank));
-        held += n;
-    };
+    const auto group_first_bank = static_cast<std::size_t>(bank_group * group_banks_);
+    const auto add = [&](std::uint64_t bank, std::uint64_t n) { out.add(group_first_bank + bank, n); };
     const std::uint64_t end = x + bytes;
     const std::uint64_t first_row = row_.quotient(x);
     const std::uint64_t last_row = row_.quotient(end - 1);

@@ -89,10 +89,7 @@ public:
     // slot otherwise.
     BankRow locate_part(std::uint64_t piece_address, BytePart part) const;
 
-    void split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes,
-               std::vector<int>& touched_banks) const override;
-    // The same, for a caller that needs only the bytes per bank.
-    void split(std::uint64_t address, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes) const;
+    void split(std::uint64_t address, std::uint64_t bytes, BankSplit& out) const override;
     // Calls visit(area, bank, row, bytes) for each (bank, row) piece of [address, address + bytes),
     // an area's bytes at a time: once per row, so the caller's work per row is its own.
     template <class Visit>
@@ -131,10 +128,8 @@ private:
     // Calls visit(area, bank, row, bytes) for the in-group range [x, x + bytes) of a bank group.
     template <class Visit>
     void deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Visit visit) const;
-    // Adds to bank_bytes the bytes of the in-group range [x, x + bytes) of a bank group, per
-    // bank, and to touched_banks the banks that held none.
-    void split_run(int bank_group, std::uint64_t x, std::uint64_t bytes, std::vector<std::uint64_t>& bank_bytes,
-                   std::vector<int>& touched_banks) const;
+    // Adds to `out` the bytes of the in-group range [x, x + bytes) of a bank group, per bank.
+    void split_run(int bank_group, std::uint64_t x, std::uint64_t bytes, BankSplit& out) const;
     // Calls run(area, bank_group, x, bytes) for each in-group range [x, x + bytes) that
     // [address, address + bytes) puts in one bank group.
     template <class Run>

@@ -71,8 +71,9 @@ TEST_CASE("the unimportant class is a row range inside every bank group", "[bank
 TEST_CASE("a piece's K bytes go to the K group and its V bytes to the V group", "[bank_layout]") {
     const EdramBankMap map = paper_store();
     // The MSB piece of the first case (128 B at 25216): 64 B to K-hi bank 6, 64 B to V-hi bank 22.
-    std::vector<std::uint64_t> bytes(32, 0);
-    map.split(25216, 128, bytes);
+    BankSplit split(32);
+    map.split(25216, 128, split);
+    const std::vector<std::uint64_t>& bytes = split.bytes();
     CHECK(bytes[6] == 64);
     CHECK(bytes[22] == 64);
     std::uint64_t total = 0;
@@ -80,8 +81,8 @@ TEST_CASE("a piece's K bytes go to the K group and its V bytes to the V group", 
     CHECK(total == 128);
     // A burst of 8 KiB of the important MSB area from 0: in-group [0, 4096), rows 0 and 1 of
     // each group: 2048 B each to banks 0, 1 (K-hi) and 16, 17 (V-hi).
-    std::fill(bytes.begin(), bytes.end(), 0);
-    map.split(0, 8192, bytes);
+    split.clear();
+    map.split(0, 8192, split);
     CHECK((bytes[0] == 2048 && bytes[1] == 2048 && bytes[16] == 2048 && bytes[17] == 2048 && bytes[2] == 0));
 }
 
@@ -93,8 +94,9 @@ TEST_CASE("a long transfer's bytes per bank are dealt in closed form, as row by 
     // rows 1-24 whole. Banks: row q in bank q % 8, so bank 0 has rows 0, 8, 16, 24:
     // 1548 + 3 x 2048 = 7692; bank 1 rows 1, 9, 17, 25: 3 x 2048 + 550 = 6694; banks 2-7 rows
     // q, q + 8, q + 16: 6144 each. Sum 7692 + 6694 + 6 x 6144 = 51250.
-    std::vector<std::uint64_t> bytes(32, 0);
-    map.split(1000, 102500, bytes);
+    BankSplit split(32);
+    map.split(1000, 102500, split);
+    const std::vector<std::uint64_t>& bytes = split.bytes();
     for (const int group_base : {0, 16}) {
         CHECK(bytes[group_base + 0] == 7692);
         CHECK(bytes[group_base + 1] == 6694);
@@ -104,12 +106,13 @@ TEST_CASE("a long transfer's bytes per bank are dealt in closed form, as row by 
     // ranges that cross areas and bank groups at odd offsets.
     for (const auto& [address, length] : {std::pair<std::uint64_t, std::uint64_t>{1000, 102500},
                                           {kMiB - 777, 3 * kMiB + 5}, {12345, 1}, {2 * kMiB - 3, 4100}}) {
-        std::vector<std::uint64_t> closed(32, 0), by_row(32, 0);
+        BankSplit closed(32);
+        std::vector<std::uint64_t> by_row(32, 0);
         map.split(address, length, closed);
         std::vector<BankRowBytes> rows;
         map.rows_touched(address, length, rows);
         for (const BankRowBytes& piece : rows) by_row[static_cast<std::size_t>(piece.bank)] += piece.bytes;
-        CHECK(closed == by_row);
+        CHECK(closed.bytes() == by_row);
     }
 }
 
@@ -119,20 +122,22 @@ TEST_CASE("bank split and rows with a row size and bank groups that are not powe
     // V-lo, V-hi in byte order, 30000 B each. Bytes 0 .. 23999: offsets o = 0 (mod 4) to K-lo,
     // in-group offsets 0 .. 5999: in-group rows 0 .. 5, banks 3, 4, 5, 3, 4, 5: 2000 B each.
     const EdramBankMap map(BankLayout::byte_plane, plain_area_plan(120000, 1000), 12);
-    std::vector<std::uint64_t> bytes(12, 0);
-    map.split(0, 24000, bytes);
+    BankSplit split(12);
+    map.split(0, 24000, split);
+    const std::vector<std::uint64_t>& bytes = split.bytes();
     for (int bank = 0; bank < 12; ++bank) CHECK(bytes[static_cast<std::size_t>(bank)] == 2000);
     // Offset 4 x 3500 + 1 = 14001 is K-hi's in-group byte 3500: in-group row 3, bank 0 + 3 % 3 = 0, row 1.
     CHECK(map.locate(14001).bank == 0);
     CHECK(map.locate(14001).row == 1);
     for (const auto& [address, length] : std::vector<std::pair<std::uint64_t, std::uint64_t>>{
              {0, 120000}, {7, 1}, {999, 56789}, {3, 4001}}) {
-        std::vector<std::uint64_t> closed(12, 0), by_row(12, 0);
+        BankSplit closed(12);
+        std::vector<std::uint64_t> by_row(12, 0);
         map.split(address, length, closed);
         std::vector<BankRowBytes> rows;
         map.rows_touched(address, length, rows);
         for (const BankRowBytes& piece : rows) by_row[static_cast<std::size_t>(piece.bank)] += piece.bytes;
-        CHECK(closed == by_row);
+        CHECK(closed.bytes() == by_row);
     }
 }
 
