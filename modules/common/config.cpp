@@ -317,7 +317,8 @@ std::string ParamRegistry::help_text() const {
             out << "  " << s.key << " (" << type_name(s.type) << (s.unit.empty() ? "" : ", " + s.unit)
                 << ") = " << shown(text_of(s.type, v));
             if (!range.empty()) out << "   [" << range << "]";
-            if (v.origin != "default") out << "\n      set at " << v.origin << " (the source of a platform's value is its comment there); built-in: "
+            if (v.origin != "default")
+                out << "\n      set at " << v.origin << " (the source of a platform's value is its comment there); built-in: "
                     << shown(s.default_value);
             out << "\n      " << s.help << "\n";
         }
