@@ -142,10 +142,10 @@ double KvCache::write_prompt(int layer, const StepScores* prefill, double t_ns) 
         const int region = layout_.region(layer, kv_head);
         admit_prompt(layer, kv_head, prefill, t_ns);
         if (aerp_) x_store_.place_prompt(heads_[static_cast<std::size_t>(region)], layer, t_ns);
+        place_prompt(region, t_ns);
         done_ns = std::max(done_ns, write_region(region, t_ns));
     }
     if (aerp_) done_ns = std::max(done_ns, x_store_.write_all(layer, t_ns));
-    rank_prompt(layer);
     record_footprint();
     return done_ns;
 }
@@ -155,18 +155,14 @@ double KvCache::write_prompt_popular(int layer, const StepScores* prefill, doubl
     for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) admit_prompt(layer, kv_head, prefill, t_ns);
     keep_popular_as_x(layer, t_ns);
     double done_ns = t_ns;
-    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
-        done_ns = std::max(done_ns, write_region(layout_.region(layer, kv_head), t_ns));
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
+        const int region = layout_.region(layer, kv_head);
+        place_prompt(region, t_ns);
+        done_ns = std::max(done_ns, write_region(region, t_ns));
+    }
     done_ns = std::max(done_ns, x_store_.write_all(layer, t_ns));
-    rank_prompt(layer);
     record_footprint();
     return done_ns;
-}
-
-void KvCache::rank_prompt(int layer) {
-    // Forms and slots settle only once the whole prompt is in (x_store.h swaps them).
-    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head)
-        if (classed(layout_.region(layer, kv_head))) rerank(layout_.region(layer, kv_head));
 }
 
 void KvCache::count_holders(int layer, int min_heads) {

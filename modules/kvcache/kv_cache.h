@@ -15,7 +15,9 @@
 // 2DRP (two importance classes in the area plan): after the importance update the region's
 // most-attended K/V tokens (important_share of its slots; older first on ties) belong in the
 // important class; each token whose class changed moves (a read and a write of its slot,
-// kv.class_moves). New tokens start unimportant.
+// kv.class_moves). A decode token starts unimportant. The prompt's tokens are put in their
+// classes by their prefill attention before they are written, so they never move for it: the
+// same knowledge already picks which prompt tokens are kept at all.
 //
 // Liveness: whenever an on-chip slot or x entry starts or stops holding a token the cache tells
 // the KV store (LivenessHint), so a lifetime-aware eDRAM refreshes only rows with live data.
@@ -195,8 +197,8 @@ private:
     // tokens as x (keep_popular_as_x), then writes.
     double write_prompt_popular(int layer, const StepScores* prefill, double t_ns);
     void keep_popular_as_x(int layer, double t_ns);
-    // 2DRP: ranks every region of the layer afresh once its prompt is written.
-    void rank_prompt(int layer);
+    // 2DRP: ranks a region's prompt tokens and puts each in its class, before they are written.
+    void place_prompt(int region, double t_ns);
     // kv.recompute_sizing = idle_compute: leaves only the budget's popular_x_limit most-held
     // popular positions in holders_ (the others count 0 from here on: they stay K/V).
     void cap_popular(int min_heads);
@@ -217,6 +219,9 @@ private:
         RankHeap<MostOldestFirst> other;         // class 1, its first-ranked token first
     };
     double reclassify(int region, double t_ns);
+    // How a class change is carried out: in decode the token's data moves (a read and a write,
+    // counted in kv.class_moves); for a prompt not written yet only its slot changes.
+    enum class ClassChange { move_data, slot_only };
     // Pushes a K/V token into its class's heap (2DRP only); the tokens of listed_ whose score
     // passed their bound; every token of the region, afresh.
     void rank(int region, const KvToken& token);
@@ -224,8 +229,9 @@ private:
     void rerank(int region);
     // The entry's token's relative importance, or nothing when it is not a K/V token of the class.
     std::optional<double> ranked_importance(const HeadCache& head, int importance_class, const RankEntry& entry) const;
-    double promote(int region, std::size_t index, double t_ns);  // into a free important slot
-    double swap_classes(int region, std::size_t up_index, std::size_t down_index, double t_ns);
+    // Into a free important slot; two tokens trading classes.
+    double promote(int region, std::size_t index, double t_ns, ClassChange change);
+    double swap_classes(int region, std::size_t up_index, std::size_t down_index, double t_ns, ClassChange change);
 
     KvConfig config_;
     TraceHeader header_;
@@ -241,6 +247,7 @@ private:
     std::vector<ClassRanks> class_ranks_;   // per region
     std::vector<bool> region_onchip_;        // per region: KvLayout::region_onchip, asked per score
     std::vector<HeadCache::ListedChange> listed_;  // one head's listed tokens at a step, reused
+    std::vector<std::size_t> placement_order_;     // place_prompt's token indices, reused
     std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
     std::vector<int> holders_;               // popularity: KV heads of the layer keeping each prompt position
     std::vector<std::uint16_t> values_a_, values_b_;  // one slot's values, reused

@@ -59,6 +59,36 @@ void KvCache::rerank(int region) {
     for (const KvToken& token : heads_[static_cast<std::size_t>(region)].tokens()) rank(region, token);
 }
 
+void KvCache::place_prompt(int region, double t_ns) {
+    if (!classed(region)) return;
+    // Nothing is written yet, so one selection puts every token in its class: the first
+    // `important` K/V tokens in 2DRP's order belong in class 0. Forms settle only once the whole
+    // prompt is in (x_store.h swaps them), so this runs after them.
+    const auto& tokens = heads_[static_cast<std::size_t>(region)].tokens();
+    placement_order_.clear();
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+        if (!tokens[i].as_x) placement_order_.push_back(i);
+    const std::size_t important = std::min<std::size_t>(layout_.class_slots(0), placement_order_.size());
+    const auto wanted_end = placement_order_.begin() + static_cast<std::ptrdiff_t>(important);
+    std::nth_element(placement_order_.begin(), wanted_end, placement_order_.end(), [&](std::size_t a, std::size_t b) {
+        return ranks_before(entry_of(tokens[a]), entry_of(tokens[b]));
+    });
+    const auto in_class_0 = [&](std::size_t index) { return layout_.class_of(tokens[index].slot) == 0; };
+    // Class 0 holds at most `important` tokens, so there are at least as many to bring in as to
+    // take out: pair them, and the rest take free class-0 slots.
+    auto down = std::find_if(wanted_end, placement_order_.end(), in_class_0);
+    for (auto up = placement_order_.begin(); up != wanted_end; ++up) {
+        if (in_class_0(*up)) continue;
+        if (down == placement_order_.end()) {
+            promote(region, *up, t_ns, ClassChange::slot_only);
+            continue;
+        }
+        swap_classes(region, *up, *down, t_ns, ClassChange::slot_only);
+        down = std::find_if(down + 1, placement_order_.end(), in_class_0);
+    }
+    rerank(region);
+}
+
 double KvCache::reclassify(int region, double t_ns) {
     HeadCache& head = heads_[static_cast<std::size_t>(region)];
     ClassRanks& ranks = class_ranks_[static_cast<std::size_t>(region)];
@@ -78,41 +108,47 @@ double KvCache::reclassify(int region, double t_ns) {
     while (slots_.in_use(region, 0) < important) {
         const RankEntry* best_other = ranks.other.first(current(1));
         if (!best_other) throw std::logic_error("2DRP: the unimportant class lost track of a token");
-        done_ns = std::max(done_ns, promote(region, head.index_of(best_other->position), t_ns));
+        done_ns = std::max(done_ns, promote(region, head.index_of(best_other->position), t_ns, ClassChange::move_data));
     }
     for (;;) {
         const RankEntry* worst_important = ranks.important.first(current(0));
         const RankEntry* best_other = ranks.other.first(current(1));
         if (!worst_important || !best_other || !ranks_before(*best_other, *worst_important)) break;
         done_ns = std::max(done_ns, swap_classes(region, head.index_of(best_other->position),
-                                                 head.index_of(worst_important->position), t_ns));
+                                                 head.index_of(worst_important->position), t_ns,
+                                                 ClassChange::move_data));
     }
     return done_ns;
 }
 
-double KvCache::promote(int region, std::size_t index, double t_ns) {
+double KvCache::promote(int region, std::size_t index, double t_ns, ClassChange change) {
     KvToken& up = heads_[static_cast<std::size_t>(region)].tokens_for_placement()[index];
     const std::uint32_t slot = slots_.take(region, 0, t_ns);
-    const double read_ns = read_slot(region, up, values_a_.data(), t_ns);
-    const double done_ns = write_slot(region, slot, values_a_.data(), read_ns);
+    double done_ns = t_ns;
+    if (change == ClassChange::move_data) {
+        done_ns = write_slot(region, slot, values_a_.data(), read_slot(region, up, values_a_.data(), t_ns));
+        ++stats_.class_moves;
+    }
     slots_.release(region, up.slot, t_ns);
     up.slot = slot;
-    ++stats_.class_moves;
     rank(region, up);
     return done_ns;
 }
 
-double KvCache::swap_classes(int region, std::size_t up_index, std::size_t down_index, double t_ns) {
-    // Read both, write each into the other's slot.
+double KvCache::swap_classes(int region, std::size_t up_index, std::size_t down_index, double t_ns,
+                             ClassChange change) {
     auto& tokens = heads_[static_cast<std::size_t>(region)].tokens_for_placement();
     KvToken& up = tokens[up_index];
     KvToken& down = tokens[down_index];
-    const double read_ns = std::max(read_slot(region, up, values_a_.data(), t_ns),
-                                    read_slot(region, down, values_b_.data(), t_ns));
-    const double done_ns = std::max(write_slot(region, down.slot, values_a_.data(), read_ns),
-                                    write_slot(region, up.slot, values_b_.data(), read_ns));
+    double done_ns = t_ns;
+    if (change == ClassChange::move_data) {  // read both, write each into the other's slot
+        const double read_ns = std::max(read_slot(region, up, values_a_.data(), t_ns),
+                                        read_slot(region, down, values_b_.data(), t_ns));
+        done_ns = std::max(write_slot(region, down.slot, values_a_.data(), read_ns),
+                           write_slot(region, up.slot, values_b_.data(), read_ns));
+        stats_.class_moves += 2;
+    }
     std::swap(up.slot, down.slot);
-    stats_.class_moves += 2;
     rank(region, up);
     rank(region, down);
     return done_ns;

@@ -108,3 +108,37 @@ TEST_CASE("2DRP's important class is the most-attended tokens after every step",
     });
     sc_core::sc_start();
 }
+
+TEST_CASE("2DRP puts the prompt's tokens in their classes before writing them", "[kv][2drp]") {
+    TraceHeader header = toy();
+    header.prompt_tokens = 12;
+    KvConfig config;
+    config.policy = KvPolicy::h2o;
+    config.budget_tokens = 16;
+    config.recent_tokens = 4;
+    const KvBudget budget = KvBudget::of(config, header, std::nullopt, 0.5);
+    REQUIRE(budget.important_slots == 8);
+    KvCache kv("kv", config, header, two_dimensional_area_plan(4096, 64, 2, 0.5), budget, 1 << 20, false);
+    // Prefill attention: positions 5, 7, 9 and 11 listed at 0.2, the other eight share 0.8
+    // (0.1 each). By hand: those four, then the four oldest of the ties (0-3) are the important
+    // eight. Admission alone would put 0-7 in the unimportant class (a new token's class) and
+    // 8-11 in the important one, so this placement is not the admission order.
+    StepScores prefill;
+    prefill.step = -1;
+    prefill.context_tokens = header.prompt_tokens;
+    prefill.heads_per_layer = 1;
+    HeadScores listed;
+    listed.residual = 0.8f;
+    for (const std::uint32_t p : {5u, 7u, 9u, 11u}) listed.top.push_back({p, 0.2f});
+    prefill.heads.push_back(listed);
+    kelle_test::KvDriver driver("driver", kv, [&] {
+        kv.write_prompt(0, &prefill, 0);
+        CHECK(in_important_class(kv.head(0, 0), budget.important_slots) ==
+              std::set<std::uint32_t>{0, 1, 2, 3, 5, 7, 9, 11});
+        // Placed before anything was written: nothing had to move.
+        CHECK(kv.stats().class_moves == 0);
+        kv.move_between_classes(0, 0);
+        CHECK(kv.stats().class_moves == 0);
+    });
+    sc_core::sc_start();
+}
