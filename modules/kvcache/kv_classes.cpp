@@ -53,10 +53,17 @@ void KvCache::rank_listed(int region) {
 }
 
 void KvCache::rerank(int region) {
+    if (!classed(region)) return;
     ClassRanks& ranks = class_ranks_[static_cast<std::size_t>(region)];
-    ranks.important.clear();
-    ranks.other.clear();
-    for (const KvToken& token : heads_[static_cast<std::size_t>(region)].tokens()) rank(region, token);
+    const auto& tokens = heads_[static_cast<std::size_t>(region)].tokens();
+    const auto of_class = [&](int importance_class) {
+        return [&, importance_class](auto add) {
+            for (const KvToken& token : tokens)
+                if (!token.as_x && layout_.class_of(token.slot) == importance_class) add(entry_of(token));
+        };
+    };
+    ranks.important.rebuild(of_class(0));
+    ranks.other.rebuild(of_class(1));
 }
 
 void KvCache::place_prompt(int region, double t_ns) {

@@ -83,6 +83,14 @@ public:
     // Entries, stale ones included: the owner rebuilds the heap when they outgrow the set.
     std::size_t entries() const { return heap_.size(); }
     void clear() { heap_.clear(); }
+    // Replaces every entry with those fill(add) adds, ordered once at the end: linear, where a
+    // push each is n log n (a region's whole prompt is ranked at once).
+    template <class Fill>
+    void rebuild(Fill fill) {
+        heap_.clear();
+        fill([this](RankEntry entry) { heap_.push_back(entry); });
+        std::make_heap(heap_.begin(), heap_.end(), after_);
+    }
 
 private:
     // std's heap functions put the greatest first: "greatest" here is the first to come out.
