@@ -23,12 +23,6 @@ std::array<LogLevel, kTypes.size()>& levels() {
     return table;
 }
 
-// The most verbose level of any type: a silenced message costs one compare.
-LogLevel& loudest() {
-    static LogLevel level = LogLevel::warning;
-    return level;
-}
-
 int type_index(const char* type) {
     for (std::size_t i = 0; i < kTypes.size(); ++i)
         if (type == kTypes[i] || std::strcmp(type, kTypes[i]) == 0) return static_cast<int>(i);
@@ -63,6 +57,13 @@ void handler(const sc_core::sc_report& report, const sc_core::sc_actions& action
 }
 }  // namespace
 
+LogLevel detail::loudest_level = LogLevel::warning;
+
+bool detail::type_enabled(const char* type, LogLevel level) {
+    const int index = type_index(type);
+    return index >= 0 && levels()[static_cast<std::size_t>(index)] >= level;
+}
+
 void init_logging() {
     sc_core::sc_report_handler::set_handler(handler);
     for (std::size_t i = 0; i < kTypes.size(); ++i) apply(static_cast<int>(i));
@@ -87,13 +88,7 @@ void set_log_level(const std::string& assignment) {
         levels()[i] = static_cast<LogLevel>(level_index);
         apply(static_cast<int>(i));
     }
-    loudest() = *std::max_element(levels().begin(), levels().end());
-}
-
-bool log_enabled(const char* type, LogLevel level) {
-    if (level > loudest()) return false;
-    const int index = type_index(type);
-    return index >= 0 && levels()[static_cast<std::size_t>(index)] >= level;
+    detail::loudest_level = *std::max_element(levels().begin(), levels().end());
 }
 
 void log_message(const char* type, LogLevel level, const std::string& text) {

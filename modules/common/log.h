@@ -34,7 +34,16 @@ inline constexpr const char* pe = "kelle/pe";
 void set_log_level(const std::string& assignment);
 // Installs the stderr handler and the default levels; kelle-sim calls it once, before the model.
 void init_logging();
-bool log_enabled(const char* type, LogLevel level);
+namespace detail {
+// The most verbose level of any type, so that a silenced message costs one inline compare
+// (refresh bursts log at debug, millions a run).
+extern LogLevel loudest_level;
+bool type_enabled(const char* type, LogLevel level);
+}  // namespace detail
+
+inline bool log_enabled(const char* type, LogLevel level) {
+    return level <= detail::loudest_level && detail::type_enabled(type, level);
+}
 
 void log_message(const char* type, LogLevel level, const std::string& text);
 
