@@ -44,6 +44,7 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
       liveness_(*bank_map_),
       row_selection_(make_row_selection(config.refresh_policy, liveness_)),
       refresh_end_ns_(static_cast<std::size_t>(config.banks), 0.0),
+      burst_costs_(plan.areas.size() * static_cast<std::size_t>(config.banks)),
       read_activity_("read_activity"),
       write_activity_("write_activity"),
       stall_activity_("stall_activity") {
@@ -169,8 +170,8 @@ void EdramController::refresh(const RefreshBurst& burst) {
     stats_.rows_skipped += group_rows - rows;
     if (rows == 0) return monitor_.nothing_live(burst.group, burst.bank, burst.due_ns);
 
-    const double duration_ns = static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle() /
-                               static_cast<double>(config_.refresh_subarrays);
+    const BurstCost& cost = burst_cost(burst.group, burst.bank, rows);
+    const double duration_ns = cost.duration_ns;
     const double start_ns = port_.timing().reserve(burst.bank, burst.due_ns, duration_ns);
     monitor_.refreshed(burst.group, burst.bank, start_ns);
     refresh_end_ns_[burst.bank] = start_ns + duration_ns;
@@ -179,16 +180,26 @@ void EdramController::refresh(const RefreshBurst& burst) {
         refresh_activity_[burst.bank]->mark(start_ns, start_ns + duration_ns);
         group_activity_[static_cast<std::size_t>(burst.group)]->mark(start_ns, start_ns + duration_ns);
     }
-    count_refresh(burst.group, burst.bank, rows);
+    count_refresh(burst.group, burst.bank, rows, cost.energy_pj);
     KELLE_LOG(msg::edram, LogLevel::debug,
               "burst " << stats_.groups[static_cast<std::size_t>(burst.group)].name << " bank " << burst.bank << ": "
                        << rows << " rows due " << std::fixed << std::setprecision(3) << burst.due_ns * 1e-3
                        << " us, from " << start_ns * 1e-3 << " us");
 }
 
-void EdramController::count_refresh(int group, int bank, std::uint64_t rows) {
+const EdramController::BurstCost& EdramController::burst_cost(int group, int bank, std::uint64_t rows) {
+    BurstCost& cost = burst_costs_[static_cast<std::size_t>(group) * static_cast<std::size_t>(config_.banks) +
+                                   static_cast<std::size_t>(bank)];
+    if (cost.rows != rows)
+        cost = {rows,
+                static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle() /
+                    static_cast<double>(config_.refresh_subarrays),
+                static_cast<double>(rows) * config_.refresh_pj_per_row};
+    return cost;
+}
+
+void EdramController::count_refresh(int group, int bank, std::uint64_t rows, double energy_pj) {
     RefreshGroupStats& g = stats_.groups[static_cast<std::size_t>(group)];
-    const double energy_pj = static_cast<double>(rows) * config_.refresh_pj_per_row;
     ++g.bursts;
     g.rows_refreshed += rows;
     g.refresh_energy_pj += energy_pj;

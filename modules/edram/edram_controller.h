@@ -116,7 +116,15 @@ private:
     void apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload);
     void write_cells(const tlm::tlm_generic_payload& payload);
     void refresh(const RefreshBurst& burst);
-    void count_refresh(int group, int bank, std::uint64_t rows);
+    // A burst's duration and energy. Its rows change only at hints, so each (group, bank) keeps
+    // its last burst's: most bursts reuse them instead of dividing again.
+    struct BurstCost {
+        std::uint64_t rows = 0;
+        double duration_ns = 0;
+        double energy_pj = 0;
+    };
+    const BurstCost& burst_cost(int group, int bank, std::uint64_t rows);
+    void count_refresh(int group, int bank, std::uint64_t rows, double energy_pj);
     double refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
 
     EdramConfig config_;
@@ -140,6 +148,7 @@ private:
     std::unique_ptr<RowSelection> row_selection_;  // by edram.refresh_policy
     std::vector<double> refresh_end_ns_;  // per bank: end of its latest burst
     double latest_refresh_end_ns_ = 0;    // the latest of them
+    std::vector<BurstCost> burst_costs_;  // per (group, bank)
     ActivityTrace read_activity_;
     ActivityTrace write_activity_;
     std::vector<std::unique_ptr<ActivityTrace>> refresh_activity_;  // per bank
