@@ -43,6 +43,7 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
       monitor_(config.retention_min_us, group_intervals_us_, area_names(plan), config.banks),
       liveness_(*bank_map_),
       row_selection_(make_row_selection(config.refresh_policy, liveness_)),
+      refresh_start_ns_(static_cast<std::size_t>(config.banks), 0.0),
       refresh_end_ns_(static_cast<std::size_t>(config.banks), 0.0),
       burst_costs_(plan.areas.size() * static_cast<std::size_t>(config.banks)),
       read_activity_("read_activity"),
@@ -114,8 +115,12 @@ double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t addres
     if (arrival_ns >= latest_refresh_end_ns_) return 0;
     double stall = 0;
     port_.timing().split(address, bytes);
-    for (const int bank : port_.timing().split_banks())
-        stall = std::max(stall, refresh_end_ns_[static_cast<std::size_t>(bank)] - arrival_ns);
+    for (const int bank : port_.timing().split_banks()) {
+        const auto b = static_cast<std::size_t>(bank);
+        // A burst that itself waited behind accesses queued before this one delays it by its own
+        // length, not by the queue's: the wait until the bursts begin is the accesses'.
+        stall = std::max(stall, refresh_end_ns_[b] - std::max(arrival_ns, refresh_start_ns_[b]));
+    }
     return stall;
 }
 
@@ -174,6 +179,8 @@ void EdramController::refresh(const RefreshBurst& burst) {
     const double duration_ns = cost.duration_ns;
     const double start_ns = port_.timing().reserve(burst.bank, burst.due_ns, duration_ns);
     monitor_.refreshed(burst.group, burst.bank, start_ns);
+    // Back-to-back bursts hold the bank as one: an access before them waits for all of them.
+    if (start_ns != refresh_end_ns_[burst.bank]) refresh_start_ns_[burst.bank] = start_ns;
     refresh_end_ns_[burst.bank] = start_ns + duration_ns;
     latest_refresh_end_ns_ = std::max(latest_refresh_end_ns_, refresh_end_ns_[burst.bank]);
     if (traced_) {

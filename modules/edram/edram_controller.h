@@ -11,8 +11,9 @@
 //
 // Refresh: the manager gives a burst per (group, bank, interval); a burst reserves the bank for
 // rows x refresh_row_cycles and costs rows x refresh_pj_per_row. An access that reaches a bank
-// under refresh waits for it (counted as refresh stall); a burst due while an access is in
-// flight starts when the access ends. Policies (edram.refresh_policy; row_selection.h):
+// under refresh waits for it; a burst due while an access is in flight starts when the access
+// ends. Refresh stall counts what the bursts add to an access's wait: for an access queued
+// behind earlier accesses and a burst that waited for them, the burst's own length. Policies (edram.refresh_policy; row_selection.h):
 //   periodic  every row of the bank, live or not (the conventional baseline);
 //   lifetime  only the rows that hold live data (Kelle's lifetime-aware control, as in RANA):
 //             the KV cache's LivenessHints say which slots hold tokens; the others are
@@ -146,7 +147,8 @@ private:
     // controller does not call them, a saving per transaction and per burst.
     bool traced_ = false;
     std::unique_ptr<RowSelection> row_selection_;  // by edram.refresh_policy
-    std::vector<double> refresh_end_ns_;  // per bank: end of its latest burst
+    std::vector<double> refresh_start_ns_;  // per bank: start of its latest bursts, back to back
+    std::vector<double> refresh_end_ns_;    // per bank: end of its latest burst
     double latest_refresh_end_ns_ = 0;    // the latest of them
     std::vector<BurstCost> burst_costs_;  // per (group, bank)
     ActivityTrace read_activity_;

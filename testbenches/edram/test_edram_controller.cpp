@@ -138,6 +138,23 @@ TEST_CASE("an access that lands during a burst waits for the burst to end", "[ed
     CHECK(latency_ns == Approx(16.0));
 }
 
+TEST_CASE("a burst queued behind an access adds only its own length to the next one's stall", "[edram][socket][refresh]") {
+    // By hand: a 1024 B read of row 0 arriving at 2499 ns holds bank 0 for 1024 / 32 = 32 ns,
+    // to 2531 ns. Bank 0's burst, due at 2500 ns, waits for it: 16 ns from 2531 to 2547 ns. A
+    // 64 B read of row 0 arriving at 2500 ns starts at 2547 ns, 2 ns and 4 ns of latency later
+    // it is done at 2553 ns: 53 ns. Of its 47 ns of waiting, 31 are the first read's and 16 the
+    // burst's: the refresh stall is 16 ns.
+    double latency_ns = 0;
+    const EdramStats stats = run(small_edram(RefreshPolicy::periodic, 10), [&](Initiator& initiator, EdramController&) {
+        sc_core::wait(2499, sc_core::SC_NS);
+        initiator.read(0, 1024);
+        sc_core::wait(1, sc_core::SC_NS);
+        latency_ns = initiator.read(0, 64);
+    });
+    CHECK(latency_ns == Approx(53.0));
+    CHECK(stats.refresh_stall_ns == Approx(16.0));
+}
+
 TEST_CASE("lifetime refresh skips the rows that hold nothing live", "[edram][socket][lifetime]") {
     // By hand: over one 10 us interval each of the 4 banks has one slot (2.5, 5, 7.5, 10 us). With
     // 100 B of row 0 live (bank 0), bank 0's slot refreshes 1 row and skips 3; the other banks'
