@@ -99,7 +99,6 @@ void KvCache::admit(int region, std::uint32_t position, double t_ns, double impo
     }
     // A new token has no attention yet: with two classes it starts unimportant.
     head.append(position, slots_.take(region, layout_.classes() - 1, t_ns), importance);
-    rank(region, head.tokens().back());
     if (check_) check_->add_to_full_cache(region, position);
     ++resident_tokens_;
     stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
@@ -225,7 +224,12 @@ std::uint64_t KvCache::prompt_search_elements() const {
 }
 
 void KvCache::admit_token(int layer, std::uint32_t position, double t_ns) {
-    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) admit(layout_.region(layer, kv_head), position, t_ns);
+    // The prompt's tokens are ranked once they are all in (place_prompt); a decode token as it comes.
+    for (int kv_head = 0; kv_head < header_.model.kv_heads; ++kv_head) {
+        const int region = layout_.region(layer, kv_head);
+        admit(region, position, t_ns);
+        rank(region, heads_[static_cast<std::size_t>(region)].tokens().back());
+    }
 }
 
 KvCache::XRead KvCache::read_x(int layer, double t_ns) {

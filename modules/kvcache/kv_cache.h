@@ -220,7 +220,8 @@ private:
     };
     double reclassify(int region, double t_ns);
     // How a class change is carried out: in decode the token's data moves (a read and a write,
-    // counted in kv.class_moves); for a prompt not written yet only its slot changes.
+    // counted in kv.class_moves) and the token is ranked in its new class; for a prompt not
+    // written yet only its slot changes, and the caller ranks the region afresh afterwards.
     enum class ClassChange { move_data, slot_only };
     // Pushes a K/V token into its class's heap (2DRP only); the tokens of listed_ whose score
     // passed their bound; every token of the region, afresh.

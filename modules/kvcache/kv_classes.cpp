@@ -138,7 +138,7 @@ double KvCache::promote(int region, std::size_t index, double t_ns, ClassChange 
     }
     slots_.release(region, up.slot, t_ns);
     up.slot = slot;
-    rank(region, up);
+    if (change == ClassChange::move_data) rank(region, up);
     return done_ns;
 }
 
@@ -156,6 +156,7 @@ double KvCache::swap_classes(int region, std::size_t up_index, std::size_t down_
         stats_.class_moves += 2;
     }
     std::swap(up.slot, down.slot);
+    if (change == ClassChange::slot_only) return done_ns;
     rank(region, up);
     rank(region, down);
     return done_ns;
