@@ -13,7 +13,8 @@
 // rows x refresh_row_cycles and costs rows x refresh_pj_per_row. An access that reaches a bank
 // under refresh waits for it; a burst due while an access is in flight starts when the access
 // ends. Refresh stall counts what the bursts add to an access's wait: for an access queued
-// behind earlier accesses and a burst that waited for them, the burst's own length. Policies (edram.refresh_policy; row_selection.h):
+// behind earlier accesses and a burst that waited for them, the burst's own length.
+// Policies (edram.refresh_policy; row_selection.h):
 //   periodic  every row of the bank, live or not (the conventional baseline);
 //   lifetime  only the rows that hold live data (Kelle's lifetime-aware control, as in RANA):
 //             the KV cache's LivenessHints say which slots hold tokens; the others are
