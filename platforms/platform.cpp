@@ -186,17 +186,12 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     sequencer_ = std::make_unique<LayerSequencer>("sequencer", sequencing, header, *kv_);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), sequencing.quantum_ns);
     host_->on_prefill_done([this] {
-        if (edram_) edram_->refresh_until(now_ns());
-        prefill_energy_ = energy_until(now_ns());
+        prefill_energy_ = energy_now();
         prefill_wall_end_ = std::chrono::steady_clock::now();
     });
-    host_->on_first_step_done([this] {
-        // refresh_until(now) performs only what the next access would: no result changes.
-        if (edram_) edram_->refresh_until(now_ns());
-        first_step_energy_ = energy_until(now_ns());
-    });
+    host_->on_first_step_done([this] { first_step_energy_ = energy_now(); });
     host_->on_replay_end([this] {
-        if (edram_) edram_->refresh_until(now_ns());
+        refresh_until_now();
         replay_wall_end_ = std::chrono::steady_clock::now();
     });
 
@@ -264,6 +259,16 @@ StatsReport Platform::energy_report() const {
     StatsReport report(energy_skeleton());
     for_each_module([&report](Observable& module) { module.report_energy(report); });
     return report;
+}
+
+void Platform::refresh_until_now() {
+    // Performs only what the next access would: no result changes.
+    if (edram_) edram_->refresh_until(now_ns());
+}
+
+nlohmann::ordered_json Platform::energy_now() {
+    refresh_until_now();
+    return energy_until(now_ns());
 }
 
 nlohmann::ordered_json Platform::energy_until(double at_ns) const {
