@@ -42,10 +42,9 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
       refresh_manager_(refresh_manager(config, *bank_map_, group_intervals_us_)),
       monitor_(config.retention_min_us, group_intervals_us_, area_names(plan), config.banks),
       liveness_(*bank_map_),
-      row_selection_(make_row_selection(config.refresh_policy, liveness_)),
-      refresh_start_ns_(static_cast<std::size_t>(config.banks), 0.0),
-      refresh_end_ns_(static_cast<std::size_t>(config.banks), 0.0),
-      burst_costs_(plan.areas.size() * static_cast<std::size_t>(config.banks)),
+      row_selection_(config.refresh_policy, liveness_),
+      group_banks_(plan.areas.size() * static_cast<std::size_t>(config.banks)),
+      bank_refresh_(static_cast<std::size_t>(config.banks)),
       read_activity_("read_activity"),
       write_activity_("write_activity"),
       stall_activity_("stall_activity") {
@@ -59,6 +58,8 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
                                  << kRefreshImpls.name(config.refresh_impl) << " scheduler");
     stats_.rows_refreshed_per_bank.assign(static_cast<std::size_t>(config.banks), 0);
     for (std::size_t g = 0; g < plan.areas.size(); ++g) {
+        for (int bank = 0; bank < config.banks; ++bank)
+            group_bank(static_cast<int>(g), bank).rows = bank_map_->rows_in_bank(static_cast<int>(g), bank);
         RefreshGroupStats group;
         group.name = plan.areas[g].name;
         group.controller = controller_name(bank_map_->controller_of(static_cast<int>(g)));
@@ -119,7 +120,7 @@ double EdramController::refresh_stall_ns(double arrival_ns, std::uint64_t addres
         const auto b = static_cast<std::size_t>(bank);
         // A burst that itself waited behind accesses queued before this one delays it by its own
         // length, not by the queue's: the wait until the bursts begin is the accesses'.
-        stall = std::max(stall, refresh_end_ns_[b] - std::max(arrival_ns, refresh_start_ns_[b]));
+        stall = std::max(stall, bank_refresh_[b].end_ns - std::max(arrival_ns, bank_refresh_[b].start_ns));
     }
     return stall;
 }
@@ -169,55 +170,61 @@ void EdramController::write_cells(const tlm::tlm_generic_payload& payload) {
 }
 
 void EdramController::refresh(const RefreshBurst& burst) {
-    const std::uint64_t group_rows = bank_map_->rows_in_bank(burst.group, burst.bank);
-    const std::uint64_t rows = row_selection_->rows_to_refresh(burst.group, burst.bank, group_rows);
-    stats_.groups[static_cast<std::size_t>(burst.group)].rows_skipped += group_rows - rows;
-    stats_.rows_skipped += group_rows - rows;
+    GroupBank& gb = group_bank(burst.group, burst.bank);
+    const std::uint64_t rows = row_selection_.rows_to_refresh(burst.group, burst.bank, gb.rows);
+    gb.rows_skipped += gb.rows - rows;
     if (rows == 0) return monitor_.nothing_live(burst.group, burst.bank, burst.due_ns);
 
-    const BurstCost& cost = burst_cost(burst.group, burst.bank, rows);
-    const double duration_ns = cost.duration_ns;
-    const double start_ns = port_.timing().reserve(burst.bank, burst.due_ns, duration_ns);
+    if (gb.cost.rows != rows) gb.cost = burst_cost(rows);
+    const double start_ns = port_.timing().reserve(burst.bank, burst.due_ns, gb.cost.duration_ns);
+    const double end_ns = start_ns + gb.cost.duration_ns;
     monitor_.refreshed(burst.group, burst.bank, start_ns);
     // Back-to-back bursts hold the bank as one: an access before them waits for all of them.
-    if (start_ns != refresh_end_ns_[burst.bank]) refresh_start_ns_[burst.bank] = start_ns;
-    refresh_end_ns_[burst.bank] = start_ns + duration_ns;
-    latest_refresh_end_ns_ = std::max(latest_refresh_end_ns_, refresh_end_ns_[burst.bank]);
-    if (traced_) {
-        refresh_activity_[burst.bank]->mark(start_ns, start_ns + duration_ns);
-        group_activity_[static_cast<std::size_t>(burst.group)]->mark(start_ns, start_ns + duration_ns);
-    }
-    count_refresh(burst.group, burst.bank, rows, cost.energy_pj);
+    BankRefresh& bank = bank_refresh_[static_cast<std::size_t>(burst.bank)];
+    if (start_ns != bank.end_ns) bank.start_ns = start_ns;
+    bank.end_ns = end_ns;
+    latest_refresh_end_ns_ = std::max(latest_refresh_end_ns_, end_ns);
+    ++gb.bursts;
+    gb.rows_refreshed += rows;
+    stats_.groups[static_cast<std::size_t>(burst.group)].refresh_energy_pj += gb.cost.energy_pj;
+    stats_.refresh_energy_pj += gb.cost.energy_pj;
+    if (traced_) trace_burst(burst.group, burst.bank, start_ns, end_ns);
+    if (log_enabled(msg::edram, LogLevel::debug)) log_burst(burst, rows, start_ns);
+}
+
+EdramController::BurstCost EdramController::burst_cost(std::uint64_t rows) const {
+    return {rows,
+            static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle() /
+                static_cast<double>(config_.refresh_subarrays),
+            static_cast<double>(rows) * config_.refresh_pj_per_row};
+}
+
+void EdramController::trace_burst(int group, int bank, double start_ns, double end_ns) {
+    refresh_activity_[static_cast<std::size_t>(bank)]->mark(start_ns, end_ns);
+    group_activity_[static_cast<std::size_t>(group)]->mark(start_ns, end_ns);
+}
+
+void EdramController::log_burst(const RefreshBurst& burst, std::uint64_t rows, double start_ns) const {
     KELLE_LOG(msg::edram, LogLevel::debug,
               "burst " << stats_.groups[static_cast<std::size_t>(burst.group)].name << " bank " << burst.bank << ": "
                        << rows << " rows due " << std::fixed << std::setprecision(3) << burst.due_ns * 1e-3
                        << " us, from " << start_ns * 1e-3 << " us");
 }
 
-const EdramController::BurstCost& EdramController::burst_cost(int group, int bank, std::uint64_t rows) {
-    BurstCost& cost = burst_costs_[static_cast<std::size_t>(group) * static_cast<std::size_t>(config_.banks) +
-                                   static_cast<std::size_t>(bank)];
-    if (cost.rows != rows)
-        cost = {rows,
-                static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle() /
-                    static_cast<double>(config_.refresh_subarrays),
-                static_cast<double>(rows) * config_.refresh_pj_per_row};
-    return cost;
-}
-
-void EdramController::count_refresh(int group, int bank, std::uint64_t rows, double energy_pj) {
-    RefreshGroupStats& g = stats_.groups[static_cast<std::size_t>(group)];
-    ++g.bursts;
-    g.rows_refreshed += rows;
-    g.refresh_energy_pj += energy_pj;
-    ++stats_.refresh_bursts;
-    stats_.rows_refreshed += rows;
-    stats_.rows_refreshed_per_bank[static_cast<std::size_t>(bank)] += rows;
-    stats_.refresh_energy_pj += energy_pj;
-}
-
 EdramStats EdramController::stats() const {
     EdramStats result = stats_;
+    for (std::size_t g = 0; g < result.groups.size(); ++g)
+        for (int bank = 0; bank < config_.banks; ++bank) {
+            const GroupBank& gb = group_banks_[g * static_cast<std::size_t>(config_.banks) + static_cast<std::size_t>(bank)];
+            RefreshGroupStats& group = result.groups[g];
+            group.bursts += gb.bursts;
+            group.rows_refreshed += gb.rows_refreshed;
+            group.rows_skipped += gb.rows_skipped;
+            result.refresh_bursts += gb.bursts;
+            result.rows_refreshed += gb.rows_refreshed;
+            result.rows_skipped += gb.rows_skipped;
+            result.rows_refreshed_per_bank[static_cast<std::size_t>(bank)] += gb.rows_refreshed;
+        }
     result.access = port_.stats();
     result.expected_bit_flips = array_.expected_bit_flips();
     result.actual_bit_flips = array_.actual_bit_flips();

@@ -118,15 +118,30 @@ private:
     void apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload);
     void write_cells(const tlm::tlm_generic_payload& payload);
     void refresh(const RefreshBurst& burst);
-    // A burst's duration and energy. Its rows change only at hints, so each (group, bank) keeps
-    // its last burst's: most bursts reuse them instead of dividing again.
+    // A burst's duration and energy, by its rows.
     struct BurstCost {
         std::uint64_t rows = 0;
         double duration_ns = 0;
         double energy_pj = 0;
     };
-    const BurstCost& burst_cost(int group, int bank, std::uint64_t rows);
-    void count_refresh(int group, int bank, std::uint64_t rows, double energy_pj);
+    BurstCost burst_cost(std::uint64_t rows) const;
+    // What a burst of a (group, bank) reads and counts, side by side: the bursts are the
+    // controller's most frequent work (millions through a long prefill). The counts are summed
+    // per group, per bank and in all when stats are asked for, integers, so in any order.
+    struct GroupBank {
+        std::uint64_t rows = 0;  // the group's rows in the bank
+        std::uint64_t bursts = 0;
+        std::uint64_t rows_refreshed = 0;
+        std::uint64_t rows_skipped = 0;
+        // Its last burst's cost: rows change only at hints, so most bursts reuse it.
+        BurstCost cost;
+    };
+    GroupBank& group_bank(int group, int bank) {
+        return group_banks_[static_cast<std::size_t>(group) * static_cast<std::size_t>(config_.banks) +
+                            static_cast<std::size_t>(bank)];
+    }
+    void trace_burst(int group, int bank, double start_ns, double end_ns);
+    void log_burst(const RefreshBurst& burst, std::uint64_t rows, double start_ns) const;
     double refresh_stall_ns(double arrival_ns, std::uint64_t address, std::uint64_t bytes);
 
     EdramConfig config_;
@@ -147,11 +162,14 @@ private:
     // A waveform is traced. The activity traces ignore marks until then; without one the
     // controller does not call them, a saving per transaction and per burst.
     bool traced_ = false;
-    std::unique_ptr<RowSelection> row_selection_;  // by edram.refresh_policy
-    std::vector<double> refresh_start_ns_;  // per bank: start of its latest bursts, back to back
-    std::vector<double> refresh_end_ns_;    // per bank: end of its latest burst
+    RowSelection row_selection_;  // by edram.refresh_policy
+    std::vector<GroupBank> group_banks_;  // per (group, bank)
+    struct BankRefresh {
+        double start_ns = 0;  // start of its latest bursts, back to back
+        double end_ns = 0;    // end of its latest burst
+    };
+    std::vector<BankRefresh> bank_refresh_;  // per bank
     double latest_refresh_end_ns_ = 0;    // the latest of them
-    std::vector<BurstCost> burst_costs_;  // per (group, bank)
     ActivityTrace read_activity_;
     ActivityTrace write_activity_;
     std::vector<std::unique_ptr<ActivityTrace>> refresh_activity_;  // per bank

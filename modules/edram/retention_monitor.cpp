@@ -1,6 +1,7 @@
 #include "edram/retention_monitor.h"
 
 #include <cstdio>
+#include <limits>
 
 namespace kelle {
 
@@ -12,12 +13,14 @@ RetentionMonitor::RetentionMonitor(double retention_min_us, std::vector<double> 
       banks_(static_cast<std::size_t>(banks)),
       last_refresh_ns_(interval_us_.size() * banks_, 0.0) {
     // Only groups promised to lose nothing (interval within the screened retention) are held to it.
-    for (const double interval_us : interval_us_) watched_.push_back(deadline_us_ > 0 && interval_us <= deadline_us_);
+    for (const double interval_us : interval_us_)
+        max_gap_us_.push_back(deadline_us_ > 0 && interval_us <= deadline_us_ ? deadline_us_
+                                                                              : std::numeric_limits<double>::infinity());
 }
 
-void RetentionMonitor::check(int group, int bank, double last_ns, double refreshed_ns) {
+void RetentionMonitor::violated(int group, int bank, double last_ns, double refreshed_ns) {
+    if (!violation_.empty()) return;
     const double gap_us = (refreshed_ns - last_ns) * 1e-3;
-    if (gap_us <= deadline_us_) return;
     char message[200];
     std::snprintf(message, sizeof message,
                   "retention monitor: a live row of group %s in bank %d went %.3f us without refresh "

@@ -19,11 +19,11 @@ public:
     RetentionMonitor(double retention_min_us, std::vector<double> group_intervals_us,
                      std::vector<std::string> group_names, int banks);
 
-    // A burst of `group` in `bank` started at start_ns. Inline, and the gap checked only for
-    // the groups held to the deadline until the first violation: it runs at every burst.
+    // A burst of `group` in `bank` started at start_ns. Inline, one comparison: it runs at every
+    // burst.
     void refreshed(int group, int bank, double start_ns) {
         double& last = last_ns(group, bank);
-        if (watched_[static_cast<std::size_t>(group)] && violation_.empty()) check(group, bank, last, start_ns);
+        if ((start_ns - last) * 1e-3 > max_gap_us_[static_cast<std::size_t>(group)]) violated(group, bank, last, start_ns);
         last = start_ns;
     }
     // A slot of `group` in `bank` at at_ns found nothing live: no burst, and no deadline running.
@@ -36,13 +36,14 @@ private:
     double& last_ns(int group, int bank) {
         return last_refresh_ns_[static_cast<std::size_t>(group) * banks_ + static_cast<std::size_t>(bank)];
     }
-    // Called for a watched group before the first violation: keeps the gap as the violation if too long.
-    void check(int group, int bank, double last_ns, double refreshed_ns);
+    // A watched group's gap was too long: kept, if it is the first violation.
+    void violated(int group, int bank, double last_ns, double refreshed_ns);
 
     double deadline_us_;
     std::vector<double> interval_us_;  // per group
     std::vector<std::string> name_;    // per group
-    std::vector<bool> watched_;        // per group: promised no loss, so held to the deadline
+    // Per group: the longest gap allowed, the deadline for a group promised no loss, else infinite.
+    std::vector<double> max_gap_us_;
     std::size_t banks_;
     std::vector<double> last_refresh_ns_;  // per (group, bank): start of its last burst
     std::string violation_;

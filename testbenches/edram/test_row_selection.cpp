@@ -10,14 +10,14 @@ TEST_CASE("periodic refreshes every row of the group, lifetime only the live one
     const EdramBankMap map(BankLayout::interleaved, plain_area_plan(800, 100), 2);
     RowLiveness liveness(map);
     liveness.mark(0, 250, true);                               // rows 0, 1, 2: two in bank 0, one in bank 1
-    const auto periodic = make_row_selection(RefreshPolicy::periodic, liveness);
-    const auto lifetime = make_row_selection(RefreshPolicy::lifetime, liveness);
-    const auto two_dimensional = make_row_selection(RefreshPolicy::two_dim, liveness);
-    CHECK(periodic->rows_to_refresh(0, 0, 4) == 4);
-    CHECK(periodic->rows_to_refresh(0, 1, 4) == 4);
-    CHECK(lifetime->rows_to_refresh(0, 0, 4) == 2);
-    CHECK(lifetime->rows_to_refresh(0, 1, 4) == 1);
-    CHECK(two_dimensional->rows_to_refresh(0, 1, 4) == 1);
+    const RowSelection periodic(RefreshPolicy::periodic, liveness);
+    const RowSelection lifetime(RefreshPolicy::lifetime, liveness);
+    const RowSelection two_dimensional(RefreshPolicy::two_dim, liveness);
+    CHECK(periodic.rows_to_refresh(0, 0, 4) == 4);
+    CHECK(periodic.rows_to_refresh(0, 1, 4) == 4);
+    CHECK(lifetime.rows_to_refresh(0, 0, 4) == 2);
+    CHECK(lifetime.rows_to_refresh(0, 1, 4) == 1);
+    CHECK(two_dimensional.rows_to_refresh(0, 1, 4) == 1);
     liveness.mark(200, 50, false);  // row 2 (bank 0) dies
-    CHECK(lifetime->rows_to_refresh(0, 0, 4) == 1);
+    CHECK(lifetime.rows_to_refresh(0, 0, 4) == 1);
 }
