@@ -106,37 +106,11 @@ BankRow EdramBankMap::locate_part(std::uint64_t piece_address, BytePart p) const
 }
 
 void EdramBankMap::split(std::uint64_t address, std::uint64_t bytes, BankSplit& out) const {
-    for_each_run(address, bytes, [&](int, int bank_group, std::uint64_t x, std::uint64_t n) {
-        split_run(bank_group, x, n, out);
+    // O(banks), not O(rows), for a transfer of any length: the same integer sums as dealing the
+    // rows one by one.
+    for_each_bank_run(address, bytes, [&out](int, int bank, std::uint64_t, std::uint64_t rows, std::uint64_t each) {
+        out.add(static_cast<std::size_t>(bank), rows * each);
     });
-}
-
-void EdramBankMap::split_run(int bank_group, std::uint64_t x, std::uint64_t bytes, BankSplit& out) const {
-    // Rows q of the run go to the group's bank q % group_banks_: a partial first and last row,
-    // and whole rows between dealt round-robin, so the cost is O(banks), not O(rows), for a
-    // transfer of any length (the same integer sums as dealing the rows one by one).
-    const std::uint64_t g = group_.value();
-    const auto group_first_bank = static_cast<std::size_t>(bank_group * group_banks_);
-    const auto add = [&](std::uint64_t bank, std::uint64_t n) { out.add(group_first_bank + bank, n); };
-    const std::uint64_t end = x + bytes;
-    const std::uint64_t first_row = row_.quotient(x);
-    const std::uint64_t last_row = row_.quotient(end - 1);
-    if (first_row == last_row) {
-        add(group_.remainder(first_row), bytes);
-        return;
-    }
-    add(group_.remainder(first_row), (first_row + 1) * row_bytes_ - x);
-    add(group_.remainder(last_row), end - last_row * row_bytes_);
-    const std::uint64_t whole_rows = last_row - first_row - 1;
-    const std::uint64_t per_bank = group_.quotient(whole_rows);
-    const std::uint64_t extra = group_.remainder(whole_rows);
-    // Bank i of the deal (the group's bank (first_row + 1 + i) % g) gets one row more if i < extra;
-    // with fewer whole rows than banks, i < whole_rows = extra, so every bank dealt gets bytes.
-    std::uint64_t bank = group_.remainder(first_row + 1);
-    for (std::uint64_t i = 0; i < std::min(whole_rows, g); ++i) {
-        add(bank, (per_bank + (i < extra ? 1 : 0)) * row_bytes_);
-        if (++bank == g) bank = 0;
-    }
 }
 
 void EdramBankMap::rows_touched(std::uint64_t address, std::uint64_t bytes, std::vector<BankRowBytes>& out) const {

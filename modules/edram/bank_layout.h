@@ -96,6 +96,12 @@ public:
     void for_each_row(std::uint64_t address, std::uint64_t bytes, Visit visit) const;
     // The same pieces, appended to `out`.
     void rows_touched(std::uint64_t address, std::uint64_t bytes, std::vector<BankRowBytes>& out) const;
+    // The same pieces grouped by bank: calls visit(area, bank, first_row, rows, bytes) for each
+    // run of a bank's consecutive rows [first_row, first_row + rows) that hold `bytes` each of the
+    // range. At most banks per group + 2 calls per bank group the range reaches, however long
+    // it is, so a caller's work per row is a tight loop of its own.
+    template <class Visit>
+    void for_each_bank_run(std::uint64_t address, std::uint64_t bytes, Visit visit) const;
 
     int area_of(std::uint64_t address) const;
     std::uint64_t rows_in_bank(int area, int bank) const {
@@ -128,8 +134,10 @@ private:
     // Calls visit(area, bank, row, bytes) for the in-group range [x, x + bytes) of a bank group.
     template <class Visit>
     void deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Visit visit) const;
-    // Adds to `out` the bytes of the in-group range [x, x + bytes) of a bank group, per bank.
-    void split_run(int bank_group, std::uint64_t x, std::uint64_t bytes, BankSplit& out) const;
+    // Calls visit(area, bank, first_row, rows, bytes) for the in-group range [x, x + bytes) of a
+    // bank group, by bank (for_each_bank_run).
+    template <class Visit>
+    void deal_bank_runs(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Visit visit) const;
     // Calls run(area, bank_group, x, bytes) for each in-group range [x, x + bytes) that
     // [address, address + bytes) puts in one bank group.
     template <class Run>
@@ -149,7 +157,7 @@ private:
     mutable std::size_t last_area_ = 0;
 };
 
-// The templates run once per row of every liveness hint: here, so that the caller's visit inlines.
+// The templates run at every liveness hint and every access: here, so that the caller's visit inlines.
 
 template <class Visit>
 void EdramBankMap::deal_rows(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Visit visit) const {
@@ -195,6 +203,35 @@ template <class Visit>
 void EdramBankMap::for_each_row(std::uint64_t address, std::uint64_t bytes, Visit visit) const {
     for_each_run(address, bytes, [this, &visit](int area, int bank_group, std::uint64_t x, std::uint64_t n) {
         deal_rows(area, bank_group, x, n, visit);
+    });
+}
+
+template <class Visit>
+void EdramBankMap::deal_bank_runs(int area, int bank_group, std::uint64_t x, std::uint64_t bytes, Visit visit) const {
+    // In-group row q is row q / g of the group's bank q % g: a partial first and last row, and
+    // the whole rows between dealt round-robin from first_row + 1, so bank i of the deal gets
+    // rows q, q + g, ..., consecutive in that bank: one more than the others if i < extra.
+    const std::uint64_t g = group_.value();
+    const int group_first_bank = bank_group * group_banks_;
+    const auto bank_of = [&](std::uint64_t q) { return group_first_bank + static_cast<int>(group_.remainder(q)); };
+    const std::uint64_t end = x + bytes;
+    const std::uint64_t first_row = row_.quotient(x);
+    const std::uint64_t last_row = row_.quotient(end - 1);
+    if (first_row == last_row) return visit(area, bank_of(first_row), group_.quotient(first_row), 1, bytes);
+    visit(area, bank_of(first_row), group_.quotient(first_row), 1, (first_row + 1) * row_bytes_ - x);
+    const std::uint64_t whole_rows = last_row - first_row - 1;
+    const std::uint64_t per_bank = group_.quotient(whole_rows);
+    const std::uint64_t extra = group_.remainder(whole_rows);
+    std::uint64_t q = first_row + 1;
+    for (std::uint64_t i = 0; i < std::min(whole_rows, g); ++i, ++q)
+        visit(area, bank_of(q), group_.quotient(q), per_bank + (i < extra ? 1 : 0), row_bytes_);
+    visit(area, bank_of(last_row), group_.quotient(last_row), 1, end - last_row * row_bytes_);
+}
+
+template <class Visit>
+void EdramBankMap::for_each_bank_run(std::uint64_t address, std::uint64_t bytes, Visit visit) const {
+    for_each_run(address, bytes, [this, &visit](int area, int bank_group, std::uint64_t x, std::uint64_t n) {
+        deal_bank_runs(area, bank_group, x, n, visit);
     });
 }
 

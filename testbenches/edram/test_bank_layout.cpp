@@ -19,6 +19,10 @@
 // base(c, MSB) + e x 128. In-group address of all four parts: base_c + e x 64.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
 #include "common/kv_areas.h"
 #include "edram/bank_layout.h"
 
@@ -139,6 +143,48 @@ TEST_CASE("bank split and rows with a row size and bank groups that are not powe
         for (const BankRowBytes& piece : rows) by_row[static_cast<std::size_t>(piece.bank)] += piece.bytes;
         CHECK(closed.bytes() == by_row);
     }
+}
+
+namespace {
+// Every (bank, row, bytes) of a range, from for_each_bank_run's runs expanded row by row, sorted.
+std::vector<std::tuple<int, std::uint64_t, std::uint64_t>> rows_from_bank_runs(const EdramBankMap& map,
+                                                                                std::uint64_t address,
+                                                                                std::uint64_t length) {
+    std::vector<std::tuple<int, std::uint64_t, std::uint64_t>> out;
+    map.for_each_bank_run(address, length, [&](int, int bank, std::uint64_t first_row, std::uint64_t rows,
+                                               std::uint64_t each) {
+        for (std::uint64_t r = 0; r < rows; ++r) out.emplace_back(bank, first_row + r, each);
+    });
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// The same from rows_touched, which deals the rows one by one.
+std::vector<std::tuple<int, std::uint64_t, std::uint64_t>> rows_one_by_one(const EdramBankMap& map,
+                                                                           std::uint64_t address,
+                                                                           std::uint64_t length) {
+    std::vector<BankRowBytes> rows;
+    map.rows_touched(address, length, rows);
+    std::vector<std::tuple<int, std::uint64_t, std::uint64_t>> out;
+    for (const BankRowBytes& piece : rows) out.emplace_back(piece.bank, piece.row, piece.bytes);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+}  // namespace
+
+TEST_CASE("a range's runs of a bank's consecutive rows are its rows one by one", "[bank_layout]") {
+    // for_each_bank_run groups the rows by bank in closed form (whole rows q, q + g, ... of a
+    // bank group of g banks are consecutive rows of one bank); expanded, they must be exactly
+    // the rows the one-by-one deal visits, with the same bytes, for power-of-two geometry and
+    // for 12 banks of 1000 B rows, at odd offsets across areas and bank groups.
+    const EdramBankMap paper = paper_store();
+    for (const auto& [address, length] : {std::pair<std::uint64_t, std::uint64_t>{1000, 102500},
+                                          {kMiB - 777, 3 * kMiB + 5}, {12345, 1}, {2 * kMiB - 3, 4100}})
+        CHECK(rows_from_bank_runs(paper, address, length) == rows_one_by_one(paper, address, length));
+    const EdramBankMap odd(BankLayout::byte_plane, plain_area_plan(120000, 1000), 12);
+    for (const auto& [address, length] : std::vector<std::pair<std::uint64_t, std::uint64_t>>{
+             {0, 120000}, {7, 1}, {999, 56789}, {3, 4001}})
+        CHECK(rows_from_bank_runs(odd, address, length) == rows_one_by_one(odd, address, length));
 }
 
 TEST_CASE("a divisor shifts when it is a power of two and divides otherwise, with the same results", "[bank_layout]") {

@@ -63,8 +63,8 @@ TEST_CASE("live rows are counted per refresh group", "[liveness]") {
 
 TEST_CASE("a 64 GB store counts live rows only where hints fell", "[liveness]") {
     // 64 GiB in 32 banks of 2048 B rows: 2^36 / 2^11 = 2^25 address rows, 2^20 = 1048576 per
-    // bank, row r in bank r % 32 as row r / 32. The per-row counts exist only in chunks a hint
-    // touched; the counts per (group, bank) must be those of a full table.
+    // bank, row r in bank r % 32 as row r / 32. The per-row counts become memory only where a
+    // hint wrote them; the counts per (group, bank) must be those of a full table.
     constexpr std::uint64_t kGiB = 1ULL << 30;
     const EdramBankMap map(BankLayout::interleaved, plain_area_plan(64 * kGiB, 2048), 32);
     RowLiveness rows(map);
@@ -88,4 +88,21 @@ TEST_CASE("a 64 GB store counts live rows only where hints fell", "[liveness]") 
     rows.mark(40 * kGiB + 100, 33 * 2048, false);
     CHECK(rows.live_rows(0, 0) == 1);
     for (int bank = 1; bank < 32; ++bank) CHECK(rows.live_rows(0, bank) == 0);
+}
+
+TEST_CASE("a hint reaching fresh counts leaves the counts already written alone", "[liveness]") {
+    // One bank (interleaved over 1): row r is bank 0's row r. The counts are written with zeros
+    // block by block (4096 rows) before their first use; row 0's block is written by the first
+    // hint, so the second, over rows 1 .. 4099, must zero only the next block. Had it zeroed
+    // row 0's block again, releasing row 0 would find nothing live and throw.
+    KvAreaPlan plan = plain_area_plan(10000 * 100, 100);
+    const EdramBankMap map(BankLayout::interleaved, plan, 1);
+    RowLiveness rows(map);
+    rows.mark(0, 100, true);           // row 0
+    rows.mark(100, 4099 * 100, true);  // rows 1 .. 4099, across blocks 0 and 1
+    CHECK(rows.live_rows(0, 0) == 4100);
+    CHECK_NOTHROW(rows.mark(0, 100, false));
+    CHECK(rows.live_rows(0, 0) == 4099);
+    CHECK(rows.row_live(0, 4099));
+    CHECK_FALSE(rows.row_live(0, 0));
 }
