@@ -248,7 +248,11 @@ private:
     std::vector<ClassRanks> class_ranks_;   // per region
     std::vector<bool> region_onchip_;        // per region: KvLayout::region_onchip, asked per score
     std::vector<HeadCache::ListedChange> listed_;  // one head's listed tokens at a step, reused
-    std::vector<std::size_t> placement_order_;     // place_prompt's token indices, reused
+    struct Placement {
+        RankEntry rank;
+        std::uint32_t index;  // of the token in its head
+    };
+    std::vector<Placement> placement_order_;  // place_prompt's K/V tokens, reused
     std::vector<double> prompt_importance_;  // one KV head's prefill attention per prompt position
     std::vector<int> holders_;               // popularity: KV heads of the layer keeping each prompt position
     std::vector<std::uint16_t> values_a_, values_b_;  // one slot's values, reused

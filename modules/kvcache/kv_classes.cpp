@@ -19,6 +19,14 @@ namespace {
 bool ranks_before(const RankEntry& a, const RankEntry& b) { return MostOldestFirst{}(a, b); }
 
 RankEntry entry_of(const KvToken& token) { return {token.relative_importance, token.position}; }
+
+// Stale entries pile up (one per listed score); once both heaps hold more than twice the
+// region's tokens and this slack, reclassify rebuilds them.
+constexpr std::size_t kStaleSlack = 64;
+bool outgrown(std::size_t entries, std::size_t region_tokens) { return entries > 2 * region_tokens + kStaleSlack; }
+// Room for a heap of `members` until then, reserved when it is built: decode's pushes then
+// neither move the heap nor write memory a first time (page faults are costly in a VM).
+std::size_t heap_room(std::size_t members, std::size_t region_tokens) { return members + region_tokens + kStaleSlack; }
 }  // namespace
 
 std::optional<double> KvCache::ranked_importance(const HeadCache& head, int importance_class,
@@ -62,45 +70,53 @@ void KvCache::rerank(int region) {
                 if (!token.as_x && layout_.class_of(token.slot) == importance_class) add(entry_of(token));
         };
     };
-    ranks.important.rebuild(of_class(0));
-    ranks.other.rebuild(of_class(1));
+    ranks.important.rebuild(heap_room(slots_.in_use(region, 0), tokens.size()), of_class(0));
+    ranks.other.rebuild(heap_room(slots_.in_use(region, 1), tokens.size()), of_class(1));
 }
 
 void KvCache::place_prompt(int region, double t_ns) {
     if (!classed(region)) return;
     // Nothing is written yet, so one selection puts every token in its class: the first
     // `important` K/V tokens in 2DRP's order belong in class 0. Forms settle only once the whole
-    // prompt is in (x_store.h swaps them), so this runs after them.
+    // prompt is in (x_store.h swaps them), so this runs after them. The selection runs over
+    // copies of the ranks, side by side, not over indices into the tokens.
     const auto& tokens = heads_[static_cast<std::size_t>(region)].tokens();
     placement_order_.clear();
     for (std::size_t i = 0; i < tokens.size(); ++i)
-        if (!tokens[i].as_x) placement_order_.push_back(i);
+        if (!tokens[i].as_x) placement_order_.push_back({entry_of(tokens[i]), static_cast<std::uint32_t>(i)});
     const std::size_t important = std::min<std::size_t>(layout_.class_slots(0), placement_order_.size());
     const auto wanted_end = placement_order_.begin() + static_cast<std::ptrdiff_t>(important);
-    std::nth_element(placement_order_.begin(), wanted_end, placement_order_.end(), [&](std::size_t a, std::size_t b) {
-        return ranks_before(entry_of(tokens[a]), entry_of(tokens[b]));
-    });
-    const auto in_class_0 = [&](std::size_t index) { return layout_.class_of(tokens[index].slot) == 0; };
+    std::nth_element(placement_order_.begin(), wanted_end, placement_order_.end(),
+                     [](const Placement& a, const Placement& b) { return ranks_before(a.rank, b.rank); });
+    const auto in_class_0 = [&](const Placement& p) { return layout_.class_of(tokens[p.index].slot) == 0; };
     // Class 0 holds at most `important` tokens, so there are at least as many to bring in as to
     // take out: pair them, and the rest take free class-0 slots.
     auto down = std::find_if(wanted_end, placement_order_.end(), in_class_0);
     for (auto up = placement_order_.begin(); up != wanted_end; ++up) {
         if (in_class_0(*up)) continue;
         if (down == placement_order_.end()) {
-            promote(region, *up, t_ns, ClassChange::slot_only);
+            promote(region, up->index, t_ns, ClassChange::slot_only);
             continue;
         }
-        swap_classes(region, *up, *down, t_ns, ClassChange::slot_only);
+        swap_classes(region, up->index, down->index, t_ns, ClassChange::slot_only);
         down = std::find_if(down + 1, placement_order_.end(), in_class_0);
     }
-    rerank(region);
+    // The selection's two sides are now the classes: rank each from its side.
+    const auto ranks_of = [](auto first, auto last) {
+        return [first, last](auto add) {
+            for (auto p = first; p != last; ++p) add(p->rank);
+        };
+    };
+    ClassRanks& ranks = class_ranks_[static_cast<std::size_t>(region)];
+    ranks.important.rebuild(heap_room(important, tokens.size()), ranks_of(placement_order_.begin(), wanted_end));
+    ranks.other.rebuild(heap_room(placement_order_.size() - important, tokens.size()),
+                        ranks_of(wanted_end, placement_order_.end()));
 }
 
 double KvCache::reclassify(int region, double t_ns) {
     HeadCache& head = heads_[static_cast<std::size_t>(region)];
     ClassRanks& ranks = class_ranks_[static_cast<std::size_t>(region)];
-    // Stale entries pile up (one per listed score); past twice the region, rebuilding is cheaper.
-    if (ranks.important.entries() + ranks.other.entries() > 2 * head.size() + 64) rerank(region);
+    if (outgrown(ranks.important.entries() + ranks.other.entries(), head.size())) rerank(region);
     const auto current = [&](int importance_class) {
         return [&, importance_class](const RankEntry& entry) { return ranked_importance(head, importance_class, entry); };
     };

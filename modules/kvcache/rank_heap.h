@@ -84,10 +84,12 @@ public:
     std::size_t entries() const { return heap_.size(); }
     void clear() { heap_.clear(); }
     // Replaces every entry with those fill(add) adds, ordered once at the end: linear, where a
-    // push each is n log n (a region's whole prompt is ranked at once).
+    // push each is n log n (a region's whole prompt is ranked at once). Reserves room for
+    // `room` entries, the new ones included.
     template <class Fill>
-    void rebuild(Fill fill) {
+    void rebuild(std::size_t room, Fill fill) {
         heap_.clear();
+        heap_.reserve(room);
         fill([this](RankEntry entry) { heap_.push_back(entry); });
         std::make_heap(heap_.begin(), heap_.end(), after_);
     }
