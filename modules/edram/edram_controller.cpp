@@ -186,17 +186,13 @@ void EdramController::refresh(const RefreshBurst& burst) {
     latest_refresh_end_ns_ = std::max(latest_refresh_end_ns_, end_ns);
     ++gb.bursts;
     gb.rows_refreshed += rows;
-    stats_.groups[static_cast<std::size_t>(burst.group)].refresh_energy_pj += gb.cost.energy_pj;
-    stats_.refresh_energy_pj += gb.cost.energy_pj;
     if (traced_) trace_burst(burst.group, burst.bank, start_ns, end_ns);
     if (log_enabled(msg::edram, LogLevel::debug)) log_burst(burst, rows, start_ns);
 }
 
 EdramController::BurstCost EdramController::burst_cost(std::uint64_t rows) const {
-    return {rows,
-            static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle() /
-                static_cast<double>(config_.refresh_subarrays),
-            static_cast<double>(rows) * config_.refresh_pj_per_row};
+    return {rows, static_cast<double>(rows) * config_.refresh_row_cycles * config_.ns_per_cycle() /
+                      static_cast<double>(config_.refresh_subarrays)};
 }
 
 void EdramController::trace_burst(int group, int bank, double start_ns, double end_ns) {
@@ -225,6 +221,11 @@ EdramStats EdramController::stats() const {
             result.rows_skipped += gb.rows_skipped;
             result.rows_refreshed_per_bank[static_cast<std::size_t>(bank)] += gb.rows_refreshed;
         }
+    // Energy from the exact row counts: one rounding per group, not one per burst in time order.
+    for (RefreshGroupStats& group : result.groups) {
+        group.refresh_energy_pj = static_cast<double>(group.rows_refreshed) * config_.refresh_pj_per_row;
+        result.refresh_energy_pj += group.refresh_energy_pj;
+    }
     result.access = port_.stats();
     result.expected_bit_flips = array_.expected_bit_flips();
     result.actual_bit_flips = array_.actual_bit_flips();

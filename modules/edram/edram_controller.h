@@ -10,7 +10,8 @@
 // there is no row buffer (gain-cell eDRAM macros read a row per access).
 //
 // Refresh: the manager gives a burst per (group, bank, interval); a burst reserves the bank for
-// rows x refresh_row_cycles and costs rows x refresh_pj_per_row. An access that reaches a bank
+// rows x refresh_row_cycles and costs rows x refresh_pj_per_row (summed as rows, exact, and
+// multiplied once per group when stats are read). An access that reaches a bank
 // under refresh waits for it; a burst due while an access is in flight starts when the access
 // ends. Refresh stall counts what the bursts add to an access's wait: for an access queued
 // behind earlier accesses and a burst that waited for them, the burst's own length.
@@ -118,16 +119,16 @@ private:
     void apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload);
     void write_cells(const tlm::tlm_generic_payload& payload);
     void refresh(const RefreshBurst& burst);
-    // A burst's duration and energy, by its rows.
+    // A burst's duration, by its rows.
     struct BurstCost {
         std::uint64_t rows = 0;
         double duration_ns = 0;
-        double energy_pj = 0;
     };
     BurstCost burst_cost(std::uint64_t rows) const;
     // What a burst of a (group, bank) reads and counts, side by side: the bursts are the
     // controller's most frequent work (millions through a long prefill). The counts are summed
-    // per group, per bank and in all when stats are asked for, integers, so in any order.
+    // per group, per bank and in all when stats are asked for, integers, so in any order; the
+    // energy is then a group's rows refreshed x refresh_pj_per_row.
     struct GroupBank {
         std::uint64_t rows = 0;  // the group's rows in the bank
         std::uint64_t bursts = 0;
