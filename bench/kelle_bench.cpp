@@ -18,9 +18,9 @@
 // sizes it): whole-run wall time and the ratio, with each run's modelled events (transactions
 // and refresh bursts), since at 4 MB nothing of this batch fits on chip and nothing refreshes.
 // A third run holds the cache on chip in a store of exactly its size: against 64 GB it models
-// the same events, so their ratio is what the capacity alone costs. The three take turns, three
-// times over, and each figure is a median (a ratio: of the three rounds' ratios), since one run
-// of about a second moves by tens of percent on a shared machine.
+// the same events, so their ratio is what the capacity alone costs. The three take turns, five
+// times over, and each figure is a median (a ratio: of the five rounds' ratios), since one run
+// of about a second moves by tens of percent, and at times by 2x, on a shared machine.
 //
 // PG19: the full shape, LLaMA-2-7B, prompt 512, 8192 decode steps, batch 16, N' 2048,
 // prefill timed as shipped, from a one-line recipe (no trace file).
@@ -142,7 +142,7 @@ double median(std::vector<double> values) {
 }
 
 void capacity_check(const Options& options) {
-    const int budget = 2048, prompt = budget + 64, steps = 16, rounds = 3;
+    const int budget = 2048, prompt = budget + 64, steps = 16, rounds = 5;
     const std::string trace = trace_for(options, "llama-2-7b", prompt, steps);
     const std::string settings = budget_settings(16, budget);
     std::vector<double> stated_s, big_s, own_size_s, big_over_stated, big_over_own_size;

@@ -108,6 +108,7 @@ public:
         return rows_in_bank_[static_cast<std::size_t>(area) * static_cast<std::size_t>(banks_) + static_cast<std::size_t>(bank)];
     }
     std::uint64_t rows_per_bank() const { return rows_per_bank_; }
+    std::uint64_t row_bytes() const { return row_bytes_; }
     int banks() const { return banks_; }
     int areas() const { return static_cast<int>(feeds_.size()); }
     std::uint64_t capacity_bytes() const { return rows_per_bank_ * static_cast<std::uint64_t>(banks_) * row_bytes_; }

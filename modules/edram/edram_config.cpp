@@ -32,8 +32,9 @@ void EdramConfig::bind(ParamBinder& p) {
              "bank layout: interleaved (rows dealt over all banks; assumption) or byte_plane (4 bank groups: K high, K "
              "low, V high, V low byte, one address per token across them, and a refresh controller each for the high- "
              "and the low-byte banks; paper §5, kelle-paper.md §2); byte_plane needs banks a multiple of 4 (docs/edram.md)");
-    p.integer("edram.row_bytes", row_bytes, "2048", "B", "row size, the refresh unit (assumption, kelle-paper.md)")
-        .positive().at_most(1 << 20);
+    p.integer("edram.row_bytes", row_bytes, "2048", "B",
+              "row size, the refresh unit (assumption, kelle-paper.md); at most 32 KB, as live bytes per row are "
+              "counted in 16 bits").positive().at_most(1 << 15);
     p.real("edram.clock_mhz", clock_mhz, "500", "MHz", "array clock, ~1/2 of SRAM speed (assumption, kelle-paper.md)")
         .between(1, 1e5);
     p.real("edram.bytes_per_cycle", bytes_per_cycle, "64", "B/cycle",

@@ -106,3 +106,11 @@ TEST_CASE("a hint reaching fresh counts leaves the counts already written alone"
     CHECK(rows.row_live(0, 4099));
     CHECK_FALSE(rows.row_live(0, 0));
 }
+
+TEST_CASE("a row made live beyond its size is a model error", "[liveness]") {
+    // Rows of 100 B: the same 60 bytes of row 0 made live twice would count 120 > 100.
+    const EdramBankMap map = two_banks({8});
+    RowLiveness rows(map);
+    rows.mark(0, 60, true);
+    CHECK_THROWS_AS(rows.mark(0, 60, true), std::logic_error);
+}
