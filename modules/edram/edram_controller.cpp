@@ -211,7 +211,7 @@ EdramStats EdramController::stats() const {
     EdramStats result = stats_;
     for (std::size_t g = 0; g < result.groups.size(); ++g)
         for (int bank = 0; bank < config_.banks; ++bank) {
-            const GroupBank& gb = group_banks_[g * static_cast<std::size_t>(config_.banks) + static_cast<std::size_t>(bank)];
+            const GroupBank& gb = group_bank(static_cast<int>(g), bank);
             RefreshGroupStats& group = result.groups[g];
             group.bursts += gb.bursts;
             group.rows_refreshed += gb.rows_refreshed;

@@ -137,9 +137,10 @@ private:
         // Its last burst's cost: rows change only at hints, so most bursts reuse it.
         BurstCost cost;
     };
-    GroupBank& group_bank(int group, int bank) {
-        return group_banks_[static_cast<std::size_t>(group) * static_cast<std::size_t>(config_.banks) +
-                            static_cast<std::size_t>(bank)];
+    GroupBank& group_bank(int group, int bank) { return group_banks_[group_bank_index(group, bank)]; }
+    const GroupBank& group_bank(int group, int bank) const { return group_banks_[group_bank_index(group, bank)]; }
+    std::size_t group_bank_index(int group, int bank) const {
+        return static_cast<std::size_t>(group) * static_cast<std::size_t>(config_.banks) + static_cast<std::size_t>(bank);
     }
     void trace_burst(int group, int bank, double start_ns, double end_ns);
     void log_burst(const RefreshBurst& burst, std::uint64_t rows, double start_ns) const;

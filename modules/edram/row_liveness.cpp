@@ -44,7 +44,7 @@ void RowLiveness::mark(std::uint64_t address, std::uint64_t bytes, bool live) {
 
 void RowLiveness::mark_run(int area, int bank, std::uint64_t first_row, std::uint64_t rows, std::uint16_t in_row,
                            bool live) {
-    std::uint64_t& bank_rows = live_rows_[static_cast<std::size_t>(area) * banks_ + static_cast<std::size_t>(bank)];
+    std::uint64_t& bank_rows = live_rows_[live_rows_index(area, bank)];
     const std::size_t first = index(bank, first_row);
     if (!live) {
         bank_rows -= make_dead(live_bytes_.get() + first, rows, in_row);

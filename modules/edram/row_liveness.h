@@ -34,12 +34,13 @@ public:
     // not user input).
     void mark(std::uint64_t address, std::uint64_t bytes, bool live);
 
-    std::uint64_t live_rows(int group, int bank) const {
-        return live_rows_[static_cast<std::size_t>(group) * banks_ + static_cast<std::size_t>(bank)];
-    }
+    std::uint64_t live_rows(int group, int bank) const { return live_rows_[live_rows_index(group, bank)]; }
     bool row_live(int bank, std::uint64_t row) const { return live_bytes_.get()[index(bank, row)] != 0; }
 
 private:
+    std::size_t live_rows_index(int group, int bank) const {
+        return static_cast<std::size_t>(group) * banks_ + static_cast<std::size_t>(bank);
+    }
     std::size_t index(int bank, std::uint64_t row) const {
         return static_cast<std::size_t>(bank) * rows_per_bank_ + static_cast<std::size_t>(row);
     }
