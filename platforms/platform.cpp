@@ -223,7 +223,7 @@ namespace {
 nlohmann::ordered_json energy_skeleton() {
     return {{"energy", {{"compute", 0.0}, {"sram", 0.0}, {"sram_weights", 0.0}, {"edram_access", 0.0},
                         {"edram_refresh", 0.0}, {"act_edram_refresh", 0.0}, {"dram", 0.0}}},
-            {"static_mw", {{"pe_array", 0.0}, {"sram_buffer", 0.0}, {"sram_kv", 0.0}, {"sram_weights", 0.0},
+            {"static_mw", {{"pe_array", 0.0}, {"evictor", 0.0}, {"sram_buffer", 0.0}, {"sram_kv", 0.0}, {"sram_weights", 0.0},
                            {"edram", 0.0}, {"act_edram", 0.0}, {"dram", 0.0}}}};
 }
 

@@ -45,6 +45,10 @@ void PeConfig::bind(ParamBinder& p) {
              "search: the eviction unit's min search adds its cycles (pe.eviction_lanes compares a cycle) before "
              "admission; hidden: the paper's systolic evictor finds the argmin while QK^T's logits leave the array, "
              "no added time, compare energy still counted (paper sec. 2, 8.1.4)");
+    p.real("pe.evictor_mw", evictor_mw, "0", "mW",
+           "power of the systolic evictor, drawn over the whole run when pe.evictor_latency = hidden (paper sec. "
+           "8.1.4: 0.028 W; the searching eviction unit's leakage is part of pe.static_mw)")
+        .non_negative().at_most(1e6);
 }
 
 PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& config)
@@ -179,6 +183,7 @@ double PeArray::weight_sram_pass(tlm::tlm_command command, std::uint64_t half_ad
 void PeArray::report_energy(StatsReport& report) const {
     report.add("energy.compute", stats_.compute_energy_pj);
     report.set("static_mw.pe_array", config_.static_mw);
+    report.set("static_mw.evictor", config_.evictor_latency == EvictorLatency::hidden ? config_.evictor_mw : 0.0);
 }
 
 void PeArray::report_stats(StatsReport& report) const {

@@ -22,7 +22,8 @@
 // the attention that produced the scores; `hidden` is the paper's systolic evictor [paper sec. 2,
 // 8.1.4], a column beside the array that accumulates each logit as it leaves QK^T and passes the
 // running min down, so the argmin is ready with the last logit: no time, the compares' energy
-// still counts.
+// still counts, and the evictor draws its own power over the whole run (pe.evictor_mw, the
+// paper's 0.028 W [paper sec. 8.1.4]; the searching unit's leakage is part of pe.static_mw).
 //
 // Sockets: `target_socket` (commands), `dram_socket` (weights), `buffer_socket` (activations),
 // `weight_sram_socket` (the weight SRAM; bound only when there is one).
@@ -63,6 +64,7 @@ struct PeConfig {
     double compare_pj = 0;
     double sfu_pj_per_element = 0;
     double static_mw = 0;
+    double evictor_mw = 0;  // drawn only with evictor_latency = hidden: that unit is the systolic evictor
     EvictorImpl evictor_impl = EvictorImpl::tlm;
     EvictorLatency evictor_latency = EvictorLatency::search;
     std::uint64_t buffer_bytes = 0;  // the activation buffer's size (the platform sets it from the
