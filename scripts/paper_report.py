@@ -9,6 +9,7 @@ Ratios are over Original+SRAM on the same workload: speed = its decode latency p
 the system's; energy efficiency = its decode energy per token over the system's. Averages over
 workloads are arithmetic means of the ratios [assumption: the paper says "on average"].
 """
+import math
 from statistics import mean
 
 BASELINE = "original_sram"
@@ -115,19 +116,46 @@ def workload_table(runs, p, capacity):
     return lines
 
 
-def energy_terms(runs, key):
-    """Decode energy per token (mJ) by term: weights, KV traffic, refresh, leakage, compute, each
-    estimated as the totals are (reproduce-paper's Runs.step_pj)."""
+def weight_pj(runs, key):
+    """(DRAM, weight SRAM) energy per decode step of streaming the model's weights: the same bytes
+    on every system, since every step streams every weight once for the whole batch."""
     stats = runs.samples(key)[0]
-    # Every step streams the same weights (the prefill streams none: its compute is off).
-    weights_pj = stats["pe"]["weight_bytes"] * 8 * stats["config"]["dram.pj_per_bit"] / stats["tokens"]
-    decode = {part: runs.step_pj(key, part) for part in stats["energy_pj"]}
-    per_step = {"weights (DRAM)": weights_pj,
+    # The prefill streams none (its compute is off), so the run's weight bytes are its steps'.
+    dram_pj = stats["pe"]["weight_bytes"] * 8 * stats["config"]["dram.pj_per_bit"] / stats["tokens"]
+    return dram_pj, runs.step_pj(key, "sram_weights")
+
+
+def energy_terms(runs, key):
+    """Decode energy per step (mJ) by term: weights, KV traffic, refresh, leakage, compute, each
+    estimated as the totals are (reproduce-paper's Runs.step_pj). Raises if the terms miss a part
+    of the stats' energy_pj, so that the table's totals are the runs' totals."""
+    dram_weights_pj, sram_weights_pj = weight_pj(runs, key)
+    decode = {part: runs.step_pj(key, part) for part in runs.samples(key)[0]["energy_pj"]}
+    per_step = {"weights (DRAM stream + weight SRAM)": dram_weights_pj + sram_weights_pj,
                 "KV and activations (DRAM + on-chip access)":
-                    decode["dram"] - weights_pj + decode["sram"] + decode["edram_access"],
-                "refresh": decode["edram_refresh"], "leakage": decode["static"],
-                "compute (incl. recompute)": decode["compute"]}
+                    decode["dram"] - dram_weights_pj + decode["sram"] + decode["edram_access"],
+                "refresh (KV eDRAM + activation eDRAM)": decode["edram_refresh"] + decode["act_edram_refresh"],
+                "leakage": decode["static"], "compute (incl. recompute)": decode["compute"]}
+    if not math.isclose(sum(per_step.values()), decode["total"], rel_tol=1e-9):
+        raise ValueError(f"{key}: the energy terms add up to {sum(per_step.values())} pJ, not the total "
+                         f"{decode['total']} pJ: a part of energy_pj is in no term")
     return {term: pj * 1e-9 for term, pj in per_step.items()}
+
+
+def ceilings(runs, model, task, settings):
+    """What the bytes allow on one workload, over Original+SRAM: `bytes`, its DRAM traffic over the
+    weights' alone; `energy`, its energy over Kelle's weight energy (no saving on the K/V side can
+    take Kelle past it); `aep`, its DRAM traffic over AEP+SRAM's (weights and the retained K/V, which
+    the 4 MB cannot hold at batch 16). DRAM energy per bit cancels in `bytes` and `aep`."""
+    base = runs.want(model, task, BASELINE, [])
+    kelle = runs.want(model, task, "kelle", assumed("kelle", settings))
+    base_dram_pj, weights_dram_pj = runs.step_pj(base, "dram"), weight_pj(runs, base)[0]
+    pj_per_byte = 8 * runs.samples(base)[0]["config"]["dram.pj_per_bit"]
+    return {"weights_gb": weights_dram_pj / pj_per_byte * 1e-9,
+            "kv_gb": (base_dram_pj - weights_dram_pj) / pj_per_byte * 1e-9,
+            "bytes": base_dram_pj / weights_dram_pj,
+            "energy": runs.step_pj(base) / sum(weight_pj(runs, kelle)),
+            "aep": base_dram_pj / runs.step_pj(runs.want(model, task, "aep_sram", []), "dram")}
 
 
 def terms_table(runs, p):
@@ -141,11 +169,35 @@ def terms_table(runs, p):
                 for term, mj in energy_terms(runs, key).items():
                     totals[(capacity, system)].setdefault(term, []).append(mj)
     terms = list(next(iter(totals.values())))
-    lines = ["| term (mJ per token, mean over workloads) | " + " | ".join(f"{s}, {c}" for c, s in columns) + " |",
+    lines = ["| term (mJ per decode step, mean over workloads) | " + " | ".join(f"{s}, {c}" for c, s in columns) + " |",
              "|---|" + "---|" * len(columns)]
     for term in terms:
         lines.append(f"| {term} | " + " | ".join(f"{mean(totals[c][term]):.2f}" for c in columns) + " |")
     lines.append("| total | " + " | ".join(f"{sum(mean(v) for v in totals[c].values()):.2f}" for c in columns) + " |")
+    return lines
+
+
+def ceiling_table(runs, p, capacity):
+    """The ceilings of ceilings() per workload and their means, beside Kelle's and AEP+SRAM's results."""
+    settings = p["capacities"][capacity]
+    lines = ["| model | task | weights (GB a step) | baseline K/V (GB a step) | bytes: (weights + K/V) / weights "
+             f"| energy ceiling | kelle, {capacity} | AEP+SRAM byte bound | aep_sram |", "|---|---|---|---|---|---|---|---|---|"]
+    columns = {"bytes": [], "energy": [], "kelle": [], "aep": [], "aep_sram": []}
+    for model in p["models"]:
+        for task in p["tasks"]:
+            c = ceilings(runs, model, task, settings)
+            c["kelle"] = ratios(runs, model, task, "kelle", settings)[1]
+            c["aep_sram"] = ratios(runs, model, task, "aep_sram", settings)[1]
+            for name, values in columns.items():
+                values.append(c[name])
+            lines.append(f"| {model} | {task} | {c['weights_gb']:.2f} | {c['kv_gb']:.2f} | {c['bytes']:.2f}x "
+                         f"| {c['energy']:.2f}x | {c['kelle']:.2f}x | {c['aep']:.2f}x | {c['aep_sram']:.2f}x |")
+    m = {name: mean(values) for name, values in columns.items()}
+    lines.append(f"| mean | | | | {m['bytes']:.2f}x | {m['energy']:.2f}x | {m['kelle']:.2f}x | {m['aep']:.2f}x "
+                 f"| {m['aep_sram']:.2f}x |")
+    lines.append(f"\nThe paper's Kelle: {PAPER_CHAIN['kelle'][1]:.2f}x, {deviation(PAPER_CHAIN['kelle'][1], m['energy'])} "
+                 f"over the mean energy ceiling. The paper's AEP+SRAM: {PAPER_CHAIN['aep_sram'][1]:.2f}x, "
+                 f"{deviation(PAPER_CHAIN['aep_sram'][1], m['aep'])} over its mean byte bound.")
     return lines
 
 
@@ -252,8 +304,18 @@ def write(runs, p, args, count, elapsed_s):
         lines += ["", "### The evictor's and recomputation's own effect", ""] + effects_table(runs, p, settings)
         lines.append("")
     lines += ["## Where the distance comes from: energy by term", "",
-              "Decode energy per token by term, for the baseline and for Kelle under each capacity rule. "
+              "Decode energy per step (one token for each of the batch's sequences) by term, for the baseline and "
+              "for Kelle under each capacity rule; each column's terms add up to its total. "
               "Between two columns, each term's difference is its share of the distance between them.", ""] + terms_table(runs, p)
+    lines += ["", "## What the bytes allow: the ceiling on energy efficiency", "",
+              "Every system streams the model's INT8 weights from DRAM once a decode step (the batch's 16 tokens "
+              "share them) and through the weight SRAM: the same energy on every system. So no saving on the K/V "
+              "side, eviction, recomputation, refresh or capacity, can take a system's energy efficiency over "
+              "Original+SRAM past the baseline's energy over that weight energy (the energy ceiling). The byte "
+              "column is the same bound in DRAM bytes alone, where the fitted energy per bit cancels. AEP+SRAM "
+              "reads its retained K/V from DRAM (the 4 MB holds none of a batch-16 layer), so its DRAM bytes "
+              "bound it too (the AEP+SRAM byte bound: the baseline's DRAM bytes over its own).", ""]
+    lines += ceiling_table(runs, p, "retained_uncharged")
     lines += ["", "## What the capacity assumption would cost", "",
               "The on-chip KV store sized to hold the whole retained cache of the Kelle run, at the eDRAM's "
               "leakage and area per MB (Table 1 [paper]).", ""] + capacity_cost(runs, p)

@@ -5,7 +5,8 @@
 
 Checks: exit status 0; the run time printed; each table's heading under both capacity rules;
 every ratio cell a finite number (no division by a zero cost, no nan; 0.00x is a ratio below 0.005); the ablation
-chain's baseline at exactly 1.00x, since it is its own reference. Exit 0 or 1 with the reason.
+chain's baseline at exactly 1.00x, since it is its own reference; Kelle under its energy ceiling on every
+workload (it spends at least the weights' energy, which the ceiling divides by). Exit 0 or 1 with the reason.
 """
 import argparse
 import math
@@ -43,6 +44,15 @@ def main():
         return fail(f"a ratio is not a finite number: {[r for r in ratios if not math.isfinite(r)]}")
     if "| original_sram | 1.00x | 1.00x | +0% | 1.00x | 1.00x | +0% |" not in report:
         return fail("the baseline is not 1.00x against itself in the ablation chain")
+    ceilings = report.split("## What the bytes allow")[-1].split("\n## ")[0]
+    # Per workload: the energy ceiling and Kelle's energy efficiency (columns 6 and 7).
+    ceiling_rows = re.findall(r"^\| [^|]+ \| [^|]+ \|(?: [^|]* \|){3} ([0-9.]+)x \| ([0-9.]+)x \|", ceilings, re.M)
+    if not ceiling_rows:
+        return fail("no ceiling table ('## What the bytes allow')")
+    # Kelle spends at least its weights' energy, so it cannot beat the baseline by more than that.
+    above = [(ceiling, kelle) for ceiling, kelle in ceiling_rows if float(kelle) > float(ceiling)]
+    if above:
+        return fail(f"Kelle above its energy ceiling (ceiling, Kelle): {above}")
     print(f"reproduce-paper --quick: {len(ratios)} ratios, {result.stderr.strip().splitlines()[-1]}")
     return 0
 
