@@ -102,6 +102,57 @@ std::size_t HeadCache::least_important(std::size_t sinks, std::size_t recent) {
 
 namespace {
 
+// window and streaming: past the first `kept` positions the head holds consecutive positions,
+// so the victim is the oldest of them.
+class OldestEvictions : public PromptEvictions {
+public:
+    OldestEvictions(std::size_t budget, std::uint32_t kept) : budget_(budget), next_victim_(kept) {}
+    std::optional<std::uint32_t> admit(std::uint32_t, double) override {
+        if (held_ < budget_) {
+            ++held_;
+            return std::nullopt;
+        }
+        return next_victim_++;
+    }
+
+private:
+    std::size_t budget_;
+    std::size_t held_ = 0;
+    std::uint32_t next_victim_;
+};
+
+// h2o, aep, aerp: the victim is the least important held position past the sinks and before the
+// recent window, the oldest of equals (HeadCache::least_important). The sinks and the window
+// are never evicted, so the window is the `recent` positions before the one admitted; with
+// importances fixed, a position enters the heap once, when it leaves the window, and leaves it
+// once, when it is evicted.
+class LeastImportantEvictions : public PromptEvictions {
+public:
+    LeastImportantEvictions(std::size_t budget, std::size_t recent, std::size_t sinks)
+        : budget_(budget), recent_(recent), next_candidate_(static_cast<std::uint32_t>(sinks)) {}
+    std::optional<std::uint32_t> admit(std::uint32_t position, double importance) override {
+        std::optional<std::uint32_t> victim;
+        if (importances_.size() - evicted_ == budget_) {
+            for (; next_candidate_ + recent_ < position; ++next_candidate_)
+                candidates_.push({importances_[next_candidate_], next_candidate_});
+            victim = candidates_.first([](const RankEntry& entry) { return std::optional<double>(entry.relative_importance); })
+                         ->position;
+            candidates_.pop();
+            ++evicted_;
+        }
+        importances_.push_back(importance);
+        return victim;
+    }
+
+private:
+    std::size_t budget_;
+    std::size_t recent_;
+    std::uint32_t next_candidate_;   // the oldest position not yet pushed
+    std::vector<double> importances_;  // by position
+    std::size_t evicted_ = 0;
+    RankHeap<LeastOldestFirst> candidates_;
+};
+
 class FullPolicy : public EvictionPolicy {
 public:
     const char* name() const override { return "full"; }
@@ -117,6 +168,9 @@ public:
     const char* name() const override { return "window"; }
     std::size_t budget_tokens() const override { return budget_; }
     std::size_t victim(HeadCache&) const override { return 0; }  // the oldest
+    std::unique_ptr<PromptEvictions> prompt_evictions() const override {
+        return std::make_unique<OldestEvictions>(budget_, 0);
+    }
 
 private:
     std::size_t budget_;
@@ -128,6 +182,9 @@ public:
     const char* name() const override { return "streaming"; }
     std::size_t budget_tokens() const override { return budget_; }
     std::size_t victim(HeadCache&) const override { return sinks_; }  // the oldest past the sinks
+    std::unique_ptr<PromptEvictions> prompt_evictions() const override {
+        return std::make_unique<OldestEvictions>(budget_, static_cast<std::uint32_t>(sinks_));
+    }
 
 private:
     std::size_t budget_;
@@ -147,6 +204,10 @@ public:
     std::size_t budget_tokens() const override { return budget_; }
     std::size_t victim(HeadCache& head) const override {
         return unit_ ? unit_->least_important(head, sinks_, recent_) : head.least_important(sinks_, recent_);
+    }
+    std::unique_ptr<PromptEvictions> prompt_evictions() const override {
+        if (unit_) return nullptr;  // the unit decides every victim, the prompt's too
+        return std::make_unique<LeastImportantEvictions>(budget_, recent_, sinks_);
     }
 
 private:

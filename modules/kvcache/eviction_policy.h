@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,8 @@ static_assert(sizeof(KvToken) == 16, "KvToken's size sets the RSS of long contex
 class HeadCache {
 public:
     const std::vector<KvToken>& tokens() const { return tokens_; }
+    // No token and no attention yet: a prompt may be admitted by replay (PromptEvictions).
+    bool fresh() const { return tokens_.empty() && base_ == 0; }
     // For moving tokens between slots: callers may change `slot`, and swap `as_x` between two
     // tokens (so kv_tokens() stays right), never position or order.
     std::vector<KvToken>& tokens_for_placement() { return tokens_; }
@@ -112,6 +115,19 @@ private:
     std::size_t sinks_ = 0;
 };
 
+// The evictions of a prompt admitted into a fresh head, position after position from 0, found
+// without the head: no step adds attention while the prompt goes in, so a policy can tell its
+// victims from the positions and their importances alone. Erasing each victim from the middle
+// of a HeadCache moves the tail behind it, which for a prompt of thousands of tokens past the
+// budget is most of a long run's time.
+class PromptEvictions {
+public:
+    virtual ~PromptEvictions() = default;
+    // Admits `position`, the next in order, with the attention it has received; returns the
+    // position victim() would evict to make room for it, when the head is full.
+    virtual std::optional<std::uint32_t> admit(std::uint32_t position, double importance) = 0;
+};
+
 class EvictionPolicy {
 public:
     virtual ~EvictionPolicy() = default;
@@ -124,6 +140,9 @@ public:
     // Whether choosing a victim searches the importance values (the eviction unit's min search)
     // rather than taking a fixed position.
     virtual bool searches_importance() const { return false; }
+    // A prompt's evictions without the head; nullptr when each must be asked of victim() (an
+    // eviction unit decides them) or the policy never evicts.
+    virtual std::unique_ptr<PromptEvictions> prompt_evictions() const { return nullptr; }
 };
 
 // sink_tokens: the first positions streaming, h2o, aep and aerp never evict (0: none).

@@ -80,28 +80,54 @@ void KvCache::trace(sc_core::sc_trace_file* file) {
 
 void KvCache::admit(int region, std::uint32_t position, double t_ns, double importance) {
     HeadCache& head = heads_[static_cast<std::size_t>(region)];
+    if (policy_->budget_tokens() != 0 && head.size() >= policy_->budget_tokens())
+        evict(region, head.erase(policy_->victim(head)), position, t_ns);
+    const KvToken token = take_place(region, position, head.kv_tokens(), t_ns);
+    head.append(position, token.slot, importance, token.as_x);
+    count_admitted(head.size());
+}
+
+void KvCache::evict(int region, const KvToken& victim, std::uint32_t for_position, double t_ns) {
     const int layer = region / header_.model.kv_heads;
-    if (policy_->budget_tokens() != 0 && head.size() >= policy_->budget_tokens()) {
-        const KvToken victim = head.erase(policy_->victim(head));
-        if (victim.as_x) x_store_.release(layer, victim.position, t_ns);
-        else slots_.release(region, victim.slot, t_ns);
-        ++stats_.evictions;
-        KELLE_LOG(msg::kvcache, LogLevel::debug,
-                  "layer " << layer << " KV head " << region % header_.model.kv_heads << ": evicts position "
-                           << victim.position << (victim.as_x ? " (x)" : "") << " for " << position);
-        --resident_tokens_;
-    }
-    if (aerp_ && head.kv_tokens() >= budget_.kv_slots) {  // the K/V tier is full: keep x
-        head.append(position, x_store_.acquire(layer, position, t_ns), importance, true);
-        ++resident_tokens_;
-        stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
-        return;
-    }
+    if (victim.as_x) x_store_.release(layer, victim.position, t_ns);
+    else slots_.release(region, victim.slot, t_ns);
+    ++stats_.evictions;
+    KELLE_LOG(msg::kvcache, LogLevel::debug,
+              "layer " << layer << " KV head " << region % header_.model.kv_heads << ": evicts position "
+                       << victim.position << (victim.as_x ? " (x)" : "") << " for " << for_position);
+    --resident_tokens_;
+}
+
+KvToken KvCache::take_place(int region, std::uint32_t position, std::size_t kv_tokens, double t_ns) {
+    if (aerp_ && kv_tokens >= budget_.kv_slots)  // the K/V tier is full: keep x
+        return KvToken{position, 1, x_store_.acquire(region / header_.model.kv_heads, position, t_ns), 0};
     // A new token has no attention yet: with two classes it starts unimportant.
-    head.append(position, slots_.take(region, layout_.classes() - 1, t_ns), importance);
+    const KvToken token{position, 0, slots_.take(region, layout_.classes() - 1, t_ns), 0};
     if (check_) check_->add_to_full_cache(region, position);
+    return token;
+}
+
+void KvCache::count_admitted(std::size_t head_tokens) {
     ++resident_tokens_;
-    stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head.size());
+    stats_.resident_tokens_max = std::max<std::uint64_t>(stats_.resident_tokens_max, head_tokens);
+}
+
+void KvCache::admit_replayed(int region, std::uint32_t position, double importance, PromptEvictions& evictions,
+                             double t_ns) {
+    PromptHead& prompt = prompt_head_;
+    if (const std::optional<std::uint32_t> victim = evictions.admit(position, importance)) {
+        const KvToken& token = prompt.tokens[*victim];
+        evict(region, token, position, t_ns);
+        prompt.held[*victim] = false;
+        --prompt.held_tokens;
+        if (!token.as_x) --prompt.kv_tokens;
+    }
+    const KvToken token = take_place(region, position, prompt.kv_tokens, t_ns);
+    prompt.tokens[position] = token;
+    prompt.held[position] = true;
+    ++prompt.held_tokens;
+    if (!token.as_x) ++prompt.kv_tokens;
+    count_admitted(prompt.held_tokens);
 }
 
 void KvCache::record_footprint() {
@@ -126,12 +152,25 @@ void KvCache::prefill_importance(int layer, int kv_head, const StepScores& prefi
 void KvCache::admit_prompt(int layer, int kv_head, const StepScores* prefill, double t_ns) {
     const int region = layout_.region(layer, kv_head);
     if (prefill) prefill_importance(layer, kv_head, *prefill);
+    const auto importance = [&](std::uint32_t position) { return prefill ? prompt_importance_[position] : 0.0; };
+    HeadCache& head = heads_[static_cast<std::size_t>(region)];
+    // Every slot and stat is as admit() would leave it; only the head's tokens wait in
+    // prompt_head_ until the prompt is in.
+    const std::unique_ptr<PromptEvictions> evictions = head.fresh() ? policy_->prompt_evictions() : nullptr;
+    const auto prompt_tokens = static_cast<std::uint32_t>(header_.prompt_tokens);
+    if (evictions) prompt_head_.start(prompt_tokens);
     // The prompt's slots are taken in order: their liveness goes out as runs (kv_store_port.h).
     port_.with_hint_runs([&] {
-        for (int position = 0; position < header_.prompt_tokens; ++position)
-            admit(region, static_cast<std::uint32_t>(position), t_ns,
-                  prefill ? prompt_importance_[static_cast<std::size_t>(position)] : 0.0);
+        for (std::uint32_t position = 0; position < prompt_tokens; ++position) {
+            if (evictions) admit_replayed(region, position, importance(position), *evictions, t_ns);
+            else admit(region, position, t_ns, importance(position));
+        }
     });
+    if (!evictions) return;
+    for (std::uint32_t position = 0; position < prompt_tokens; ++position) {
+        const KvToken& token = prompt_head_.tokens[position];
+        if (prompt_head_.held[position]) head.append(position, token.slot, importance(position), token.as_x);
+    }
 }
 
 double KvCache::write_prompt(int layer, const StepScores* prefill, double t_ns) {

@@ -206,6 +206,13 @@ private:
     // the popular ones in the stats.
     void count_holders(int layer, int min_heads);
     void admit(int region, std::uint32_t position, double t_ns, double importance = 0);
+    // admit()'s parts: a victim's release, a new token's slot (or x entry), the counts.
+    void evict(int region, const KvToken& victim, std::uint32_t for_position, double t_ns);
+    KvToken take_place(int region, std::uint32_t position, std::size_t kv_tokens, double t_ns);
+    void count_admitted(std::size_t head_tokens);
+    // admit() for a prompt position whose victim `evictions` names, the head kept in prompt_head_.
+    void admit_replayed(int region, std::uint32_t position, double importance, PromptEvictions& evictions,
+                        double t_ns);
     void prefill_importance(int layer, int kv_head, const StepScores& prefill);
     // Slot traffic (kv_slot_io.cpp).
     double write_slot(int region, std::uint32_t slot, const std::uint16_t* values, double t_ns);
@@ -248,6 +255,20 @@ private:
     std::vector<ClassRanks> class_ranks_;   // per region
     std::vector<bool> region_onchip_;        // per region: KvLayout::region_onchip, asked per score
     std::vector<HeadCache::ListedChange> listed_;  // one head's listed tokens at a step, reused
+    // A head's prompt while it is admitted by replay (admit_prompt): each position's token and
+    // whether it is still held; reused from head to head.
+    struct PromptHead {
+        std::vector<KvToken> tokens;
+        std::vector<bool> held;
+        std::size_t held_tokens = 0;
+        std::size_t kv_tokens = 0;
+        void start(std::uint32_t positions) {
+            tokens.resize(positions);
+            held.assign(positions, false);
+            held_tokens = kv_tokens = 0;
+        }
+    };
+    PromptHead prompt_head_;
     struct Placement {
         RankEntry rank;
         std::uint32_t index;  // of the token in its head

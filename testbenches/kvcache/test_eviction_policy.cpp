@@ -176,3 +176,50 @@ TEST_CASE("the head's heap picks the scan's victim while scores accumulate", "[k
         scanned.accumulate(scores, static_cast<int>(position + 1));
     }
 }
+
+namespace {
+// Admits positions 0..n-1 with `importance` by the replay (PromptEvictions) and, alongside, into a
+// HeadCache by victim() and erase; returns both victim sequences.
+std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>> replayed_and_erased(
+    const EvictionPolicy& policy, const std::vector<double>& importance) {
+    std::vector<std::uint32_t> replayed, erased;
+    const std::unique_ptr<PromptEvictions> replay = policy.prompt_evictions();
+    HeadCache head;
+    for (std::uint32_t p = 0; p < importance.size(); ++p) {
+        if (const auto victim = replay->admit(p, importance[p])) replayed.push_back(*victim);
+        if (head.size() >= policy.budget_tokens())
+            erased.push_back(head.erase(policy.victim(head)).position);
+        head.append(p, p, importance[p]);
+    }
+    return {replayed, erased};
+}
+}  // namespace
+
+TEST_CASE("a prompt's replayed evictions, worked by hand", "[kv]") {
+    // aep, budget 4, window 1, 1 sink, the prefill importances of the case above: admitting 4
+    // evicts 2, admitting 5 evicts 3.
+    auto aep = make_eviction_policy(KvPolicy::aep, 4, 1, 1);
+    const auto [replayed, erased] = replayed_and_erased(*aep, {0.01, 0.3, 0.1, 0.2, 0.05, 0.4});
+    CHECK(replayed == std::vector<std::uint32_t>{2, 3});
+    CHECK(erased == replayed);
+    // window, budget 3: admitting 3, 4, 5 evicts the oldest, 0, 1, 2.
+    auto window = make_eviction_policy(KvPolicy::window, 3, 0);
+    CHECK(replayed_and_erased(*window, std::vector<double>(6, 0.0)).first == std::vector<std::uint32_t>{0, 1, 2});
+    // streaming, budget 4, 2 sinks: the oldest past the sinks, 2, 3, 4.
+    auto streaming = make_eviction_policy(KvPolicy::streaming, 4, 0, 2);
+    CHECK(replayed_and_erased(*streaming, std::vector<double>(7, 0.0)).first == std::vector<std::uint32_t>{2, 3, 4});
+}
+
+TEST_CASE("a prompt's replayed evictions are the ones victim() makes, ties included", "[kv]") {
+    // The head's own search is the rule; coarse importances make ties (the oldest goes first).
+    SplitMix64 random(11);
+    std::vector<double> importance(500);
+    for (double& value : importance) value = static_cast<double>(random.next() % 5) / 4.0;
+    for (const KvPolicy kind : {KvPolicy::window, KvPolicy::streaming, KvPolicy::h2o, KvPolicy::aep}) {
+        auto policy = make_eviction_policy(kind, 40, 12, 3);
+        const auto [replayed, erased] = replayed_and_erased(*policy, importance);
+        CHECK(replayed.size() == 460);
+        CHECK(replayed == erased);
+    }
+    CHECK(make_eviction_policy(KvPolicy::full, 0, 0)->prompt_evictions() == nullptr);
+}
