@@ -8,6 +8,7 @@
 // each of the 16 banks of their controller and none in the other's.
 #include <catch2/catch.hpp>
 #include <map>
+#include <numeric>
 
 #include "common/kv_areas.h"
 #include "edram/bank_layout.h"
@@ -25,11 +26,12 @@ EdramBankMap paper_store() {
 
 // Rows refreshed per group over [0, window_ns] with every row live: each burst refreshes all
 // of its group's rows in its bank (the `periodic` row selection).
-std::vector<std::uint64_t> rows_refreshed(const EdramBankMap& map, double window_ns) {
-    TwoControllerRefresh refresh(RefreshImpl::tlm, "refresh_scheduler", map, kPaperIntervalsUs);
+std::vector<std::uint64_t> rows_refreshed(const EdramBankMap& map, double window_ns,
+                                          const std::vector<double>& intervals_us = kPaperIntervalsUs) {
+    TwoControllerRefresh refresh(RefreshImpl::tlm, "refresh_scheduler", map, intervals_us);
     std::vector<RefreshBurst> due;
     refresh.pop_due(window_ns, due);
-    std::vector<std::uint64_t> rows(kPaperIntervalsUs.size(), 0);
+    std::vector<std::uint64_t> rows(intervals_us.size(), 0);
     for (const RefreshBurst& burst : due) rows[static_cast<std::size_t>(burst.group)] += map.rows_in_bank(burst.group, burst.bank);
     return rows;
 }
@@ -43,6 +45,23 @@ TEST_CASE("2DRP over a whole window: rows x floor(W / interval) per group", "[re
     const EdramBankMap map = paper_store();
     const std::vector<std::uint64_t> rows = rows_refreshed(map, 21.6e6);
     CHECK(rows == std::vector<std::uint64_t>{512 * 60, 512 * 4, 512 * 15, 512 * 3});
+}
+
+TEST_CASE("refresh operations per bit, conventional : uniform 0.36 ms : 2DRP = 23.4 : 2.9 : 1", "[refresh][2drp]") {
+    // The paper's ratio [paper §4.2] over W = 21.6 ms, every row live. 2DRP: 512 x (60 + 4 + 15 +
+    // 3) = 41984 rows (the case above). Every group at the conventional 45 us: 2048 x 21.6 / 0.045
+    // = 983040; at a uniform 0.36 ms: 2048 x 60 = 122880. 983040 / 41984 = 23.41 and
+    // 122880 / 41984 = 2.93: the paper's figures to their one decimal.
+    const EdramBankMap map = paper_store();
+    const auto total = [&](const std::vector<double>& intervals_us) {
+        const std::vector<std::uint64_t> rows = rows_refreshed(map, 21.6e6, intervals_us);
+        return static_cast<double>(std::accumulate(rows.begin(), rows.end(), std::uint64_t{0}));
+    };
+    const double two_drp = total(kPaperIntervalsUs);
+    CHECK(total({45, 45, 45, 45}) == 983040);
+    CHECK(total({360, 360, 360, 360}) == 122880);
+    CHECK(total({45, 45, 45, 45}) / two_drp == Approx(23.4).margin(0.05));
+    CHECK(total({360, 360, 360, 360}) / two_drp == Approx(2.9).margin(0.05));
 }
 
 TEST_CASE("2DRP over a window the intervals do not divide: the scheduler's staggered rule", "[refresh][2drp]") {
