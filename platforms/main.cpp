@@ -357,6 +357,7 @@ int run(int argc, char* argv[]) {
     init_logging();
     for (const std::string& level : options.logs) set_log_level(level);
     load_parameters(options, registry);
+    registry.check_complete(options.config);
 
     if (!options.vcd.empty() && (options.vcd.size() <= 4 || !ends_with(options.vcd, ".vcd")))
         throw InputError("command line", 0, "--vcd", "file name must end in .vcd", InputOrigin::command_line);
@@ -373,11 +374,12 @@ int run(int argc, char* argv[]) {
     // timescale) would interleave with it; the model's own go to stderr, as --log sets them.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
 
-    ProgressReporter progress(options.progress, load_params<SequencerConfig>(registry).batch);
+    const MachineConfig machine = load_machine(registry, trace.header(), options.seed);
+    ProgressReporter progress(options.progress, machine.sequencing.batch);
     const std::unique_ptr<VcdWriter> vcd = vcd_file ? open_vcd(*vcd_file, patterns) : nullptr;
     const std::unique_ptr<VcdWindowControl> vcd_control =
         vcd && window ? std::make_unique<VcdWindowControl>("vcd_window", *vcd, *window) : nullptr;
-    Platform platform("kelle", registry, trace, options.seed, replay_listeners(progress, vcd_control.get()));
+    Platform platform("kelle", machine, trace, replay_listeners(progress, vcd_control.get()));
     if (vcd) {
         platform.trace_signals(vcd.get());
         check_signal_patterns(*vcd);

@@ -6,9 +6,9 @@
 //                     PeArray --buffer--> Sram "buffer" (activations)
 //                     PeArray --weight_sram--> Sram "weight_sram" (sram.weight_kb > 0: weights pass through it)
 //
-// The platform declares every module's parameters in one registry, builds the modules from
-// it, and turns the modules' stats structs into the stats JSON (docs/stats.md). Modules do not
-// format output.
+// The platform only wires: it builds every module from the final configs of machine_config.h,
+// binds their sockets, and turns the modules' stats structs into the stats JSON (docs/stats.md).
+// Modules do not format output.
 #pragma once
 
 #include <chrono>
@@ -18,7 +18,6 @@
 #include <string>
 #include <systemc>
 
-#include "common/config.h"
 #include "common/observable.h"
 #include "common/trace.h"
 #include "dram/dram.h"
@@ -26,50 +25,18 @@
 #include "host/host_interface.h"
 #include "kvcache/eviction_unit.h"
 #include "kvcache/kv_cache.h"
+#include "machine_config.h"
 #include "pe_array/pe_array.h"
 #include "sequencer/sequencer.h"
 #include "sram/sram.h"
 
 namespace kelle {
 
-// How large the on-chip KV store is: as configured (edram.capacity_mb or sram.kv_capacity_mb),
-// or, as a named assumption, large enough for the whole retained cache (KvBudget::
-// retained_cache_bytes). The paper's headline appears to need the second (kelle-paper.md
-// section 7); its leakage is charged like any capacity's and its size and area are in the
-// stats (kv.onchip_capacity), never hidden. An eDRAM store grows by whole copies of the
-// configured one, each refreshing its rows in parallel (edram.refresh_subarrays multiplies),
-// with the same banks and bandwidth. `retained_uncharged` is the same store with the leakage and
-// refresh energy of the stated capacity only: what the headline implicitly assumes if it
-// counts a 4 MB chip's costs; the real leakage and area stay in the stats, marked uncharged.
-enum class KvCapacityRule { stated, retained, retained_uncharged };
-inline const Choices<KvCapacityRule> kKvCapacityRules{{"stated", KvCapacityRule::stated},
-                                                      {"retained", KvCapacityRule::retained},
-                                                      {"retained_uncharged", KvCapacityRule::retained_uncharged}};
-
-// The platform's own parameters: its name, the optional `model.*` shape check, the transaction
-// granularity every initiator follows, and the KV store's capacity rule.
-struct PlatformConfig {
-    std::string name;
-    ModelShape model;  // 0 or empty: any
-    std::uint64_t transaction_bytes = 0;
-    KvCapacityRule kv_capacity = KvCapacityRule::stated;
-
-    void bind(ParamBinder& p);
-    static const std::vector<std::pair<std::string, int ModelShape::*>>& shape_fields();
-};
-
-// Declares every parameter of every module, plus the platform's own, in the order `--help`
-// lists them.
-void declare_platform_parameters(ParamRegistry& registry);
-
-// Throws InputError when a `model.*` parameter set in the config disagrees with the trace.
-void check_trace_against_config(const TraceHeader& header, const std::string& trace_path,
-                                const ParamRegistry& registry);
-
 class Platform : public sc_core::sc_module {
 public:
-    Platform(sc_core::sc_module_name name, const ParamRegistry& registry, TraceReader& trace,
-             std::uint64_t seed, HostInterface::Progress progress);
+    // `machine` must outlive the platform: the modules keep references into it.
+    Platform(sc_core::sc_module_name name, const MachineConfig& machine, TraceReader& trace,
+             HostInterface::Progress progress);
 
     void trace_signals(sc_core::sc_trace_file* file);
     // An RTL block that keeps its own waveform (the evictor: cosim/, docs/cosim.md) writes it to
@@ -95,9 +62,8 @@ private:
     void for_each_module(const std::function<void(Observable&)>& visit) const;
     StatsReport energy_report() const;  // energy.<category> (pJ) and static_mw.<component> (mW)
 
-    const ParamRegistry& registry_;
+    const MachineConfig& machine_;
     TraceReader& trace_;
-    PlatformConfig config_;
     std::unique_ptr<Dram> dram_;
     std::unique_ptr<Sram> buffer_;
     std::unique_ptr<Sram> weight_sram_;  // sram.weight_kb > 0 only
@@ -108,7 +74,6 @@ private:
     std::unique_ptr<KvCache> kv_;
     std::unique_ptr<LayerSequencer> sequencer_;
     std::unique_ptr<HostInterface> host_;
-    nlohmann::ordered_json kv_capacity_;   // the store's size, leakage and area under its rule
     nlohmann::ordered_json prefill_energy_;  // energy_until the end of the prefill
     nlohmann::ordered_json first_step_energy_;  // energy_until the end of the first decode step
     // Host wall clock at the ends of prefill and of the replay: decode's own wall time, which

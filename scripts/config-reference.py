@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerates the parameter reference at the end of docs/config.md from `kelle-sim --help`: each
-parameter's value in platforms/kelle.ini (and the line that sets it, whose comment gives the source),
-its built-in default, range and meaning.
+parameter's value in platforms/kelle.ini, the file line that sets it and the source its comment
+gives, its range and meaning. The program holds no values of its own: every one comes from a file.
 
 Usage: python3 scripts/config-reference.py build/kelle-sim
 The reference is everything after the line '## Reference'; the text above it is kept.
@@ -21,17 +21,14 @@ def reference(help_text: str) -> str:
         line = lines[i]
         if line.startswith("["):
             out += ["", f"### {line}", "",
-                    "| key | type, unit | platforms/kelle.ini (set at) | built-in | range | meaning (source of the built-in) |",
+                    "| key | type, unit | value in platforms/kelle.ini | set at: source | range | meaning |",
                     "|---|---|---|---|---|---|"]
         m = re.match(r"  (\S+) \(([^)]*)\) = (\S+)(?:   \[(.*)\])?$", line)
         if m:
-            value, built_in = m[3], m[3]
-            origin = re.match(r"      set at .*?(platforms/\S+:\d+) \(.*\); built-in: (\S+)$", lines[i + 1])
-            if origin:
-                value, built_in = f"{m[3]} ({origin[1]})", origin[2]
-                i += 1
-            out.append(f"| `{m[1]}` | {m[2]} | {value} | {built_in} | {m[4] or ''} | {lines[i + 1].strip()} |")
-            i += 1
+            origin = re.match(r"      set at .*?(platforms/\S+:\d+)(?:: (.*))?$", lines[i + 1])
+            set_at = f"{origin[1]}: {origin[2]}" if origin and origin[2] else (origin[1] if origin else "")
+            out.append(f"| `{m[1]}` | {m[2]} | {m[3]} | {set_at.replace('|', '/')} | {m[4] or ''} | {lines[i + 2].strip()} |")
+            i += 2
         i += 1
     return "\n".join(out) + "\n"
 

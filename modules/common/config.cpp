@@ -37,6 +37,12 @@ std::string strip_comment(const std::string& line) {
     return line;
 }
 
+// The comment that strip_comment removes, without its marker: a setting's source.
+std::string comment_of(const std::string& line) {
+    const std::string code = strip_comment(line);
+    return code.size() < line.size() ? trim(line.substr(code.size() + 1)) : "";
+}
+
 bool has_control_bytes(const std::string& line) {
     return std::any_of(line.begin(), line.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
@@ -81,15 +87,17 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 void ParamRegistry::declare(ParamSpec spec) {
     if (index_.count(spec.key)) throw std::logic_error("parameter declared twice: " + spec.key);
-    Value initial;
-    try {
-        initial = parse(spec, spec.default_value, "default", 0, InputOrigin::file);
-    } catch (const InputError& e) {
-        throw std::logic_error(std::string("bad default: ") + e.what());
-    }
     index_[spec.key] = specs_.size();
-    values_[spec.key] = initial;
+    values_[spec.key] = Value{};
     specs_.push_back(std::move(spec));
+}
+
+void ParamRegistry::check_complete(const std::string& config_path) const {
+    for (const ParamSpec& s : specs_)
+        if (values_.at(s.key).origin == "unset")
+            throw InputError(config_path, 0, s.key,
+                             "has no value: platforms/base.ini sets every parameter; include it (`include = "
+                             "PATH/platforms/base.ini`, relative to this file) or set this key");
 }
 
 bool ParamRegistry::has(const std::string& key) const { return index_.count(key) != 0; }
@@ -172,7 +180,7 @@ std::string ParamRegistry::closest_key(const std::string& key) const {
 }
 
 void ParamRegistry::set(const std::string& key, const std::string& value, const std::string& source, int line,
-                        InputOrigin origin) {
+                        InputOrigin origin, const std::string& note) {
     if (!has(key)) {
         const std::string suggestion = closest_key(key);
         throw InputError(source, line, key,
@@ -181,6 +189,7 @@ void ParamRegistry::set(const std::string& key, const std::string& value, const 
                          origin);
     }
     values_[key] = parse(spec(key), value, source, line, origin);
+    values_[key].note = note;
 }
 
 void ParamRegistry::load_ini(const std::string& path) {
@@ -230,7 +239,7 @@ void ParamRegistry::load_ini(const std::string& path, std::vector<std::string>& 
         }
         const std::string key = section.empty() ? name : section + "." + name;
         if (!seen.insert(key).second) throw InputError(path, number, key, "set twice in this file");
-        set(key, line.substr(equals + 1), path, number, InputOrigin::file);
+        set(key, line.substr(equals + 1), path, number, InputOrigin::file, comment_of(raw));
     }
     including.pop_back();
 }
@@ -260,7 +269,9 @@ const ParamRegistry::Value& ParamRegistry::value(const std::string& key, ParamTy
     const ParamSpec& s = spec(key);
     const bool readable = s.type == type || (type == ParamType::real && s.type == ParamType::integer);
     if (!readable) throw std::logic_error("parameter " + key + " is not of the requested type");
-    return values_.at(key);
+    const Value& v = values_.at(key);
+    if (v.origin == "unset") throw std::logic_error("parameter " + key + " read before check_complete");
+    return v;
 }
 
 long long ParamRegistry::get_int(const std::string& key) const { return value(key, ParamType::integer).integer; }
@@ -315,38 +326,34 @@ std::string ParamRegistry::help_text() const {
             const std::string range = range_of(s);
             const Value& v = values_.at(s.key);
             out << "  " << s.key << " (" << type_name(s.type) << (s.unit.empty() ? "" : ", " + s.unit)
-                << ") = " << shown(text_of(s.type, v));
+                << ") = " << (v.origin == "unset" ? "(unset)" : shown(text_of(s.type, v)));
             if (!range.empty()) out << "   [" << range << "]";
-            if (v.origin != "default")
-                out << "\n      set at " << v.origin << " (the source of a platform's value is its comment there); built-in: "
-                    << shown(s.default_value);
+            out << "\n      set at " << v.origin << (v.note.empty() ? "" : ": " + v.note);
             out << "\n      " << s.help << "\n";
         }
     }
     return out.str();
 }
 
-ParamSpec& ParamBinder::add(ParamType type, std::string key, std::string default_value, std::string unit,
-                            std::string help) {
-    pending_.push_back(param(type, std::move(key), std::move(default_value), std::move(unit), std::move(help)));
+ParamSpec& ParamBinder::add(ParamType type, std::string key, std::string unit, std::string help) {
+    pending_.push_back(param(type, std::move(key), std::move(unit), std::move(help)));
     return pending_.back();
 }
 
-ParamSpec& ParamBinder::real(std::string key, double& member, std::string default_value, std::string unit,
-                             std::string help) {
-    ParamSpec& spec = add(ParamType::real, std::move(key), std::move(default_value), std::move(unit), std::move(help));
+ParamSpec& ParamBinder::real(std::string key, double& member, std::string unit, std::string help) {
+    ParamSpec& spec = add(ParamType::real, std::move(key), std::move(unit), std::move(help));
     if (loading_) member = loading_->get_real(spec.key);
     return spec;
 }
 
-ParamSpec& ParamBinder::flag(std::string key, bool& member, std::string default_value, std::string help) {
-    ParamSpec& spec = add(ParamType::boolean, std::move(key), std::move(default_value), "", std::move(help));
+ParamSpec& ParamBinder::flag(std::string key, bool& member, std::string help) {
+    ParamSpec& spec = add(ParamType::boolean, std::move(key), "", std::move(help));
     if (loading_) member = loading_->get_bool(spec.key);
     return spec;
 }
 
-ParamSpec& ParamBinder::text(std::string key, std::string& member, std::string default_value, std::string help) {
-    ParamSpec& spec = add(ParamType::text, std::move(key), std::move(default_value), "", std::move(help));
+ParamSpec& ParamBinder::text(std::string key, std::string& member, std::string help) {
+    ParamSpec& spec = add(ParamType::text, std::move(key), "", std::move(help));
     if (loading_) member = loading_->get_text(spec.key);
     return spec;
 }

@@ -1,18 +1,20 @@
 // One parameter registry for the whole platform (in the spirit of VCML properties).
 //
 // Each module's config struct binds its members to parameters in one function, one line a
-// parameter (key, member, default, unit, help naming the default's source, range or choices):
+// parameter (key, member, unit, help, range or choices), and no value:
 //
 //   struct DramConfig {
 //       double bandwidth_gbps = 0;
 //       void bind(ParamBinder& p) {
-//           p.real("dram.bandwidth_gbps", bandwidth_gbps, "25.6", "GB/s", "channel bandwidth").positive();
+//           p.real("dram.bandwidth_gbps", bandwidth_gbps, "GB/s", "channel bandwidth").positive();
 //       }
 //   };
 //
 // declare_params<DramConfig>(registry) declares those parameters; load_params<DramConfig>(registry)
-// returns the struct filled from the registry. Values come from the platform's INI file and from
-// `--set section.key=value`, the command line winning; every value is parsed and range-checked
+// returns the struct filled from the registry. Values live in .ini files only: platforms/base.ini
+// sets every parameter, its source in the comment of its line, and a platform file overlays it;
+// a parameter that no file sets is an error naming it (check_complete). `--set section.key=value`
+// overrides the files; every value is parsed and range-checked
 // when it is set, so a bad value is reported with the file, line and key it came from. An
 // integer member's type bounds its range (a value that does not fit is refused, never
 // truncated); a choice becomes the member's enum when the config loads. Modules receive their
@@ -45,11 +47,10 @@ namespace kelle {
 enum class ParamType { integer, real, boolean, text };
 
 struct ParamSpec {
-    std::string key;            // "section.name" or a global "name"
+    std::string key;  // "section.name" or a global "name"
     ParamType type = ParamType::real;
-    std::string default_value;  // text, parsed like user input
     std::string unit;
-    std::string help;           // one line; names the default's source
+    std::string help;  // one line: what the parameter means (its value's source is in the .ini)
     double min = -std::numeric_limits<double>::infinity();
     bool min_exclusive = false;  // true: value must be > min
     double max = std::numeric_limits<double>::infinity();
@@ -65,12 +66,10 @@ struct ParamSpec {
     ParamSpec& one_of(std::vector<std::string> allowed) { return choices = std::move(allowed), *this; }
 };
 
-inline ParamSpec param(ParamType type, std::string key, std::string default_value, std::string unit,
-                       std::string help) {
+inline ParamSpec param(ParamType type, std::string key, std::string unit, std::string help) {
     ParamSpec spec;
     spec.key = std::move(key);
     spec.type = type;
-    spec.default_value = std::move(default_value);
     spec.unit = std::move(unit);
     spec.help = std::move(help);
     return spec;
@@ -78,22 +77,26 @@ inline ParamSpec param(ParamType type, std::string key, std::string default_valu
 
 class ParamRegistry {
 public:
-    void declare(ParamSpec spec);  // std::logic_error on a duplicate key or a bad default
+    void declare(ParamSpec spec);  // std::logic_error on a duplicate key
     bool has(const std::string& key) const;
 
+    // `note`: the comment of the INI line that set the value, its source ("[paper] §5: ...").
     void set(const std::string& key, const std::string& value, const std::string& source, int line,
-             InputOrigin origin);
+             InputOrigin origin, const std::string& note = "");
     void load_ini(const std::string& path);  // follows `include = ...` lines (see above)
     void apply_assignment(const std::string& assignment);  // "key=value" from --set
+    // Throws InputError naming `config_path` and the first parameter (in declaration order) that
+    // no file and no --set gave a value.
+    void check_complete(const std::string& config_path) const;
 
     long long get_int(const std::string& key) const;
     double get_real(const std::string& key) const;  // integers read as reals too
     bool get_bool(const std::string& key) const;
     const std::string& get_text(const std::string& key) const;
-    std::string origin_of(const std::string& key) const;  // "default", "path:line", "--set"
+    std::string origin_of(const std::string& key) const;  // "unset", "path:line", "--set"
 
     const std::vector<ParamSpec>& specs() const { return specs_; }
-    // Every parameter with its value now, where that was set and the built-in default, range, help.
+    // Every parameter with its value now, where that was set and the source noted there, range, help.
     std::string help_text() const;
     nlohmann::json to_json() const;
 
@@ -103,7 +106,8 @@ private:
         double real = 0;
         bool boolean = false;
         std::string text;
-        std::string origin = "default";
+        std::string origin = "unset";
+        std::string note;  // the setting line's comment
     };
 
     static std::string text_of(ParamType type, const Value& value);  // as --help shows it
@@ -154,22 +158,21 @@ public:
     explicit ParamBinder(ParamRegistry& declaring) : declaring_(&declaring) {}
     explicit ParamBinder(const ParamRegistry& loading) : loading_(&loading) {}
 
-    ParamSpec& real(std::string key, double& member, std::string default_value, std::string unit, std::string help);
+    ParamSpec& real(std::string key, double& member, std::string unit, std::string help);
     template <class Int>
-    ParamSpec& integer(std::string key, Int& member, std::string default_value, std::string unit, std::string help) {
+    ParamSpec& integer(std::string key, Int& member, std::string unit, std::string help) {
         static_assert(std::is_integral_v<Int>, "integer parameters fill integer members");
-        ParamSpec& spec = add(ParamType::integer, std::move(key), std::move(default_value), std::move(unit), std::move(help));
+        ParamSpec& spec = add(ParamType::integer, std::move(key), std::move(unit), std::move(help));
         spec.type_min = static_cast<double>(std::numeric_limits<Int>::lowest());
         spec.type_max = static_cast<double>(std::numeric_limits<Int>::max());
         if (loading_) member = static_cast<Int>(loading_->get_int(spec.key));
         return spec;
     }
-    ParamSpec& flag(std::string key, bool& member, std::string default_value, std::string help);
-    ParamSpec& text(std::string key, std::string& member, std::string default_value, std::string help);
+    ParamSpec& flag(std::string key, bool& member, std::string help);
+    ParamSpec& text(std::string key, std::string& member, std::string help);
     template <class E>
-    ParamSpec& choice(std::string key, E& member, std::string default_value, const Choices<E>& choices,
-                      std::string help) {
-        ParamSpec& spec = add(ParamType::text, std::move(key), std::move(default_value), "", std::move(help));
+    ParamSpec& choice(std::string key, E& member, const Choices<E>& choices, std::string help) {
+        ParamSpec& spec = add(ParamType::text, std::move(key), "", std::move(help));
         spec.choices = choices.names();
         if (loading_) member = choices.value(loading_->get_text(spec.key));
         return spec;
@@ -184,7 +187,7 @@ public:
     void finish();
 
 private:
-    ParamSpec& add(ParamType type, std::string key, std::string default_value, std::string unit, std::string help);
+    ParamSpec& add(ParamType type, std::string key, std::string unit, std::string help);
 
     ParamRegistry* declaring_ = nullptr;
     const ParamRegistry* loading_ = nullptr;

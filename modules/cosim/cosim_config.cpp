@@ -7,7 +7,7 @@ void CosimConfig::bind(ParamBinder& p) {
                                              {"refresh", LockstepMode::refresh},
                                              {"evictor", LockstepMode::evictor},
                                              {"all", LockstepMode::all}};
-    p.choice("cosim.lockstep", lockstep, "off", modes,
+    p.choice("cosim.lockstep", lockstep, modes,
              "run these RTL blocks beside their TLM models and stop at the first difference, exit status 5 "
              "(needs verilator; docs/cosim.md)");
 }

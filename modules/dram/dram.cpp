@@ -3,13 +3,13 @@
 namespace kelle {
 
 void DramConfig::bind(ParamBinder& p) {
-    p.real("dram.bandwidth_gbps", bandwidth_gbps, "25.6", "GB/s",
-           "channel bandwidth; LPDDR4-3200 x64 (assumption, kelle-paper.md)").between(1e-3, 1e6);
-    p.real("dram.latency_ns", latency_ns, "100", "ns",
-           "access latency, activate to first data incl. controller (assumption)").non_negative().at_most(1e6);
-    p.real("dram.pj_per_bit", pj_per_bit, "15", "pJ/bit",
-           "energy per bit moved incl. interface (assumption, kelle-paper.md: 15-20)").non_negative().at_most(1e6);
-    p.real("dram.static_mw", static_mw, "20", "mW", "background power of the device (assumption)").non_negative().at_most(1e6);
+    p.real("dram.bandwidth_gbps", bandwidth_gbps, "GB/s",
+           "channel bandwidth").between(1e-3, 1e6);
+    p.real("dram.latency_ns", latency_ns, "ns",
+           "access latency, activate to first data incl. controller").non_negative().at_most(1e6);
+    p.real("dram.pj_per_bit", pj_per_bit, "pJ/bit",
+           "energy per bit moved incl. interface").non_negative().at_most(1e6);
+    p.real("dram.static_mw", static_mw, "mW", "background power of the device").non_negative().at_most(1e6);
 }
 
 namespace {

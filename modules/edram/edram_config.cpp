@@ -8,80 +8,76 @@
 
 namespace kelle {
 
-// The four 2DRP intervals, [class][plane]: the safe interval for important tokens' high bytes,
-// and 2x, 4x, 8x of it for the others (assumptions standing for the paper's unstated figures).
+// The four 2DRP intervals, [class][plane] (paper §4.2, Table 4).
 void EdramConfig::bind_2drp_intervals(ParamBinder& p) {
     static const char* const kClassNames[2] = {"important", "unimportant"};
     static const char* const kPlaneNames[2] = {"msb", "lsb"};
-    static const char* const kDefaultsUs[2][2] = {{"45", "90"}, {"180", "360"}};
-    static const char* const kMultiples[2][2] = {{"the safe interval", "2x safe"}, {"4x safe", "8x safe"}};
     for (int importance = 0; importance < 2; ++importance)
         for (int plane = 0; plane < 2; ++plane)
             p.real(std::string("edram.2drp.") + kClassNames[importance] + "_" + kPlaneNames[plane] + "_us",
-                   interval_2drp_us[importance][plane], kDefaultsUs[importance][plane], "us",
-                   std::string("2drp: interval of ") + kClassNames[importance] + " tokens' " +
-                       (plane == 0 ? "high" : "low") + " bytes, " + kMultiples[importance][plane] +
-                       " (assumption, kelle-paper.md)")
+                   interval_2drp_us[importance][plane], "us",
+                   std::string("2drp: refresh interval of ") + kClassNames[importance] + " tokens' " +
+                       (plane == 0 ? "high" : "low") + " bytes")
                 .between(1e-3, 1e7);
 }
 
 void EdramConfig::bind(ParamBinder& p) {
-    p.real("edram.capacity_mb", capacity_mb, "8", "MB", "KV cache eDRAM capacity (assumption, kelle-paper.md)").positive().at_most(1 << 20);
-    p.integer("edram.banks", banks, "16", "", "banks (assumption, kelle-paper.md)").positive().at_most(65536);
-    p.choice("edram.layout", layout, "interleaved", kBankLayouts,
+    p.real("edram.capacity_mb", capacity_mb, "MB", "KV cache eDRAM capacity").positive().at_most(1 << 20);
+    p.integer("edram.banks", banks, "", "banks").positive().at_most(65536);
+    p.choice("edram.layout", layout, kBankLayouts,
              "bank layout: interleaved (rows dealt over all banks; assumption) or byte_plane (4 bank groups: K high, K "
              "low, V high, V low byte, one address per token across them, and a refresh controller each for the high- "
              "and the low-byte banks; paper §5, kelle-paper.md §2); byte_plane needs banks a multiple of 4 (docs/edram.md)");
-    p.integer("edram.row_bytes", row_bytes, "2048", "B",
-              "row size, the refresh unit (assumption, kelle-paper.md); at most 32 KB, as live bytes per row are "
+    p.integer("edram.row_bytes", row_bytes, "B",
+              "row size, the refresh unit; at most 32 KB, as live bytes per row are "
               "counted in 16 bits").positive().at_most(1 << 15);
-    p.real("edram.clock_mhz", clock_mhz, "500", "MHz", "array clock, ~1/2 of SRAM speed (assumption, kelle-paper.md)")
+    p.real("edram.clock_mhz", clock_mhz, "MHz", "eDRAM array clock")
         .between(1, 1e5);
-    p.real("edram.bytes_per_cycle", bytes_per_cycle, "64", "B/cycle",
-           "bytes one bank moves per cycle (assumption, kelle-paper.md)").between(1e-3, 1e6);
-    p.real("edram.access_cycles", access_cycles, "2", "cycles", "read/write latency (assumption, kelle-paper.md)")
+    p.real("edram.bytes_per_cycle", bytes_per_cycle, "B/cycle",
+           "bytes one bank moves per cycle").between(1e-3, 1e6);
+    p.real("edram.access_cycles", access_cycles, "cycles", "read/write latency")
         .non_negative().at_most(1e6);
-    p.integer("edram.refresh_subarrays", refresh_subarrays, "1", "rows",
+    p.integer("edram.refresh_subarrays", refresh_subarrays, "rows",
               "rows a bank refreshes at once, one in each of its sub-arrays: a burst of n rows takes n / this x "
-              "refresh_row_cycles (assumption: 1; kv.onchip_capacity = retained multiplies it with the capacity, "
-              "since the larger store is built from copies of the stated one that refresh in parallel)")
+              "refresh_row_cycles (kv.onchip_capacity = retained multiplies it with the capacity, since the larger "
+              "store is built from copies of the stated one that refresh in parallel)")
         .positive().at_most(1 << 30);
-    p.real("edram.area_mm2_per_mb", area_mm2_per_mb, "0.8", "mm2/MB",
-           "silicon area per MB, reported beside the capacity assumption ([paper] Table 1: 3.2 mm2 for 4 MB)")
+    p.real("edram.area_mm2_per_mb", area_mm2_per_mb, "mm2/MB",
+           "silicon area per MB, reported beside the capacity assumption")
         .non_negative().at_most(1e6);
-    p.real("edram.refresh_row_cycles", refresh_row_cycles, "2", "cycles",
-           "time to refresh one row, a row read + write (assumption)").between(1e-3, 1e6);
-    p.real("edram.refresh_interval_us", refresh_interval_us, "45", "us",
-           "refresh interval; 45 us is RANA's (ISCA 2018) worst-case retention (assumption)").between(1e-3, 1e7);
-    p.choice("edram.refresh_policy", refresh_policy, "periodic", kRefreshPolicies,
+    p.real("edram.refresh_row_cycles", refresh_row_cycles, "cycles",
+           "time to refresh one row, a row read + write").between(1e-3, 1e6);
+    p.real("edram.refresh_interval_us", refresh_interval_us, "us",
+           "refresh interval of periodic and lifetime refresh (2drp: edram.2drp.*)").between(1e-3, 1e7);
+    p.choice("edram.refresh_policy", refresh_policy, kRefreshPolicies,
              "periodic: every row; lifetime: only rows holding live KV data; 2drp: per (importance, bit plane) "
              "intervals with lifetime skipping (docs/edram.md)");
-    p.choice("edram.refresh_impl", refresh_impl, "tlm", kRefreshImpls,
+    p.choice("edram.refresh_impl", refresh_impl, kRefreshImpls,
              "refresh scheduler model: tlm (SystemC) or rtl (rtl/refresh_scheduler.sv verilated, builds with "
              "verilator only; docs/cosim.md); both give the same bursts");
-    p.real("edram.retention_min_us", retention_min_us, "0", "us",
+    p.real("edram.retention_min_us", retention_min_us, "us",
            "screened minimum retention: no cell fails sooner; a live row of a group refreshed at or below it that "
-           "goes longer unrefreshed stops the run (0: no guarantee, no monitor) (assumption)")
+           "goes longer unrefreshed stops the run (0: no guarantee, no monitor)")
         .non_negative().at_most(1e7);
-    p.flag("edram.functional", functional, "false", "functional mode: store real bytes and flip real bits (seeded by --seed)");
-    p.real("edram.2drp.important_share", important_share, "0.5", "",
-           "2drp: share of rows, and of each head's KV slots, for important tokens (assumption)")
+    p.flag("edram.functional", functional, "functional mode: store real bytes and flip real bits (seeded by --seed)");
+    p.real("edram.2drp.important_share", important_share, "",
+           "2drp: share of rows, and of each head's KV slots, for important tokens")
         .positive().at_most(1);
     bind_2drp_intervals(p);
-    p.real("edram.pj_per_byte", pj_per_byte, "1.0", "pJ/B", "access energy, 0.5x the SRAM's (assumption, kelle-paper.md)")
+    p.real("edram.pj_per_byte", pj_per_byte, "pJ/B", "access energy per byte moved")
         .non_negative().at_most(1e6);
-    p.real("edram.refresh_pj_per_row", refresh_pj_per_row, "4096", "pJ",
-           "refresh of one row = read + write of 2048 B at 1.0 pJ/B (assumption, kelle-paper.md)").non_negative().at_most(1e12);
-    p.real("edram.static_mw_per_mb", static_mw_per_mb, "4", "mW/MB",
-           "leakage of the eDRAM array and periphery, refresh excluded (assumption)").non_negative().at_most(1e6);
-    p.real("edram.retention_safe_us", retention_safe_us, "45", "us",
-           "retention anchor 1: time (RANA ISCA 2018 worst case; assumption)").between(1e-3, 1e9);
-    p.real("edram.retention_safe_p_fail", retention_safe_p_fail, "1e-9", "",
-           "retention anchor 1: bit failure probability (assumption)").positive().at_most(1);
-    p.real("edram.retention_tail_us", retention_tail_us, "700", "us",
-           "retention anchor 2: time (Teman DATE 2015 gain cells; assumption)").between(1e-3, 1e9);
-    p.real("edram.retention_tail_p_fail", retention_tail_p_fail, "1e-5", "",
-           "retention anchor 2: bit failure probability (assumption)").positive().at_most(1);
+    p.real("edram.refresh_pj_per_row", refresh_pj_per_row, "pJ",
+           "energy of one row refresh: a row read + write back").non_negative().at_most(1e12);
+    p.real("edram.static_mw_per_mb", static_mw_per_mb, "mW/MB",
+           "leakage of the eDRAM array and periphery, refresh excluded").non_negative().at_most(1e6);
+    p.real("edram.retention_safe_us", retention_safe_us, "us",
+           "retention anchor 1: time (docs/edram.md, the log-normal retention model)").between(1e-3, 1e9);
+    p.real("edram.retention_safe_p_fail", retention_safe_p_fail, "",
+           "retention anchor 1: bit failure probability").positive().at_most(1);
+    p.real("edram.retention_tail_us", retention_tail_us, "us",
+           "retention anchor 2: time (docs/edram.md)").between(1e-3, 1e9);
+    p.real("edram.retention_tail_p_fail", retention_tail_p_fail, "",
+           "retention anchor 2: bit failure probability").positive().at_most(1);
 
     p.rule("edram.capacity_mb", [this] {
         const std::uint64_t bank_row_bytes = row_bytes * static_cast<std::uint64_t>(banks);
@@ -106,11 +102,6 @@ void EdramConfig::bind(ParamBinder& p) {
     }, {"edram.refresh_row_cycles", "edram.refresh_subarrays", "edram.clock_mhz", "edram.capacity_mb", "edram.banks", "edram.row_bytes",
         "edram.refresh_policy", "edram.layout", "edram.2drp.important_msb_us", "edram.2drp.important_lsb_us",
         "edram.2drp.unimportant_msb_us", "edram.2drp.unimportant_lsb_us"});
-    p.rule("edram.refresh_impl", [this] {
-        return has_refresh_impl(refresh_impl) ? ""
-                                              : kRefreshImpls.name(refresh_impl) +
-                                                    ": this build has no verilator (install it and re-run cmake; docs/cosim.md)";
-    });
     p.rule("edram.retention_tail_us", [this] {
         return retention_safe_us < retention_tail_us && retention_safe_p_fail < retention_tail_p_fail
                    ? ""

@@ -3,40 +3,37 @@
 namespace kelle {
 
 void KvConfig::bind(ParamBinder& p) {
-    p.choice("kv.policy", policy, "h2o", kKvPolicies, "eviction policy (docs/kv-policies.md)");
-    p.integer("kv.budget_tokens", budget_tokens, "256", "tokens",
-              "tokens kept per (layer, KV head) by every policy but full (assumption: kelle-paper.md, a few "
-              "hundred to 1K)")
+    p.choice("kv.policy", policy, kKvPolicies, "eviction policy (docs/kv-policies.md)");
+    p.integer("kv.budget_tokens", budget_tokens, "tokens",
+              "tokens kept per (layer, KV head), N', by every policy but full")
         .positive().at_most(1 << 24);
-    p.integer("kv.recent_tokens", recent_tokens, "128", "tokens",
-              "h2o and aep: most recent tokens always kept; half the budget as in H2O (assumption)")
+    p.integer("kv.recent_tokens", recent_tokens, "tokens",
+              "h2o, aep and aerp: most recent tokens always kept (the paper's window: N'/2)")
         .non_negative().at_most(1 << 24);
-    p.real("kv.recompute_share", recompute_share, "0.5", "",
-           "aerp: part of each head's budget kept as the layer input x, K/V recomputed (assumption: "
-           "kelle-paper.md, 'part of the retained tokens')")
+    p.real("kv.recompute_share", recompute_share, "",
+           "aerp with x_selection = tier and recompute_sizing = share: part of each head's budget kept as the "
+           "layer input x, K/V recomputed")
         .non_negative().at_most(1);
-    p.integer("kv.sink_tokens", sink_tokens, "4", "tokens",
-              "streaming, and h2o/aep/aerp with kv.keep_sinks: first positions always kept, as StreamingLLM's 4 "
-              "attention sinks (kelle-paper.md sec. 3: Kelle keeps 10)")
+    p.integer("kv.sink_tokens", sink_tokens, "tokens",
+              "streaming, and h2o/aep/aerp with kv.keep_sinks: first positions always kept (attention sinks)")
         .non_negative().at_most(1 << 24);
-    p.flag("kv.keep_sinks", keep_sinks, "false",
-           "h2o, aep, aerp: also never evict the first kv.sink_tokens positions (kelle-paper.md sec. 3: Kelle "
+    p.flag("kv.keep_sinks", keep_sinks, "h2o, aep, aerp: also never evict the first kv.sink_tokens positions (kelle-paper.md sec. 3: Kelle "
            "keeps 10 sinks; false is H2O's rule, no sinks)");
-    p.choice("kv.x_selection", x_selection, "tier", kXSelections,
+    p.choice("kv.x_selection", x_selection, kXSelections,
              "aerp: which tokens are kept as x; tier: a per-head tier sized by kv.recompute_sizing; popularity: "
              "the paper's rule (kelle-paper.md sec. 3), prompt tokens kept by more than kv.popular_share of a "
              "layer's KV heads, stored once as x where x is smaller than their K/V (kv.recompute_sizing and "
              "kv.recompute_share unused)");
-    p.real("kv.popular_share", popular_share, "0.5", "",
+    p.real("kv.popular_share", popular_share, "",
            "aerp with popularity: a token kept by more than this share of a layer's KV heads is popular "
            "(kelle-paper.md sec. 3: more than 50%)")
         .between(0, 1);
-    p.choice("kv.placement", placement, "slot_spill", kKvPlacements,
+    p.choice("kv.placement", placement, kKvPlacements,
              "where KV that does not fit on chip goes; slot_spill: every slot beyond the on-chip areas spills to "
              "DRAM; first_fit_layers: whole layers on chip in layer order while all their regions fit, the rest "
              "in DRAM (kelle-paper.md sec. 2: 'a subset of layers' in eDRAM, rule not given; first fit is our "
              "assumption)");
-    p.choice("kv.store", store, "edram", kKvStores, "on-chip KV store: edram (Kelle) or sram (the baselines)");
+    p.choice("kv.store", store, kKvStores, "on-chip KV store: edram (Kelle) or sram (the baselines)");
 
     const auto smaller_than_budget = [this](std::uint64_t tokens) {
         return tokens < budget_tokens ? "" : "must be smaller than kv.budget_tokens (" + std::to_string(budget_tokens) + ")";

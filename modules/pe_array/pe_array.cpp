@@ -21,31 +21,30 @@ const Choices<EvictorLatency>& evictor_latencies() {
 }
 
 void PeConfig::bind(ParamBinder& p) {
-    p.real("clock_mhz", clock_mhz, "1000", "MHz",
-           "accelerator core clock (PE array, SFU) (assumption, kelle-paper.md)").between(1, 1e5);
-    p.integer("pe.rows", geometry.rows, "32", "", "systolic array rows (assumption, kelle-paper.md)").positive().at_most(65536);
-    p.integer("pe.cols", geometry.cols, "32", "", "systolic array columns (assumption, kelle-paper.md)").positive().at_most(65536);
-    p.integer("pe.sfu_lanes", geometry.sfu_lanes, "32", "elements/cycle", "softmax throughput of the SFU (assumption)")
+    p.real("clock_mhz", clock_mhz, "MHz",
+           "accelerator core clock (PE array, SFU)").between(1, 1e5);
+    p.integer("pe.rows", geometry.rows, "", "systolic array rows").positive().at_most(65536);
+    p.integer("pe.cols", geometry.cols, "", "systolic array columns").positive().at_most(65536);
+    p.integer("pe.sfu_lanes", geometry.sfu_lanes, "elements/cycle", "softmax throughput of the SFU")
         .positive().at_most(1 << 20);
-    p.integer("pe.eviction_lanes", geometry.eviction_lanes, "32", "elements/cycle",
-              "eviction unit: importance values compared per cycle in the min search (assumption)").positive().at_most(1 << 20);
-    p.real("pe.compare_pj", compare_pj, "0.05", "pJ",
-           "eviction unit: one 16-bit compare, 28 nm (assumption: ~1/10 of a MAC)").non_negative().at_most(1e6);
-    p.real("pe.mac_pj", mac_pj, "0.5", "pJ",
-           "energy of one 16-bit MAC incl. operand registers, 28 nm (assumption: Horowitz ISSCC 2014 45 nm fp16 "
-           "mult+add ~1.5 pJ, scaled)").non_negative().at_most(1e6);
-    p.real("pe.sfu_pj_per_element", sfu_pj_per_element, "5", "pJ", "softmax per element: exp, sum, divide (assumption)")
+    p.integer("pe.eviction_lanes", geometry.eviction_lanes, "elements/cycle",
+              "eviction unit: importance values compared per cycle in the min search").positive().at_most(1 << 20);
+    p.real("pe.compare_pj", compare_pj, "pJ",
+           "eviction unit: energy of one score compare").non_negative().at_most(1e6);
+    p.real("pe.mac_pj", mac_pj, "pJ",
+           "energy of one MAC incl. operand registers").non_negative().at_most(1e6);
+    p.real("pe.sfu_pj_per_element", sfu_pj_per_element, "pJ", "softmax per element: exp, sum, divide")
         .non_negative().at_most(1e6);
-    p.real("pe.static_mw", static_mw, "30", "mW", "leakage of the PE array, SFU and control, 28 nm (assumption)")
+    p.real("pe.static_mw", static_mw, "mW", "leakage of the PE array, SFU and control")
         .non_negative().at_most(1e6);
-    p.choice("pe.evictor_impl", evictor_impl, "tlm", evictor_impls(),
+    p.choice("pe.evictor_impl", evictor_impl, evictor_impls(),
              "who picks eviction victims: tlm (the policy's search) or rtl (rtl/systolic_evictor.sv, needs verilator; "
              "docs/cosim.md)");
-    p.choice("pe.evictor_latency", evictor_latency, "search", evictor_latencies(),
+    p.choice("pe.evictor_latency", evictor_latency, evictor_latencies(),
              "search: the eviction unit's min search adds its cycles (pe.eviction_lanes compares a cycle) before "
              "admission; hidden: the paper's systolic evictor finds the argmin while QK^T's logits leave the array, "
              "no added time, compare energy still counted (paper sec. 2, 8.1.4)");
-    p.real("pe.evictor_mw", evictor_mw, "0", "mW",
+    p.real("pe.evictor_mw", evictor_mw, "mW",
            "power of the systolic evictor, drawn over the whole run when pe.evictor_latency = hidden (paper sec. "
            "8.1.4: 0.028 W; the searching eviction unit's leakage is part of pe.static_mw)")
         .non_negative().at_most(1e6);

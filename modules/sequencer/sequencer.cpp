@@ -9,32 +9,35 @@
 namespace kelle {
 
 void SequencerConfig::bind(ParamBinder& p) {
-    p.choice("kv.recompute_sizing", recompute_sizing, "share", kRecomputeSizings,
+    p.choice("kv.recompute_sizing", recompute_sizing, kRecomputeSizings,
              "aerp: share keeps kv.recompute_share of the budget as x; idle_compute keeps as many tokens as the PE "
              "array can recompute while it waits for W_QKV to stream (from pe.*, clock_mhz, dram.*, the model and "
              "the batch; kv.recompute_share unused)");
-    p.integer("workload.batch", batch, "1", "sequences",
+    p.integer("workload.batch", batch, "sequences",
               "sequences decoded together: each has its own KV cache, all share every weight stream (assumption: "
               "the trace drives all of them, docs/kv-policies.md)")
         .positive().at_most(1 << 30);
-    p.flag("workload.prefill_compute", prefill_compute, "true",
-           "time the prompt's prefill (GEMMs and causal attention) before decode; false puts the prompt's K/V in "
+    p.flag("workload.prefill_compute", prefill_compute, "time the prompt's prefill (GEMMs and causal attention) before decode; false puts the prompt's K/V in "
            "the store with only the write's time, for decode-only studies");
-    p.real("sim.quantum_ns", quantum_ns, "0", "ns",
+    p.real("sim.quantum_ns", quantum_ns, "ns",
            "temporal decoupling: the sequencer and the host run up to this far ahead of simulated time before they "
            "sync; 0 syncs at every point (exact); larger values let refresh bursts yield to accesses (tolerances "
            "in docs/performance.md)")
         .non_negative().at_most(1e9);
-    p.choice("sched.order", order, "serial", kSchedOrders,
+    p.choice("sched.order", order, kSchedOrders,
              "a decode layer's order: serial runs QKV, the new K/V write and the resident K/V read one after "
              "another (the paper's baseline); overlap reads the resident K/V while W_QKV streams and writes the new "
              "K/V beside attention (the Kelle scheduler, paper sec. 5, Eq. 4-8)");
-    p.integer("act.edram_kb", act_edram_kb, "0", "KB",
-              "activation eDRAM (paper sec. 2: 256 KB): refreshed, at the KV eDRAM's edram.* technology, over each "
-              "decode layer's activation lifetime, which sched.order sets (paper sec. 5, Eq. 7/8); analytic, no "
-              "timing; 0 = none")
+    p.integer("act.edram_kb", act_edram_kb, "KB",
+              "activation eDRAM: refreshed over each decode layer's activation lifetime, which sched.order sets "
+              "(paper sec. 5, Eq. 7/8), with the KV eDRAM's row size, row refresh energy and leakage (edram.*); "
+              "analytic, no timing; 0 = none")
         .non_negative().at_most(1 << 20);
-    p.integer("pe.weight_bytes", weight_bytes, "2", "B",
+    p.real("act.refresh_interval_us", act_edram.refresh_interval_us, "us",
+           "the activation eDRAM's refresh interval, its own: sweeping edram.refresh_interval_us or 2DRP's "
+           "intervals changes only the KV eDRAM")
+        .between(1e-3, 1e7);
+    p.integer("pe.weight_bytes", weight_bytes, "B",
               "bytes per weight element, as stored in DRAM and streamed to the array (paper sec. 5: INT8 weights "
               "-> 1; 2 = 16-bit); K/V and activations keep the trace's dtype")
         .positive().at_most(8);

@@ -94,8 +94,8 @@ struct SequencerConfig {
     std::uint64_t weight_bytes = 2;  // bytes per weight element (pe.weight_bytes); K/V, activations: the trace's dtype
     SchedOrder order = SchedOrder::serial;  // sched.order
     std::uint64_t act_edram_kb = 0;         // act.edram_kb; 0 = no activation eDRAM
-    // The activation eDRAM's size and technology: the platform fills it from act.edram_kb and the
-    // KV eDRAM's config.
+    // The activation eDRAM: its interval is act.refresh_interval_us; load_machine
+    // (platforms/machine_config.h) fills the rest from act.edram_kb and the KV eDRAM's technology.
     ActivationEdramConfig act_edram;
     // aerp with idle_compute: size the x tier by x_tier_sizing.h from `facts`, which the platform
     // fills from the PE array's and the DRAM's configs.

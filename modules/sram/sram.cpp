@@ -6,32 +6,31 @@
 namespace kelle {
 
 void SramConfig::bind(ParamBinder& p) {
-    p.integer("sram.banks", banks, "16", "", "banks (assumption)").positive().at_most(65536);
-    p.integer("sram.interleave_bytes", interleave_bytes, "64", "B",
-              "bank interleaving granule, one bank word line (assumption)").positive().at_most(1 << 20);
-    p.real("sram.clock_mhz", clock_mhz, "1000", "MHz",
-           "SRAM clock, same as the PE array (assumption, kelle-paper.md)").between(1, 1e5);
-    p.real("sram.bytes_per_cycle", bytes_per_cycle, "64", "B/cycle", "bytes one bank moves per cycle (assumption)")
+    p.integer("sram.banks", banks, "", "banks").positive().at_most(65536);
+    p.integer("sram.interleave_bytes", interleave_bytes, "B",
+              "bank interleaving granule, one bank word line").positive().at_most(1 << 20);
+    p.real("sram.clock_mhz", clock_mhz, "MHz",
+           "SRAM clock").between(1, 1e5);
+    p.real("sram.bytes_per_cycle", bytes_per_cycle, "B/cycle", "bytes one bank moves per cycle")
         .between(1e-3, 1e6);
-    p.real("sram.access_cycles", access_cycles, "1", "cycles", "read/write latency (assumption)").non_negative().at_most(1e6);
-    p.real("sram.pj_per_byte", pj_per_byte, "2.0", "pJ/B",
-           "access energy of a MB-class 28 nm SRAM macro (assumption; eDRAM is 0.5x, kelle-paper.md)")
+    p.real("sram.access_cycles", access_cycles, "cycles", "read/write latency").non_negative().at_most(1e6);
+    p.real("sram.pj_per_byte", pj_per_byte, "pJ/B",
+           "access energy per byte moved")
         .non_negative().at_most(1e6);
-    p.real("sram.static_mw_per_mb", static_mw_per_mb, "10", "mW/MB", "leakage of 28 nm SRAM (assumption)")
+    p.real("sram.static_mw_per_mb", static_mw_per_mb, "mW/MB", "leakage per MB")
         .non_negative().at_most(1e6);
-    p.integer("sram.buffer_kb", buffer_kb, "512", "KB", "PE array activation buffer (assumption)").positive().at_most(1 << 30);
-    p.real("sram.area_mm2_per_mb", area_mm2_per_mb, "1.825", "mm2/MB",
+    p.integer("sram.buffer_kb", buffer_kb, "KB", "PE array activation buffer").positive().at_most(1 << 30);
+    p.real("sram.area_mm2_per_mb", area_mm2_per_mb, "mm2/MB",
            "silicon area per MB, reported beside the capacity assumption ([paper] Table 1: 7.3 mm2 for 4 MB)")
         .non_negative().at_most(1e6);
-    p.real("sram.kv_capacity_mb", kv_capacity_mb, "3.2", "MB",
-           "KV store of the SRAM baselines: the eDRAM's area at 2.5x lower density (equal-area rule, "
-           "assumption, kelle-paper.md)").positive().at_most(1 << 20);
-    p.integer("sram.weight_kb", weight_kb, "0", "KB",
+    p.real("sram.kv_capacity_mb", kv_capacity_mb, "MB",
+           "KV store of the SRAM baselines (kv.store = sram)").positive().at_most(1 << 20);
+    p.integer("sram.weight_kb", weight_kb, "KB",
               "weight SRAM between DRAM and the PE array, double-buffered: every weight byte is written into it "
               "and read out to the array (paper sec. 2: 2 MB = 2048); 0 = none, weights stream from DRAM straight "
               "to the array")
         .non_negative().at_most(1 << 30);
-    p.real("sram.weight_gbps", weight_gbps, "128", "GB/s",
+    p.real("sram.weight_gbps", weight_gbps, "GB/s",
            "weight SRAM bandwidth of each half of its double buffer, so the fill from DRAM and the drain to the "
            "array each move this much (paper sec. 2: 128 GB/s); used only with sram.weight_kb > 0")
         .between(1e-3, 1e6);

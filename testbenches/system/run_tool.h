@@ -34,6 +34,12 @@ inline std::string slurp(const std::string& path) {
     return text.str();
 }
 
+inline std::string write_file(const std::string& name, const std::string& content) {
+    const std::string path = tmp_path(name);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+    return path;
+}
+
 inline RunResult run(const std::string& command_line) {
     static int counter = 0;
     const std::string stem = tmp_path("run" + std::to_string(++counter));

@@ -19,12 +19,6 @@ std::vector<std::string> lines_of(const std::string& path) {
     return lines;
 }
 
-std::string write_file(const std::string& name, const std::string& content) {
-    const std::string path = tmp_path(name);
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
-    return path;
-}
-
 std::string tiny_trace() { return make_trace("bad_base.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 3"); }
 
 // The 1-based number of the first line that starts with `prefix`.
@@ -84,8 +78,15 @@ TEST_CASE("malformed score line names its line", "[bad-input]") {
 }
 
 TEST_CASE("trace shape that disagrees with the config", "[bad-input]") {
-    const std::string config = write_file("shape.ini", "[model]\nlayers = 2\n");
-    expect_error("--config " + config + " --trace " + tiny_trace(), 1, {"bad_base.trace", "model.layers", "shape.ini:2"});
+    const std::string config =
+        write_file("shape.ini", "include = " + source_path("platforms/base.ini") + "\n[model]\nlayers = 2\n");
+    expect_error("--config " + config + " --trace " + tiny_trace(), 1, {"bad_base.trace", "model.layers", "shape.ini:3"});
+}
+
+TEST_CASE("a config that leaves a parameter unset is a one-line error naming it", "[bad-input]") {
+    // No value is built into the program: a config without base.ini sets almost nothing.
+    const std::string config = write_file("partial.ini", "platform = partial\n[model]\nlayers = 2\n");
+    expect_error("--config " + config + " --trace " + tiny_trace(), 1, {"partial.ini", "model.name: has no value"});
 }
 
 TEST_CASE("unknown parameter in a config file names file, line and key", "[bad-input]") {

@@ -15,12 +15,6 @@ using namespace kelle_test;
 namespace fs = std::filesystem;
 
 namespace {
-std::string write_file(const std::string& name, const std::string& content) {
-    const std::string path = tmp_path(name);
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
-    return path;
-}
-
 int lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
 // kelle-sim under a 60 s limit (timeout exits 124) and, but under ASan, a 2 GB address-space

@@ -53,6 +53,38 @@ TEST_CASE("each platform is an overlay of base.ini that repeats none of its sett
     }
 }
 
+TEST_CASE("the program holds no value of its own: every parameter is unset until a file sets it", "[platforms]") {
+    const RunResult help = sim("--help --config " + write_file("nothing.ini", "; sets nothing\n"));
+    REQUIRE(help.status == 0);
+    const auto keys = declared_keys();
+    REQUIRE(keys.size() > 40);
+    for (const std::string& key : keys) {
+        INFO(key);
+        CHECK(help.out.find("\n  " + key + " (") != std::string::npos);
+    }
+    const std::regex value(R"(\n  \S+ \([^)]*\) = (.*))");
+    int unset = 0;
+    for (auto it = std::sregex_iterator(help.out.begin(), help.out.end(), value); it != std::sregex_iterator(); ++it) {
+        INFO((*it)[0]);
+        CHECK(std::string((*it)[1]).rfind("(unset)", 0) == 0);
+        ++unset;
+    }
+    CHECK(unset == static_cast<int>(keys.size()));
+}
+
+TEST_CASE("every shipped and test config sets every parameter, through base.ini or its own lines", "[platforms]") {
+    std::vector<std::string> files;
+    for (const char* name : kPlatforms) files.push_back(source_path(std::string("platforms/") + name + ".ini"));
+    files.push_back(source_path("platforms/base.ini"));
+    files.push_back(source_path("testbenches/system/tiny.ini"));
+    for (const std::string& file : files) {
+        const RunResult help = sim("--help --config " + file);
+        INFO(file);
+        REQUIRE(help.status == 0);
+        CHECK(help.out.find("(unset)") == std::string::npos);
+    }
+}
+
 TEST_CASE("every numeric value in a shipped platform names its source", "[platforms]") {
     const std::regex numeric(R"(^\s*\w+\s*=\s*[-+0-9.eE]+\s*(.*)$)");
     std::vector<std::string> files(std::begin(kPlatforms), std::end(kPlatforms));

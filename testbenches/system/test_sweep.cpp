@@ -21,12 +21,6 @@ namespace {
 
 const std::string kSweep = "/usr/bin/python3 " + source_path("scripts/sweep") + " --sim " + KELLE_SIM;
 
-std::string write_file(const std::string& name, const std::string& text) {
-    const std::string path = tmp_path(name);
-    std::ofstream(path) << text;
-    return path;
-}
-
 // The tiny platform and trace, with the given [edram] lines as the grid.
 std::string grid_file(const std::string& name, const std::string& edram_lines) {
     const std::string trace = make_trace("sweep_grid.trace", "--model tiny --prompt 2 --decode 3 --topk 2 --seed 7");

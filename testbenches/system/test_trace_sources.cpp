@@ -21,12 +21,6 @@ nlohmann::json model_stats(nlohmann::json stats) {
     return stats;
 }
 
-std::string write_file(const std::string& name, const std::string& content) {
-    const std::string path = tmp_path(name);
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
-    return path;
-}
-
 void expect_one_line_error(const std::string& arguments, const std::vector<std::string>& fragments) {
     const RunResult r = sim(arguments);
     INFO("args: " << arguments << "\nstderr: " << r.err);
