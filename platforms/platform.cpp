@@ -41,7 +41,7 @@ Platform::Platform(sc_core::sc_module_name name, const MachineConfig& machine, T
     });
     host_->on_first_step_done([this] { first_step_energy_ = energy_now(); });
     host_->on_replay_end([this] {
-        refresh_until_now();
+        settle_modules();
         replay_wall_end_ = std::chrono::steady_clock::now();
     });
 
@@ -111,13 +111,13 @@ StatsReport Platform::energy_report() const {
     return report;
 }
 
-void Platform::refresh_until_now() {
-    // Performs only what the next access would: no result changes.
-    if (edram_) edram_->refresh_until(now_ns());
+void Platform::settle_modules() {
+    const double now = now_ns();
+    for_each_module([now](Observable& module) { module.settle(now); });
 }
 
 nlohmann::ordered_json Platform::energy_now() {
-    refresh_until_now();
+    settle_modules();
     return energy_until(now_ns());
 }
 

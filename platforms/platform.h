@@ -53,9 +53,10 @@ public:
     std::string retention_violation() const { return edram_ ? edram_->retention_violation() : std::string(); }
 
 private:
-    // The eDRAM's refresh brought up to now, so that its energy counts every burst due by now.
-    void refresh_until_now();
-    // energy_until(now), refresh brought up to now first: the hooks' snapshots.
+    // Every module brought up to now (Observable::settle: the eDRAM's refresh bursts due by now),
+    // so that a snapshot's energy counts them; performs only what the next access would.
+    void settle_modules();
+    // energy_until(now), the modules settled first: the hooks' snapshots.
     nlohmann::ordered_json energy_now();
     // Every module of the platform that reports (a direct child in the SystemC hierarchy that is
     // Observable), in the order they were built.

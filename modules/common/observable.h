@@ -2,6 +2,9 @@
 // walks the modules it registered instead of naming each one (in the spirit of MINRES SCC's
 // tracer walking the hierarchy).
 //
+// Before a report the platform lets every module settle: a module whose state runs on its own
+// clock (the eDRAM's refresh bursts) brings it up to the report's time, as its next access would.
+//
 // A module reports three things:
 //   energy   dynamic energy spent so far, in pJ, added into `energy.<category>` (compute, sram,
 //            edram_access, edram_refresh, dram: docs/stats.md), and its static power, in mW,
@@ -54,6 +57,7 @@ double percentile(std::vector<double> values, double p);
 class Observable {
 public:
     virtual ~Observable() = default;
+    virtual void settle(double /*now_ns*/) {}
     virtual void report_energy(StatsReport& report) const = 0;
     virtual void report_stats(StatsReport& report) const = 0;
     virtual void trace(sc_core::sc_trace_file* file) = 0;

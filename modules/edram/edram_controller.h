@@ -108,6 +108,7 @@ public:
     const std::string& retention_violation() const { return monitor_.violation(); }
     const EdramConfig& config() const { return config_; }
     double static_mw() const { return config_.static_mw_per_mb * config_.capacity_mb; }
+    void settle(double now_ns) override { refresh_until(now_ns); }
     void report_energy(StatsReport& report) const override;
     void report_stats(StatsReport& report) const override;
     void trace(sc_core::sc_trace_file* file) override;
