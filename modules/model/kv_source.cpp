@@ -1,7 +1,8 @@
 #include "model/kv_source.h"
 
 #include <algorithm>
-#include <cassert>
+#include <stdexcept>
+#include <string>
 
 #include "common/fp16.h"
 
@@ -17,9 +18,10 @@ std::size_t ExactKvStore::offset(int layer, std::uint32_t position) const {
            static_cast<std::size_t>(kv_heads_ * head_size_);
 }
 
-void ExactKvStore::write(int layer, std::uint32_t position, const float* k, const float* v) {
+void ExactKvStore::write(int layer, std::uint32_t position, const float*, const float* k, const float* v) {
     // Positions arrive in order (a decode), so "present" is a prefix of each layer.
-    assert(position == written_[static_cast<std::size_t>(layer)] && static_cast<int>(position) < seq_len_);
+    if (position != written_[static_cast<std::size_t>(layer)] || static_cast<int>(position) >= seq_len_)
+        throw std::invalid_argument("ExactKvStore: position " + std::to_string(position) + " written out of order");
     const int kv_dim = kv_heads_ * head_size_;
     float* k_out = &k_[offset(layer, position)];
     float* v_out = &v_[offset(layer, position)];

@@ -24,8 +24,10 @@ struct KvEntry {
 class KvSource {
 public:
     virtual ~KvSource() = default;
-    // The token at `position` of `layer` has K and V (kv_dim floats each): keep them.
-    virtual void write(int layer, std::uint32_t position, const float* k, const float* v) = 0;
+    // The token at `position` of `layer` has K and V (kv_dim floats each), computed from the
+    // layer input `x` (dim floats; Transformer::layer_input): keep them, or keep x and recompute
+    // K and V with project_kv when they are read (Kelle's AERP x-tier). Positions come in order.
+    virtual void write(int layer, std::uint32_t position, const float* x, const float* k, const float* v) = 0;
     // `out` := the entries of (layer, kv_head) the token at `position` attends over: the positions
     // at or before it the source holds, in any order, with K and V as the storage returns them.
     // The pointers stay valid until the next read or write.
@@ -36,7 +38,7 @@ public:
 class ExactKvStore : public KvSource {
 public:
     ExactKvStore(int layers, int kv_heads, int head_size, int seq_len, bool half_precision = false);
-    void write(int layer, std::uint32_t position, const float* k, const float* v) override;
+    void write(int layer, std::uint32_t position, const float* x, const float* k, const float* v) override;
     void read(int layer, int kv_head, std::uint32_t position, std::vector<KvEntry>& out) override;
     void clear();  // forget every position (a new sequence)
 

@@ -90,7 +90,7 @@ void Transformer::attention(int layer, int position, KvSource& kv, const Evicted
     matmul(q_.data(), input, w.wq, dim, dim);
     project_kv(checkpoint_, layer, position, input, k_.data(), v_.data());
     rope(q_.data(), dim, head_size, position);
-    kv.write(layer, static_cast<std::uint32_t>(position), k_.data(), v_.data());
+    kv.write(layer, static_cast<std::uint32_t>(position), input, k_.data(), v_.data());
 
     for (int kv_head = 0; kv_head < config_.kv_heads; ++kv_head) {
         kv.read(layer, kv_head, static_cast<std::uint32_t>(position), entries_);

@@ -68,8 +68,8 @@ void check_head(const StepAttention& a, int head, int query, const std::vector<s
 class NegatingSource : public KvSource {
 public:
     explicit NegatingSource(int seq_len) : store_(1, 1, 2, seq_len) {}
-    void write(int layer, std::uint32_t position, const float* k, const float* v) override {
-        store_.write(layer, position, k, v);
+    void write(int layer, std::uint32_t position, const float* x, const float* k, const float* v) override {
+        store_.write(layer, position, x, k, v);
     }
     void read(int layer, int kv_head, std::uint32_t position, std::vector<KvEntry>& out) override {
         store_.read(layer, kv_head, position, out);
@@ -81,6 +81,34 @@ public:
 private:
     ExactKvStore store_;
     float negated_[2] = {};
+};
+
+// Keeps only each token's layer input x and recomputes K and V from it at every read, as
+// Kelle's AERP x-tier does.
+class XOnlySource : public KvSource {
+public:
+    explicit XOnlySource(const Checkpoint& c) : checkpoint_(c), x_(static_cast<std::size_t>(c.config().layers)) {}
+    void write(int layer, std::uint32_t, const float* x, const float*, const float*) override {
+        x_[static_cast<std::size_t>(layer)].emplace_back(x, x + checkpoint_.config().dim);
+    }
+    void read(int layer, int kv_head, std::uint32_t position, std::vector<KvEntry>& out) override {
+        const ModelConfig& m = checkpoint_.config();
+        const std::size_t kv_dim = static_cast<std::size_t>(m.kv_dim());
+        k_.resize((position + 1) * kv_dim);
+        v_.resize(k_.size());
+        out.clear();
+        for (std::uint32_t p = 0; p <= position; ++p) {
+            project_kv(checkpoint_, layer, static_cast<int>(p), x_[static_cast<std::size_t>(layer)][p].data(), &k_[p * kv_dim],
+                       &v_[p * kv_dim]);
+            const std::size_t head = p * kv_dim + static_cast<std::size_t>(kv_head * m.head_size());
+            out.push_back({p, &k_[head], &v_[head]});
+        }
+    }
+
+private:
+    const Checkpoint& checkpoint_;
+    std::vector<std::vector<std::vector<float>>> x_;  // [layer][position][dim]
+    std::vector<float> k_, v_;
 };
 
 }  // namespace
@@ -160,6 +188,20 @@ TEST_CASE("project_kv recomputes, bit for bit, the K and V a layer wrote", "[mod
     }
 }
 
+TEST_CASE("a source that keeps only x and recomputes K/V gives the exact store's logits", "[model][attention]") {
+    const Checkpoint c = load_checkpoint(std::string(KELLE_SOURCE_DIR) + "/models/stories260K.bin");
+    const ModelConfig& m = c.config();
+    Transformer exact(c), recomputing(c);
+    ExactKvStore store(m.layers, m.kv_heads, m.head_size(), m.seq_len);
+    XOnlySource x_only(c);
+    int token = 1;
+    for (int position = 0; position < 24; ++position) {
+        const std::vector<float> expected = exact.forward(token, position, store);
+        CHECK(recomputing.forward(token, position, x_only) == expected);  // project_kv is bit-exact
+        token = argmax(expected);
+    }
+}
+
 TEST_CASE("K/V convert to the platform's binary16 values, K first", "[model][attention]") {
     // From the IEEE 754 binary16 table: 1 = 0x3c00, -2 = 0xc000, 0.5 = 0x3800, 65504 = 0x7bff.
     const float k[2] = {1.0f, -2.0f}, v[2] = {0.5f, 65504.0f};
@@ -176,7 +218,7 @@ TEST_CASE("K/V convert to the platform's binary16 values, K first", "[model][att
     // The half-precision store rounds: 1 + 1e-4 is nearer 1 than 1 + 2^-10.
     ExactKvStore half(1, 1, 2, 1, true);
     const float k_in[2] = {1.0001f, 0.0f}, v_in[2] = {0.0f, 0.0f};
-    half.write(0, 0, k_in, v_in);
+    half.write(0, 0, nullptr, k_in, v_in);
     std::vector<KvEntry> out;
     half.read(0, 0, 0, out);
     CHECK(out.at(0).k[0] == 1.0f);
