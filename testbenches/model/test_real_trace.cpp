@@ -2,6 +2,9 @@
 // reader, and its scores are the model's attention probabilities, rounded down at 6 decimals.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -118,4 +121,32 @@ TEST_CASE("a prompt file's prefill scores are the mean over the prompt's queries
             CHECK(e.score == Approx(expected).margin(1.1e-6));
         }
     CHECK(found);
+}
+
+TEST_CASE("kelle-tracegen --checkpoint refuses bad input in one line with the usual status", "[model][trace]") {
+    struct Case {
+        std::string arguments;
+        int status;
+        std::string start;  // of the one stderr line
+    };
+    const std::string out = kelle_test::temp_path("refused.trace");
+    const std::vector<Case> cases = {
+        {"--checkpoint " + kCheckpoint + " --model tiny --output " + out, 2, "kelle-tracegen: error: command line: --model: "},
+        {"--checkpoint " + kCheckpoint + " --decode 512 --output " + out, 2, "kelle-tracegen: error: command line: --decode: "},
+        {"--checkpoint /dev/zero --output " + out, 1, "kelle-tracegen: error: /dev/zero: file: "},
+        {"--model tiny --prompt 4 --decode 2 --prompt-ids x --output " + out, 2,
+         "kelle-tracegen: error: command line: --prompt-ids: "},
+    };
+    const std::string err = kelle_test::temp_path("refused.err");
+    for (const Case& c : cases) {
+        const int status = std::system((std::string(KELLE_TRACEGEN) + " " + c.arguments + " 2> " + err).c_str());
+        std::ifstream in(err);
+        std::stringstream buffer;
+        buffer << in.rdbuf();
+        const std::string text = buffer.str();
+        INFO(c.arguments << " -> " << text);
+        CHECK(WEXITSTATUS(status) == c.status);
+        CHECK(text.rfind(c.start, 0) == 0);
+        CHECK(std::count(text.begin(), text.end(), '\n') == 1);
+    }
 }
