@@ -18,9 +18,11 @@ constexpr std::uint64_t kHeaderBytes = kHeaderInts * sizeof(std::int32_t);
     throw InputError(path, 0, field, message);
 }
 
-void check_range(const std::string& path, const char* field, std::int64_t value, std::int64_t max) {
+// `limit` names what bounds the value: "the limit" or another header field.
+void check_range(const std::string& path, const char* field, std::int64_t value, std::int64_t max,
+                 const char* limit = "the limit") {
     if (value <= 0) fail(path, field, "must be positive, got " + std::to_string(value));
-    if (value > max) fail(path, field, std::to_string(value) + " is past the limit " + std::to_string(max));
+    if (value > max) fail(path, field, std::to_string(value) + " is past " + limit + " " + std::to_string(max));
 }
 
 // The header's values, checked one by one and against each other.
@@ -29,8 +31,8 @@ ModelConfig parse_header(const std::string& path, const std::int32_t (&h)[kHeade
     check_range(path, "dim", h[0], kMaxCheckpointDim);
     check_range(path, "hidden_dim", h[1], kMaxCheckpointDim);
     check_range(path, "n_layers", h[2], kMaxCheckpointLayers);
-    check_range(path, "n_heads", h[3], h[0]);
-    check_range(path, "n_kv_heads", h[4], h[3]);
+    check_range(path, "n_heads", h[3], h[0], "dim");
+    check_range(path, "n_kv_heads", h[4], h[3], "n_heads");
     // A negative vocab_size flags the unshared classifier; its magnitude is the vocabulary.
     const std::int64_t vocab = h[5] < 0 ? -static_cast<std::int64_t>(h[5]) : h[5];
     check_range(path, "vocab_size", vocab, kMaxCheckpointVocab);
