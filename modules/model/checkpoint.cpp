@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
@@ -109,24 +110,27 @@ Checkpoint load_checkpoint(const std::string& path) {
     const std::size_t kv = static_cast<std::size_t>(m.kv_dim()), layers = static_cast<std::size_t>(m.layers);
     const float* p = c.data_.data();
     // Each group holds every layer's tensor back to back: group g's layer l is at base_g + l * size.
-    auto take = [&p](std::size_t floats) {
+    // A NaN or infinite weight would make every logit NaN and greedy decoding silently pick id 0.
+    auto take = [&p, &path](const char* tensor, std::size_t floats) {
         const float* start = p;
         p += floats;
+        for (std::size_t i = 0; i < floats; ++i)
+            if (!std::isfinite(start[i])) fail(path, tensor, "value " + std::to_string(i) + " is not a finite number");
         return start;
     };
-    c.embedding_ = take(static_cast<std::size_t>(m.vocab) * dim);
-    const float* rms_att = take(layers * dim);
-    const float* wq = take(layers * dim * dim);
-    const float* wk = take(layers * kv * dim);
-    const float* wv = take(layers * kv * dim);
-    const float* wo = take(layers * dim * dim);
-    const float* rms_ffn = take(layers * dim);
-    const float* w1 = take(layers * hidden * dim);
-    const float* w2 = take(layers * dim * hidden);
-    const float* w3 = take(layers * hidden * dim);
-    c.rms_final_ = take(dim);
-    take(static_cast<std::size_t>(m.seq_len) * static_cast<std::size_t>(m.head_size()));  // the two RoPE tables
-    c.classifier_ = m.shared_classifier ? c.embedding_ : take(static_cast<std::size_t>(m.vocab) * dim);
+    c.embedding_ = take("token_embedding", static_cast<std::size_t>(m.vocab) * dim);
+    const float* rms_att = take("rms_att", layers * dim);
+    const float* wq = take("wq", layers * dim * dim);
+    const float* wk = take("wk", layers * kv * dim);
+    const float* wv = take("wv", layers * kv * dim);
+    const float* wo = take("wo", layers * dim * dim);
+    const float* rms_ffn = take("rms_ffn", layers * dim);
+    const float* w1 = take("w1", layers * hidden * dim);
+    const float* w2 = take("w2", layers * dim * hidden);
+    const float* w3 = take("w3", layers * hidden * dim);
+    c.rms_final_ = take("rms_final", dim);
+    p += static_cast<std::size_t>(m.seq_len) * static_cast<std::size_t>(m.head_size());  // the RoPE tables, unused
+    c.classifier_ = m.shared_classifier ? c.embedding_ : take("classifier", static_cast<std::size_t>(m.vocab) * dim);
     for (std::size_t l = 0; l < layers; ++l)
         c.layers_.push_back({rms_att + l * dim, wq + l * dim * dim, wk + l * kv * dim, wv + l * kv * dim,
                              wo + l * dim * dim, rms_ffn + l * dim, w1 + l * hidden * dim, w2 + l * dim * hidden,

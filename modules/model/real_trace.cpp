@@ -46,7 +46,8 @@ ModelShape shape_of(const ModelConfig& config, const std::string& name) {
 struct RealTraceWriter::State {
     State(const Checkpoint& c, const std::string& name, std::vector<int> prompt_ids, int decode, int k)
         : checkpoint(c), config(c.config()), shape(shape_of(c.config(), name)), transformer(c),
-          kv(config.layers, config.kv_heads, config.head_size(), config.seq_len), tokens(std::move(prompt_ids)),
+          kv(config.layers, config.kv_heads, config.head_size(), static_cast<int>(prompt_ids.size()) + decode),
+          tokens(std::move(prompt_ids)),
           prompt(static_cast<int>(tokens.size())), decode_steps(decode), topk(k) {}
 
     void header(std::string& text) const;

@@ -7,6 +7,7 @@
 #include <climits>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -88,6 +89,14 @@ TEST_CASE("a file too short for its header or its tensors is refused", "[model][
     const std::string unshared = with_header_value("unshared.bin", 5, -512);
     check_one_line(error_of(unshared), unshared, "size");
     CHECK(error_of(with_header_value("good-copy.bin", 0, 64)).empty());  // the control: a good file reads
+}
+
+TEST_CASE("a weight that is not a finite number is refused, naming its tensor", "[model][checkpoint]") {
+    // The first W_K float: after the embedding (512 x 64), rms_att (5 x 64) and W_Q (5 x 64 x 64).
+    std::vector<float> floats(kGoodFloats, 0.0f);
+    floats[512 * 64 + 5 * 64 + 5 * 64 * 64] = std::numeric_limits<float>::quiet_NaN();
+    const std::string path = write_checkpoint("nan-weight.bin", kGoodHeader, floats);
+    check_one_line(error_of(path), path, "wk");
 }
 
 TEST_CASE("absurd header values are refused before anything is allocated", "[model][checkpoint]") {

@@ -103,6 +103,18 @@ TEST_CASE("a checkpoint's trace from BOS holds the model's probabilities and its
     CHECK(commented == std::vector<int>(tokens.begin() + 1, tokens.end()));
 }
 
+TEST_CASE("the same checkpoint and prompt give a byte-identical trace", "[model][trace]") {
+    const auto bytes = [](const std::string& path) {
+        std::ifstream in(path, std::ios::binary);
+        std::stringstream buffer;
+        buffer << in.rdbuf();
+        return buffer.str();
+    };
+    const std::string a = bytes(run_tracegen("same-a.trace", "--decode 24"));
+    CHECK(a.size() > 1000);
+    CHECK(a == bytes(run_tracegen("same-b.trace", "--decode 24")));
+}
+
 TEST_CASE("a prompt file's prefill scores are the mean over the prompt's queries", "[model][trace]") {
     const std::string prompt = kelle_test::temp_path("real.ids");
     std::ofstream(prompt, std::ios::trunc) << "461 401\n";
