@@ -1,11 +1,11 @@
 #include "common/trace_generator.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 #include "common/error.h"
 #include "common/random.h"
+#include "common/trace_writer.h"
 
 namespace kelle {
 
@@ -56,10 +56,7 @@ ScoreWeights score_weights(const GeneratorOptions& o) {
     return w;
 }
 
-struct Candidate {
-    std::uint32_t position;
-    double score;
-};
+using Candidate = ScoreCandidate;
 
 HeadState make_head(const GeneratorOptions& o, int layer, int head) {
     HeadState h;
@@ -133,51 +130,9 @@ void prefill_scores(const GeneratorOptions& o, const ScoreWeights& w, const Head
     for (Candidate& c : candidates) c.score += even_share;
 }
 
-// " position:score", the score rounded down to 6 decimals. This writes the digits printf's
-// "%.6f" gives floor(score * 1e6) / 1e6: that double is within 1e-16 of micros / 10^6, far
-// from a rounding boundary, so "%.6f" prints micros' digits. printf cost half the time of a
-// recipe's expansion (perf, LLaMA-2-7B).
-void append_entry(std::uint32_t position, double score, std::string& text) {
-    const auto micros = static_cast<std::uint64_t>(std::floor(score * 1e6));
-    constexpr int kMaxDigits = 20;  // of a 64-bit integer
-    char buffer[2 * kMaxDigits + 9];
-    char* end = buffer;
-    *end++ = ' ';
-    end = std::to_chars(end, end + kMaxDigits, position).ptr;
-    *end++ = ':';
-    end = std::to_chars(end, end + kMaxDigits, micros / 1000000).ptr;
-    *end++ = '.';
-    std::uint64_t fraction = micros % 1000000;
-    for (int digit = 5; digit >= 0; --digit, fraction /= 10) end[digit] = static_cast<char>('0' + fraction % 10);
-    text.append(buffer, static_cast<std::size_t>(end + 6 - buffer));
-}
-
-// One head line appended to `text`: its `topk` largest scores, rounded down at 6 digits so they
-// never sum past 1.
-void append_head_line(int layer, int head, int topk, std::vector<Candidate>& candidates, std::string& text) {
-    const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(topk), candidates.size());
-    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k), candidates.end(),
-                      [](const Candidate& a, const Candidate& b) {
-                          return a.score != b.score ? a.score > b.score : a.position < b.position;
-                      });
-    text += std::to_string(layer) + " " + std::to_string(head);
-    for (std::size_t i = 0; i < k; ++i) append_entry(candidates[i].position, candidates[i].score, text);
-    text += '\n';
-}
-
 std::string header_text(const GeneratorOptions& o) {
-    const ModelShape& m = o.model;
-    return "kelle-trace 1\n"
-           "# written by kelle-tracegen; score model in docs/trace-format.md\n"
-           "model name=" + m.name + " layers=" + std::to_string(m.layers) + " heads=" + std::to_string(m.heads) +
-           " kv_heads=" + std::to_string(m.kv_heads) + " head_dim=" + std::to_string(m.head_dim) +
-           " hidden=" + std::to_string(m.hidden) + " ffn=" + std::to_string(m.ffn) +
-           " dtype_bytes=" + std::to_string(m.dtype_bytes) + " gated_ffn=" + (m.gated_ffn ? "1" : "0") + "\n" +
-           "prompt_tokens " + std::to_string(o.prompt_tokens) + "\n" +
-           "decode_steps " + std::to_string(o.decode_steps) + "\n" +
-           "topk " + std::to_string(o.topk) + "\n" +
-           "seed " + std::to_string(o.seed) + "\n" +
-           "begin\n";
+    return trace_header_text(o.model, o.prompt_tokens, o.decode_steps, o.topk, o.seed,
+                             "written by kelle-tracegen; score model in docs/trace-format.md");
 }
 
 }  // namespace
@@ -234,7 +189,7 @@ void TraceGenerator::State::prefill(std::string& text) {
     for (int layer = 0; layer < m.layers; ++layer) {
         for (int h = 0; h < m.heads; ++h) {
             prefill_scores(options, weights, head(layer, h), candidates);
-            append_head_line(layer, h, options.topk, candidates, text);
+            append_trace_head_line(layer, h, options.topk, candidates, text);
         }
     }
 }
@@ -254,7 +209,7 @@ void TraceGenerator::State::step(int step, std::string& text) {
             const double scale = structured > 0.95 ? 0.95 / structured : 1.0;
             const double diffuse_share = (1.0 - structured * scale) / n;
             for (Candidate& c : candidates) c.score = c.score * scale + diffuse_share;
-            append_head_line(layer, h, options.topk, candidates, text);
+            append_trace_head_line(layer, h, options.topk, candidates, text);
             turn_over(options, state, n);
         }
     }
