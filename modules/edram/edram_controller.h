@@ -3,41 +3,19 @@
 // (edram_array.h: storage, bit flips, retention accounting); when to refresh is a
 // RefreshManager's answer (refresh_manager.h), polled, never a callback.
 //
-// Geometry: `banks` banks of `row_bytes` rows, capacity_mb in all. edram.layout places addresses
-// on banks (bank_layout.h, docs/edram.md): interleaved, row r of the address space in bank
-// r % banks; or byte_plane, the paper's four bank groups (K high, K low, V high, V low byte).
-// Each bank moves `bytes_per_cycle` per cycle of `clock_mhz` after `access_cycles` of latency;
-// there is no row buffer (gain-cell eDRAM macros read a row per access).
+// Each bank moves `bytes_per_cycle` per cycle after `access_cycles` of latency, with no row
+// buffer; edram.layout places addresses on banks (bank_layout.h). A refresh burst per (group,
+// bank, interval) reserves the bank for rows x refresh_row_cycles and costs rows x
+// refresh_pj_per_row; an access to a bank under refresh waits for it. edram.refresh_policy
+// chooses the rows (periodic: all; lifetime: the live ones, from the KV cache's LivenessHints;
+// 2drp: per (importance class, bit plane) group intervals, with lifetime skipping), and
+// edram.refresh_impl the scheduler (tlm, or the verilated RTL; both give the same bursts).
 //
-// Refresh: the manager gives a burst per (group, bank, interval); a burst reserves the bank for
-// rows x refresh_row_cycles and costs rows x refresh_pj_per_row (summed as rows, exact, and
-// multiplied once per group when stats are read). An access that reaches a bank
-// under refresh waits for it; a burst due while an access is in flight starts when the access
-// ends. Refresh stall counts what the bursts add to an access's wait: for an access queued
-// behind earlier accesses and a burst that waited for them, the burst's own length.
-// Policies (edram.refresh_policy; row_selection.h):
-//   periodic  every row of the bank, live or not (the conventional baseline);
-//   lifetime  only the rows that hold live data (Kelle's lifetime-aware control, as in RANA):
-//             the KV cache's LivenessHints say which slots hold tokens; the others are
-//             counted as rows_skipped. Data reaching the end of its life before its retention
-//             deadline is not a case decode produces (a token lives for many decode steps,
-//             each far longer than the interval), so no refresh is skipped on that ground.
-//   2drp      Kelle's two-dimensional policy: the store is cut into (importance class, bit
-//             plane) areas (common/kv_areas.h), each a refresh group with its own interval
-//             (edram.2drp.*_us), combined with lifetime skipping.
-// Every area of the plan is a refresh group; stats are kept per group, each naming the refresh
-// controller whose timer drives it (high- or low-byte banks, or both). Which model schedules the
-// bursts is edram.refresh_impl: tlm (RefreshScheduler) or rtl (the Verilog scheduler, verilated;
-// docs/cosim.md). Both give the same bursts. Under byte_plane the two controllers are two such
-// schedulers over their own banks (TwoControllerRefresh), so a burst of one byte plane never
-// holds up an access to the other.
+// One refresh loop, refresh_until(now), pops the due bursts and performs each at its own due
+// time: before every access and hint, when the platform settles the modules for a report, and,
+// only when a waveform is traced, from a method woken at each next due time.
 //
-// One refresh loop, refresh_until(now): it pops the due bursts and performs each at its own due
-// time. It runs before every access and hint, when the platform asks (ends of prefill and
-// decode, before reading stats), and, only when a waveform is traced (the VCD marks bursts as
-// they happen), from a method woken at each next_due_ns(). Without a waveform no kernel event
-// per burst is needed. A RetentionMonitor (retention_monitor.h) watches the gaps between bursts.
-//
+// Policies, stalls, groups and the two refresh controllers of byte_plane: docs/edram.md.
 // Sockets: `target_socket` (reads, writes; a LivenessHint extension marks slots live or dead).
 // Parameters: section [edram] (edram_config.h). Left out: row buffers, command-level DRAM
 // timing, temperature.

@@ -1,63 +1,22 @@
 // LayerSequencer: runs one transformer layer of the prefill or of a decode step, in order.
 //
-// The host's TLM target: it receives a LayerCommand and, for a decode layer, issues in order:
-//   eviction search (PE array's eviction unit) when a score-based policy must evict
-//   admit the new token into every KV head's cache (the KV cache; its policy picks victims)
-//   AERP: read the layer's x entries (the KV cache)
-//   QKV projection GEMV (PE array, weights from DRAM; AERP's recomputation rides on it:
-//     x_tokens x 2 kv_dim x hidden more MACs while W_K and W_V stream by, no more weight traffic)
-//   write the new K/V slots (or x), then read every resident K/V (the KV cache)
-//   attention over the resident tokens (PE array, SFU softmax)
-//   output projection and the two FFN GEMVs (PE array)
-// and then has the KV cache add the step's attention to each resident token's importance and,
-// with two importance classes (2DRP), move the tokens whose class changed.
+// The host's TLM target: for each LayerCommand it issues the layer's phases: the eviction search
+// (PE array), the new token's admission into the KV cache, AERP's x read, the QKV projection
+// (PE array, weights streamed; AERP's recomputation rides on it), the new K/V write and the
+// resident K/V read (KV cache), attention and softmax, W_O and the FFN (PE array), then the
+// importance update and 2DRP's class moves. `sched.order` runs QKV and the KV traffic serial
+// (the paper's baseline) or overlapped (the Kelle scheduler, paper §5, Eq. 4-8); the activation
+// eDRAM's lifetime follows the order (activation_edram.h). Before each phase that touches the
+// KV store it synchronises with simulated time (or runs up to sim.quantum_ns ahead), so refresh
+// bursts delay the accesses they collide with. A prefill layer runs the same matrices as GEMMs
+// over the prompt, with causal attention. workload.batch = B makes every GEMV a GEMM of B
+// vectors; weight traffic does not scale with B.
 //
-// Order of QKV and the KV traffic (sched.order):
-//   serial   (today's order, the paper's baseline) QKV, then the new K/V write, then the read
-//            of the resident K/V, each after the other;
-//   overlap  (the Kelle scheduler, paper sec. 5, Eq. 4-8) the resident K/V read starts with the
-//            QKV weight stream (separate memories: weights from DRAM and the weight SRAM, K/V
-//            from the KV store), both issued at the same time; attention starts at
-//            max(QKV done, read done); the new K/V, consumed by attention straight from the
-//            array, is written to the store as QKV ends, beside attention, and the layer ends
-//            no earlier than that write. Where both streams go to DRAM (spilled K/V) the DRAM's
-//            busy-until makes them share it. The KV cache's read covers every resident slot,
-//            the new token's included (kvcache has no read of the old tokens alone), so both
-//            orders move the same bytes; functional mode, which would check that slot before
-//            its write, needs serial (the platform's rule).
-//   stats, summed over decode layers: sched.qkv_ns (the QKV projection), sched.kv_read_ns (the
-//   resident read, from its issue: under overlap a read of spilled K/V that queued behind the
-//   weights on the DRAM counts its wait) and sched.span_ns (QKV's start to attention's start:
-//   the sum of the three phases under serial, max(QKV, read) under overlap). The span of two
-//   runs differing only in sched.order is the time the overlap saved.
-// The activation eDRAM (act.edram_kb > 0): each decode layer's QKV and read times give its
-// activations' lifetime in either order, and the refresh over it (activation_edram.h).
-// Other phases run one after the other; the PE array overlaps weights and compute inside a GEMV.
-// Before each phase that touches the KV store the sequencer synchronises with simulated time,
-// so refresh bursts that fall inside a layer delay the accesses they collide with; with
-// sim.quantum_ns > 0 it waits only when a quantum or more ahead (QuantumKeeper, initiator.h).
+// The phases, the two orders, prefill and what is left out: docs/architecture.md ("One decode
+// step", "Prefill"); stats sched.* and act.*: docs/stats.md.
 //
-// A prefill layer (LayerCommand load_prompt): the QKV projection as a GEMM over every prompt
-// token (weights stream once), the eviction unit's pass over the prompt's importance when the
-// prompt exceeds the budget, the KV cache's write of the retained K/V, causal attention
-// (position i attends to 0..i, from the K/V the GEMM left in the buffer: heads x P(P+1)/2
-// keys), then W_O and the FFN as GEMMs. Prefill activations are taken to fit the buffer or to
-// be tiled without DRAM traffic (assumption). With workload.prefill_compute = false only the
-// K/V write is timed.
-//
-// Batch (workload.batch = B): B sequences replay the same trace; weight traffic does not scale
-// with B (weight_map.h), each GEMV becomes a GEMM of B vectors, and attention, softmax and
-// eviction-search work scale with B (KV traffic scales in the KV cache's slots).
-//
-// Left out: overlap between a layer's phases beyond sched.order's (and the PE array's own
-// weight/compute overlap inside a GEMV); AERP's x read stays before QKV (its input) in both
-// orders; DRAM traffic of prefill activations.
-//
-// Sockets: `target_socket` (host), `pe_socket` (PE array). It talks to the KV cache by member
-// calls (kvcache/kv_cache.h). Parameters: workload.batch, workload.prefill_compute,
-// sim.quantum_ns, kv.recompute_sizing, sched.order, pe.weight_bytes and act.edram_kb
-// (SequencerConfig::bind; the weight precision is the sequencer's because its weight map lays the
-// weights out, the activation eDRAM's because its lifetime is the layer order's).
+// Sockets: `target_socket` (host), `pe_socket` (PE array); the KV cache by member calls
+// (kvcache/kv_cache.h). Parameters: SequencerConfig::bind.
 #pragma once
 
 #include <cstdint>
