@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/hand_shape.h"
 #include "common/kv_areas.h"
 #include "kvcache/kv_classes.h"
 
@@ -16,18 +17,7 @@ namespace {
 
 // One layer, one KV head: a slot is 2 x 4 x 2 = 16 B. Four slots a region, the first two the
 // important class 0 (slots 0, 1), the other two class 1 (slots 2, 3); 4 KB on chip holds all.
-ModelShape toy() {
-    ModelShape m;
-    m.name = "toy";
-    m.layers = 1;
-    m.heads = 1;
-    m.kv_heads = 1;
-    m.head_dim = 4;
-    m.hidden = 4;
-    m.ffn = 8;
-    m.dtype_bytes = 2;
-    return m;
-}
+kelle::ModelShape toy() { return kelle_test::one_layer_shape(1, 4, 4); }
 
 struct Classes {
     KvLayout layout{toy(), 4, two_dimensional_area_plan(4096, 64, 2, 0.5), 1 << 20, 2};

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
+#include "common/hand_shape.h"
 #include "kvcache/kv_popularity.h"
 
 using namespace kelle;
@@ -11,18 +12,7 @@ using namespace kelle;
 namespace {
 
 // Four KV heads of head_dim 4 at 2 bytes. An x entry is hidden x 2 B; a holder's K/V 2 x 4 x 2.
-ModelShape four_heads(int hidden) {
-    ModelShape m;
-    m.name = "toy";
-    m.layers = 1;
-    m.heads = 4;
-    m.kv_heads = 4;
-    m.head_dim = 4;
-    m.hidden = hidden;
-    m.ffn = 8;
-    m.dtype_bytes = 2;
-    return m;
-}
+ModelShape four_heads(int hidden) { return kelle_test::one_layer_shape(4, 4, hidden); }
 
 HeadCache holding(const std::vector<std::uint32_t>& positions) {
     HeadCache head;
