@@ -8,8 +8,10 @@
 namespace kelle_bench {
 
 namespace {
-void admit(kelle::HeadCache& head, const kelle::EvictionPolicy& policy, std::uint32_t position) {
-    if (policy.budget_tokens() != 0 && head.size() >= policy.budget_tokens()) head.erase(policy.victim(head));
+// limit_tokens 0: none (full; kelle::KvBudget's limit, every position, is never reached).
+void admit(kelle::HeadCache& head, const kelle::EvictionPolicy& policy, std::size_t limit_tokens,
+           std::uint32_t position) {
+    if (limit_tokens != 0 && head.size() >= limit_tokens) head.erase(policy.victim(head));
     head.append(position, position);
 }
 }  // namespace
@@ -18,12 +20,14 @@ TokenFloor measure_token_floor(const std::string& trace_path, kelle::KvPolicy po
                                std::size_t recent_tokens, std::size_t sink_tokens) {
     kelle::TraceReader trace(trace_path);
     const kelle::ModelShape& model = trace.header().model;
-    const auto evictor = kelle::make_eviction_policy(policy, budget_tokens, recent_tokens, sink_tokens);
+    const auto evictor = kelle::make_eviction_policy(policy, recent_tokens, sink_tokens);
+    kelle::check_budget_holds(policy, budget_tokens, recent_tokens, sink_tokens);
+    const std::size_t limit_tokens = policy == kelle::KvPolicy::full ? 0 : budget_tokens;
     std::vector<kelle::HeadCache> heads(static_cast<std::size_t>(model.layers * model.kv_heads));
     for (kelle::HeadCache& head : heads) {
         head.reserve(budget_tokens);
         for (int position = 0; position < trace.header().prompt_tokens; ++position)
-            admit(head, *evictor, static_cast<std::uint32_t>(position));
+            admit(head, *evictor, limit_tokens, static_cast<std::uint32_t>(position));
     }
     const int group = model.heads / model.kv_heads;
     kelle::StepScores scores;
@@ -33,7 +37,7 @@ TokenFloor measure_token_floor(const std::string& trace_path, kelle::KvPolicy po
         const auto position = static_cast<std::uint32_t>(scores.context_tokens - 1);
         for (int layer = 0; layer < model.layers; ++layer) {
             kelle::HeadCache* layer_heads = &heads[static_cast<std::size_t>(layer * model.kv_heads)];
-            for (int kv_head = 0; kv_head < model.kv_heads; ++kv_head) admit(layer_heads[kv_head], *evictor, position);
+            for (int kv_head = 0; kv_head < model.kv_heads; ++kv_head) admit(layer_heads[kv_head], *evictor, limit_tokens, position);
             for (int head = 0; head < model.heads; ++head)
                 layer_heads[head / group].accumulate(scores.at(layer, head), scores.context_tokens);
         }

@@ -156,7 +156,6 @@ private:
 class FullPolicy : public EvictionPolicy {
 public:
     const char* name() const override { return "full"; }
-    std::size_t budget_tokens() const override { return 0; }
     std::size_t victim(HeadCache&) const override {
         throw std::logic_error("full policy never evicts");
     }
@@ -164,30 +163,23 @@ public:
 
 class WindowPolicy : public EvictionPolicy {
 public:
-    explicit WindowPolicy(std::size_t budget) : budget_(budget) {}
     const char* name() const override { return "window"; }
-    std::size_t budget_tokens() const override { return budget_; }
     std::size_t victim(HeadCache&) const override { return 0; }  // the oldest
-    std::unique_ptr<PromptEvictions> prompt_evictions() const override {
-        return std::make_unique<OldestEvictions>(budget_, 0);
+    std::unique_ptr<PromptEvictions> prompt_evictions(std::size_t budget_tokens) const override {
+        return std::make_unique<OldestEvictions>(budget_tokens, 0);
     }
-
-private:
-    std::size_t budget_;
 };
 
 class StreamingPolicy : public EvictionPolicy {
 public:
-    StreamingPolicy(std::size_t budget, std::size_t sinks) : budget_(budget), sinks_(sinks) {}
+    explicit StreamingPolicy(std::size_t sinks) : sinks_(sinks) {}
     const char* name() const override { return "streaming"; }
-    std::size_t budget_tokens() const override { return budget_; }
     std::size_t victim(HeadCache&) const override { return sinks_; }  // the oldest past the sinks
-    std::unique_ptr<PromptEvictions> prompt_evictions() const override {
-        return std::make_unique<OldestEvictions>(budget_, static_cast<std::uint32_t>(sinks_));
+    std::unique_ptr<PromptEvictions> prompt_evictions(std::size_t budget_tokens) const override {
+        return std::make_unique<OldestEvictions>(budget_tokens, static_cast<std::uint32_t>(sinks_));
     }
 
 private:
-    std::size_t budget_;
     std::size_t sinks_;
 };
 
@@ -197,22 +189,20 @@ public:
     // (kelle-paper.md) its rule is H2O's, so it shares this class under its own name, and so
     // does `aerp`, whose recomputation is the KV cache's business (x_store.h).
     // sinks: the first positions never evicted (Kelle keeps 10; H2O none).
-    H2oPolicy(const char* name, std::size_t budget, std::size_t recent, std::size_t sinks, EvictionUnit* unit)
-        : name_(name), budget_(budget), recent_(recent), sinks_(sinks), unit_(unit) {}
+    H2oPolicy(const char* name, std::size_t recent, std::size_t sinks, EvictionUnit* unit)
+        : name_(name), recent_(recent), sinks_(sinks), unit_(unit) {}
     const char* name() const override { return name_; }
     bool searches_importance() const override { return true; }
-    std::size_t budget_tokens() const override { return budget_; }
     std::size_t victim(HeadCache& head) const override {
         return unit_ ? unit_->least_important(head, sinks_, recent_) : head.least_important(sinks_, recent_);
     }
-    std::unique_ptr<PromptEvictions> prompt_evictions() const override {
+    std::unique_ptr<PromptEvictions> prompt_evictions(std::size_t budget_tokens) const override {
         if (unit_) return nullptr;  // the unit decides every victim, the prompt's too
-        return std::make_unique<LeastImportantEvictions>(budget_, recent_, sinks_);
+        return std::make_unique<LeastImportantEvictions>(budget_tokens, recent_, sinks_);
     }
 
 private:
     const char* name_;
-    std::size_t budget_;
     std::size_t recent_;
     std::size_t sinks_;
     EvictionUnit* unit_;
@@ -220,20 +210,25 @@ private:
 
 }  // namespace
 
-std::unique_ptr<EvictionPolicy> make_eviction_policy(KvPolicy policy, std::size_t budget_tokens,
-                                                     std::size_t recent_tokens, std::size_t sink_tokens,
-                                                     EvictionUnit* unit) {
+std::unique_ptr<EvictionPolicy> make_eviction_policy(KvPolicy policy, std::size_t recent_tokens,
+                                                     std::size_t sink_tokens, EvictionUnit* unit) {
     if (policy == KvPolicy::full) return std::make_unique<FullPolicy>();
+    if (policy == KvPolicy::window) return std::make_unique<WindowPolicy>();
+    if (policy == KvPolicy::streaming) return std::make_unique<StreamingPolicy>(sink_tokens);
+    return std::make_unique<H2oPolicy>(kKvPolicies.name(policy).c_str(), recent_tokens, sink_tokens, unit);
+}
+
+void check_budget_holds(KvPolicy policy, std::size_t budget_tokens, std::size_t recent_tokens,
+                        std::size_t sink_tokens) {
+    if (policy == KvPolicy::full) return;
     if (budget_tokens == 0) throw std::invalid_argument("a budget of 0 tokens keeps nothing");
-    if (policy == KvPolicy::window) return std::make_unique<WindowPolicy>(budget_tokens);
+    if (policy == KvPolicy::window) return;
     if (policy == KvPolicy::streaming) {
         if (sink_tokens >= budget_tokens) throw std::invalid_argument("the sinks must be fewer than the budget");
-        return std::make_unique<StreamingPolicy>(budget_tokens, sink_tokens);
+        return;
     }
     if (sink_tokens + recent_tokens >= budget_tokens)
         throw std::invalid_argument("the sinks and the recent window must be fewer than the budget");
-    return std::make_unique<H2oPolicy>(kKvPolicies.name(policy).c_str(), budget_tokens, recent_tokens, sink_tokens,
-                                       unit);
 }
 
 }  // namespace kelle

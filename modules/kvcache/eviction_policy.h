@@ -132,26 +132,29 @@ class EvictionPolicy {
 public:
     virtual ~EvictionPolicy() = default;
     virtual const char* name() const = 0;
-    // Most tokens one head keeps; 0 = no limit.
-    virtual std::size_t budget_tokens() const = 0;
-    // Index into head.tokens() of the token to evict; called when head holds budget_tokens().
+    // Index into head.tokens() of the token to evict; called when the head holds its budget
+    // (the budget is its owner's, KvBudget: a policy keeps no budget of its own).
     // The head keeps the search's state (HeadCache::least_important).
     virtual std::size_t victim(HeadCache& head) const = 0;
     // Whether choosing a victim searches the importance values (the eviction unit's min search)
     // rather than taking a fixed position.
     virtual bool searches_importance() const { return false; }
-    // A prompt's evictions without the head; nullptr when each must be asked of victim() (an
-    // eviction unit decides them) or the policy never evicts.
-    virtual std::unique_ptr<PromptEvictions> prompt_evictions() const { return nullptr; }
+    // A prompt's evictions without the head, for a head that holds at most budget_tokens;
+    // nullptr when each must be asked of victim() (an eviction unit decides them) or the policy
+    // never evicts.
+    virtual std::unique_ptr<PromptEvictions> prompt_evictions(std::size_t /*budget_tokens*/) const { return nullptr; }
 };
 
-// sink_tokens: the first positions streaming, h2o, aep and aerp never evict (0: none).
-// Throws std::invalid_argument for a budget that cannot hold the recent window and the sinks
-// (KvConfig's rules check these first and name the key). `unit`, if given, makes every victim of
-// a searching policy (h2o, aep, aerp) the unit's decision (eviction_unit.h); it must outlive the
-// policy.
-std::unique_ptr<EvictionPolicy> make_eviction_policy(KvPolicy policy, std::size_t budget_tokens,
-                                                     std::size_t recent_tokens, std::size_t sink_tokens = 0,
-                                                     EvictionUnit* unit = nullptr);
+// sink_tokens: the first positions streaming, h2o, aep and aerp never evict (0: none). The
+// budget must hold the recent window and the sinks (check_budget_holds). `unit`, if given, makes
+// every victim of a searching policy (h2o, aep, aerp) the unit's decision (eviction_unit.h); it
+// must outlive the policy.
+std::unique_ptr<EvictionPolicy> make_eviction_policy(KvPolicy policy, std::size_t recent_tokens,
+                                                     std::size_t sink_tokens = 0, EvictionUnit* unit = nullptr);
+// Throws std::invalid_argument for a budget that cannot hold what `policy` never evicts: the
+// sinks (streaming), or the sinks and the recent window (h2o, aep, aerp); none for `full`.
+// KvConfig's rules check the same first and name the key; KvBudget::of asks this.
+void check_budget_holds(KvPolicy policy, std::size_t budget_tokens, std::size_t recent_tokens,
+                        std::size_t sink_tokens);
 
 }  // namespace kelle

@@ -44,6 +44,7 @@ KvBudget KvBudget::of(const KvConfig& config, const TraceHeader& header,
                       std::optional<std::uint64_t> x_tier_limit_tokens, double important_share) {
     const std::uint64_t positions =
         static_cast<std::uint64_t>(header.prompt_tokens) + static_cast<std::uint64_t>(header.decode_steps);
+    check_budget_holds(config.policy, config.budget_tokens, config.recent_tokens, config.kept_sinks());
     KvBudget budget;
     // A budgeted head is sized by its budget alone, never by the trace's length: a step must not
     // depend on how many steps follow it. `full` keeps every position, so its regions are sized

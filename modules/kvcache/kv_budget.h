@@ -1,9 +1,12 @@
 // How many tokens one (layer, KV head) keeps, and in which form: the one place the budget and
-// AERP's x tier are cut (KvConfig's rules check that the budget holds the recent window and the
-// sinks, where the keys are loaded).
+// AERP's x tier are cut, and the one owner of the budget. The eviction policy keeps none: the
+// cache asks full() before it asks the policy for a victim, and hands the budget to the
+// policy's prompt replay (eviction_policy.h). KvConfig's rules check that the budget holds the
+// recent window and the sinks, where the keys are loaded; of() checks it again.
 //
 // A head holds at most `held_tokens`: kv.budget_tokens, or every position of the trace under
-// `full` (the trace's declared context standing for the server's maximum sequence length). Of those, `kv_slots` are K/V slots (its region in
+// `full` (the trace's declared context standing for the server's maximum sequence length, so a
+// `full` head never fills). Of those, `kv_slots` are K/V slots (its region in
 // kvcache/kv_layout.h) and `x_tokens` (AERP's x tier) are kept as the layer input x. With two
 // importance classes (2DRP) the first `important_slots` K/V slots are the important class.
 //
@@ -33,10 +36,14 @@ struct KvBudget {
     std::uint64_t x_entries = 0;  // AERP: x entries of all layers (each KV head may keep other x tokens)
     std::optional<std::uint64_t> popular_x_limit;  // popularity: most x tokens a layer keeps, if capped
 
+    // Whether a head holding `head_tokens` must evict before it admits another.
+    bool full(std::uint64_t head_tokens) const { return head_tokens >= held_tokens; }
+
     // x_tier_limit_tokens (AERP, kv.recompute_sizing = idle_compute): the x tokens the PE array
     // can recompute for free (sequencer/x_tier_sizing.h); without it the x tier is
     // kv.recompute_share of the budget. important_share: the part of the K/V slots in the
-    // important class (2DRP).
+    // important class (2DRP). Throws std::invalid_argument for a budget that cannot hold the
+    // sinks and the recent window (check_budget_holds).
     static KvBudget of(const KvConfig& config, const TraceHeader& header,
                        std::optional<std::uint64_t> x_tier_limit_tokens, double important_share);
 

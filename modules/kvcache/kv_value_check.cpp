@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "common/fp16.h"
-#include "kvcache/kv_cache.h"
+#include "kvcache/kv_stats.h"
 #include "kvcache/kv_values.h"
 
 namespace kelle {

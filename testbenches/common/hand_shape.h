@@ -25,6 +25,22 @@ inline kelle::ModelShape hand_shape() {
     return m;
 }
 
+// One layer of `kv_heads` KV heads (one query head each) of `head_dim` dimensions at 16 bits,
+// for rules over one layer's heads worked by hand: a K/V slot is 2 x head_dim x 2 bytes, an x
+// entry hidden x 2 bytes.
+inline kelle::ModelShape one_layer_shape(int kv_heads, int head_dim, int hidden) {
+    kelle::ModelShape m;
+    m.name = "one_layer";
+    m.layers = 1;
+    m.heads = kv_heads;
+    m.kv_heads = kv_heads;
+    m.head_dim = head_dim;
+    m.hidden = hidden;
+    m.ffn = 2 * hidden;
+    m.dtype_bytes = 2;
+    return m;
+}
+
 // A generated decode trace of the hand shape at `path`: 15 prompt tokens, one decode step,
 // the top 2 scores a head (seed 1), so a step's traffic stays countable by hand.
 inline std::string write_hand_trace(const std::string& path) {

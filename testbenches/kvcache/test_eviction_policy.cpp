@@ -16,9 +16,10 @@ std::vector<std::uint32_t> positions(const HeadCache& head) {
     return out;
 }
 
-// Admits `position` the way the KV cache does: evict first when the budget is full.
-void admit(HeadCache& head, const EvictionPolicy& policy, std::uint32_t position) {
-    if (policy.budget_tokens() != 0 && head.size() >= policy.budget_tokens()) head.erase(policy.victim(head));
+// Admits `position` the way the KV cache does: evict first when the budget (the cache's, not the
+// policy's: KvBudget) is full; 0 is no budget.
+void admit(HeadCache& head, const EvictionPolicy& policy, std::size_t budget, std::uint32_t position) {
+    if (budget != 0 && head.size() >= budget) head.erase(policy.victim(head));
     head.append(position, position);
 }
 
@@ -47,57 +48,60 @@ TEST_CASE("attention mass counts only what the cache holds", "[kv]") {
 }
 
 TEST_CASE("full keeps every token", "[kv]") {
-    auto policy = make_eviction_policy(KvPolicy::full, 0, 0);
+    auto policy = make_eviction_policy(KvPolicy::full, 0);
     HeadCache head;
-    for (std::uint32_t p = 0; p < 10; ++p) admit(head, *policy, p);
+    for (std::uint32_t p = 0; p < 10; ++p) admit(head, *policy, 0, p);
     CHECK(head.size() == 10);
 }
 
 TEST_CASE("window keeps the most recent budget tokens", "[kv]") {
-    auto policy = make_eviction_policy(KvPolicy::window, 3, 0);
+    auto policy = make_eviction_policy(KvPolicy::window, 0);
     HeadCache head;
-    for (std::uint32_t p = 0; p < 6; ++p) admit(head, *policy, p);
+    for (std::uint32_t p = 0; p < 6; ++p) admit(head, *policy, 3, p);
     // Budget 3 after positions 0..5: {3, 4, 5}.
     CHECK(positions(head) == std::vector<std::uint32_t>{3, 4, 5});
 }
 
 TEST_CASE("h2o keeps heavy hitters and the recent window", "[kv]") {
-    auto policy = make_eviction_policy(KvPolicy::h2o, 3, 1);
+    auto policy = make_eviction_policy(KvPolicy::h2o, 1);
     HeadCache head;
-    for (std::uint32_t p = 0; p < 3; ++p) admit(head, *policy, p);
+    for (std::uint32_t p = 0; p < 3; ++p) admit(head, *policy, 3, p);
     // Step with context 3: position 0 is a heavy hitter (0.7), 1 gets 0.1, 2 gets 0.2.
     head.accumulate(scores({{0, 0.7f}, {1, 0.1f}, {2, 0.2f}}, 0.0f), 3);
     // Admitting 3: candidates exclude the newest 1 (position 2); lowest of {0: 0.7, 1: 0.1} is 1.
-    admit(head, *policy, 3);
+    admit(head, *policy, 3, 3);
     CHECK(positions(head) == std::vector<std::uint32_t>{0, 2, 3});
     // Context 4: 0 gets 0.1 (total 0.8), 2 gets 0.05 (0.25), 3 gets 0.85; 1 is gone.
     head.accumulate(scores({{0, 0.1f}, {2, 0.05f}, {3, 0.85f}}, 0.0f), 4);
     // Admitting 4: the recent window protects 3; lowest of {0: 0.8, 2: 0.25} is 2.
-    admit(head, *policy, 4);
+    admit(head, *policy, 3, 4);
     CHECK(positions(head) == std::vector<std::uint32_t>{0, 3, 4});
 }
 
 TEST_CASE("h2o evicts the oldest among equal scores", "[kv]") {
-    auto policy = make_eviction_policy(KvPolicy::h2o, 3, 1);
+    auto policy = make_eviction_policy(KvPolicy::h2o, 1);
     HeadCache head;
-    for (std::uint32_t p = 0; p < 5; ++p) admit(head, *policy, p);
+    for (std::uint32_t p = 0; p < 5; ++p) admit(head, *policy, 3, p);
     // No scores: all importances 0, so the oldest non-recent token goes each time -> {2, 3, 4}.
     CHECK(positions(head) == std::vector<std::uint32_t>{2, 3, 4});
 }
 
-TEST_CASE("bad policy settings are refused", "[kv]") {
-    CHECK_THROWS_AS(make_eviction_policy(KvPolicy::h2o, 4, 4), std::invalid_argument);
-    CHECK_THROWS_AS(make_eviction_policy(KvPolicy::window, 0, 0), std::invalid_argument);
-    CHECK_THROWS_AS(make_eviction_policy(KvPolicy::streaming, 4, 0, 4), std::invalid_argument);
+TEST_CASE("a budget that cannot hold what the policy never evicts is refused", "[kv]") {
+    CHECK_THROWS_AS(check_budget_holds(KvPolicy::h2o, 4, 4, 0), std::invalid_argument);  // window 4 of 4
+    CHECK_THROWS_AS(check_budget_holds(KvPolicy::window, 0, 0, 0), std::invalid_argument);
+    CHECK_THROWS_AS(check_budget_holds(KvPolicy::streaming, 4, 0, 4), std::invalid_argument);  // 4 sinks of 4
+    CHECK_THROWS_AS(check_budget_holds(KvPolicy::aep, 4, 3, 1), std::invalid_argument);  // 1 + 3 leaves none
+    CHECK_NOTHROW(check_budget_holds(KvPolicy::aep, 5, 3, 1));                           // one evictable
+    CHECK_NOTHROW(check_budget_holds(KvPolicy::full, 0, 0, 0));                          // full has no budget
 }
 
 TEST_CASE("h2o keeps the prompt tokens prefill marked as heavy", "[kv]") {
-    auto policy = make_eviction_policy(KvPolicy::h2o, 3, 1);
+    auto policy = make_eviction_policy(KvPolicy::h2o, 1);
     HeadCache head;
     // Prefill importance: position 0 (a sink) 0.5, position 2 0.3, the rest 0.05.
     const double prefill[] = {0.5, 0.05, 0.3, 0.05, 0.05};
     for (std::uint32_t p = 0; p < 5; ++p) {
-        if (head.size() >= policy->budget_tokens()) head.erase(policy->victim(head));
+        if (head.size() >= 3) head.erase(policy->victim(head));
         head.append(p, p, prefill[p]);
     }
     // Admitting 3 evicts 1 (0.05, the lowest outside the window {2}); admitting 4 protects 3 and
@@ -106,16 +110,16 @@ TEST_CASE("h2o keeps the prompt tokens prefill marked as heavy", "[kv]") {
 }
 
 TEST_CASE("streaming keeps the sinks and the most recent tokens", "[kv]") {
-    auto policy = make_eviction_policy(KvPolicy::streaming, 4, 0, 2);
+    auto policy = make_eviction_policy(KvPolicy::streaming, 0, 2);
     HeadCache head;
-    for (std::uint32_t p = 0; p < 8; ++p) admit(head, *policy, p);
+    for (std::uint32_t p = 0; p < 8; ++p) admit(head, *policy, 4, p);
     // Budget 4 with 2 sinks: positions 0 and 1 stay, the 2 most recent of 2..7 are 6 and 7.
     CHECK(positions(head) == std::vector<std::uint32_t>{0, 1, 6, 7});
 }
 
 TEST_CASE("aep evicts by H2O's rule", "[kv]") {
-    auto aep = make_eviction_policy(KvPolicy::aep, 3, 1);
-    auto h2o = make_eviction_policy(KvPolicy::h2o, 3, 1);
+    auto aep = make_eviction_policy(KvPolicy::aep, 1);
+    auto h2o = make_eviction_policy(KvPolicy::h2o, 1);
     HeadCache a, b;
     const double prefill[] = {0.5, 0.05, 0.3, 0.05, 0.05};
     for (std::uint32_t p = 0; p < 5; ++p) {
@@ -130,7 +134,7 @@ TEST_CASE("aep evicts by H2O's rule", "[kv]") {
 
 TEST_CASE("aep with sinks never evicts the first positions, by the head's heap and by the scan", "[kv]") {
     // Budget 4, 1 sink, window 1; prefill importance: the sink 0 is the least attended.
-    auto aep = make_eviction_policy(KvPolicy::aep, 4, 1, 1);
+    auto aep = make_eviction_policy(KvPolicy::aep, 1, 1);
     const double prefill[] = {0.01, 0.3, 0.1, 0.2, 0.05, 0.4};
     HeadCache scanned, heaped;
     for (std::uint32_t p = 0; p < 6; ++p) {
@@ -144,7 +148,6 @@ TEST_CASE("aep with sinks never evicts the first positions, by the head's heap a
     // without it, 0 would have gone first.
     CHECK(positions(scanned) == std::vector<std::uint32_t>{0, 1, 4, 5});
     CHECK(positions(heaped) == positions(scanned));
-    CHECK_THROWS_AS(make_eviction_policy(KvPolicy::aep, 4, 3, 1), std::invalid_argument);  // 1 + 3 leaves none
 }
 
 TEST_CASE("the head's heap picks the scan's victim while scores accumulate", "[kv]") {
@@ -152,7 +155,7 @@ TEST_CASE("the head's heap picks the scan's victim while scores accumulate", "[k
     // long decode in which listed scores raise and lower tokens (a listed score below the even
     // share lowers a token's relative importance) and coarse scores make ties common.
     const std::size_t budget = 24, recent = 6, sinks = 3;
-    auto h2o = make_eviction_policy(KvPolicy::h2o, budget, recent, sinks);
+    auto h2o = make_eviction_policy(KvPolicy::h2o, recent, sinks);
     HeadCache heaped, scanned;
     SplitMix64 random(7);
     std::uint32_t position = 0;
@@ -181,13 +184,13 @@ namespace {
 // Admits positions 0..n-1 with `importance` by the replay (PromptEvictions) and, alongside, into a
 // HeadCache by victim() and erase; returns both victim sequences.
 std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>> replayed_and_erased(
-    const EvictionPolicy& policy, const std::vector<double>& importance) {
+    const EvictionPolicy& policy, std::size_t budget, const std::vector<double>& importance) {
     std::vector<std::uint32_t> replayed, erased;
-    const std::unique_ptr<PromptEvictions> replay = policy.prompt_evictions();
+    const std::unique_ptr<PromptEvictions> replay = policy.prompt_evictions(budget);
     HeadCache head;
     for (std::uint32_t p = 0; p < importance.size(); ++p) {
         if (const auto victim = replay->admit(p, importance[p])) replayed.push_back(*victim);
-        if (head.size() >= policy.budget_tokens())
+        if (head.size() >= budget)
             erased.push_back(head.erase(policy.victim(head)).position);
         head.append(p, p, importance[p]);
     }
@@ -198,16 +201,16 @@ std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>> replayed_and_e
 TEST_CASE("a prompt's replayed evictions, worked by hand", "[kv]") {
     // aep, budget 4, window 1, 1 sink, the prefill importances of the case above: admitting 4
     // evicts 2, admitting 5 evicts 3.
-    auto aep = make_eviction_policy(KvPolicy::aep, 4, 1, 1);
-    const auto [replayed, erased] = replayed_and_erased(*aep, {0.01, 0.3, 0.1, 0.2, 0.05, 0.4});
+    auto aep = make_eviction_policy(KvPolicy::aep, 1, 1);
+    const auto [replayed, erased] = replayed_and_erased(*aep, 4, {0.01, 0.3, 0.1, 0.2, 0.05, 0.4});
     CHECK(replayed == std::vector<std::uint32_t>{2, 3});
     CHECK(erased == replayed);
     // window, budget 3: admitting 3, 4, 5 evicts the oldest, 0, 1, 2.
-    auto window = make_eviction_policy(KvPolicy::window, 3, 0);
-    CHECK(replayed_and_erased(*window, std::vector<double>(6, 0.0)).first == std::vector<std::uint32_t>{0, 1, 2});
+    auto window = make_eviction_policy(KvPolicy::window, 0);
+    CHECK(replayed_and_erased(*window, 3, std::vector<double>(6, 0.0)).first == std::vector<std::uint32_t>{0, 1, 2});
     // streaming, budget 4, 2 sinks: the oldest past the sinks, 2, 3, 4.
-    auto streaming = make_eviction_policy(KvPolicy::streaming, 4, 0, 2);
-    CHECK(replayed_and_erased(*streaming, std::vector<double>(7, 0.0)).first == std::vector<std::uint32_t>{2, 3, 4});
+    auto streaming = make_eviction_policy(KvPolicy::streaming, 0, 2);
+    CHECK(replayed_and_erased(*streaming, 4, std::vector<double>(7, 0.0)).first == std::vector<std::uint32_t>{2, 3, 4});
 }
 
 TEST_CASE("a prompt's replayed evictions are the ones victim() makes, ties included", "[kv]") {
@@ -216,10 +219,10 @@ TEST_CASE("a prompt's replayed evictions are the ones victim() makes, ties inclu
     std::vector<double> importance(500);
     for (double& value : importance) value = static_cast<double>(random.next() % 5) / 4.0;
     for (const KvPolicy kind : {KvPolicy::window, KvPolicy::streaming, KvPolicy::h2o, KvPolicy::aep}) {
-        auto policy = make_eviction_policy(kind, 40, 12, 3);
-        const auto [replayed, erased] = replayed_and_erased(*policy, importance);
+        auto policy = make_eviction_policy(kind, 12, 3);
+        const auto [replayed, erased] = replayed_and_erased(*policy, 40, importance);
         CHECK(replayed.size() == 460);
         CHECK(replayed == erased);
     }
-    CHECK(make_eviction_policy(KvPolicy::full, 0, 0)->prompt_evictions() == nullptr);
+    CHECK(make_eviction_policy(KvPolicy::full, 0)->prompt_evictions(40) == nullptr);
 }

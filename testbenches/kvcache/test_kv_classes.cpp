@@ -1,7 +1,7 @@
-// 2DRP's classes (kv_classes.cpp) against their definition, recomputed by brute force after
-// every step: the important class holds exactly the min(important_slots, K/V tokens) tokens of
-// highest accumulated attention (older first on ties), and each step moves only the tokens
-// whose class that definition changed, each once.
+// 2DRP's classes (kv_classes.h, carried out by the KV cache) against their definition,
+// recomputed by brute force after every step: the important class holds exactly the
+// min(important_slots, K/V tokens) tokens of highest accumulated attention (older first on
+// ties), and each step moves only the tokens whose class that definition changed, each once.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <optional>

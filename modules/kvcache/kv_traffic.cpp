@@ -1,13 +1,19 @@
-// KvCache's K/V traffic: compacted bursts in timing mode, slot-exact writes and checked reads
-// of real values in functional mode (the class is declared in kv_cache.h).
+#include "kvcache/kv_traffic.h"
+
 #include <algorithm>
 
-#include "kvcache/kv_cache.h"
 #include "kvcache/kv_values.h"
 
 namespace kelle {
 
-double KvCache::transfer_region(int region, tlm::tlm_command command, double t_ns) {
+KvTraffic::KvTraffic(const KvLayout& layout, KvStorePort& port, const KvSlots& slots, KvValueCheck* check,
+                     const ModelShape& model)
+    : layout_(layout), port_(port), slots_(slots), check_(check) {
+    const auto values_per_slot = static_cast<std::size_t>(2 * model.head_dim);
+    for (auto* buffer : {&values_a_, &values_b_}) buffer->resize(values_per_slot);
+}
+
+double KvTraffic::transfer_region(int region, tlm::tlm_command command, double t_ns) {
     // The region's K/V tokens hold exactly its slots in use (x tokens hold none).
     double done_ns = t_ns;
     for (int c = 0; c < layout_.classes(); ++c) {
@@ -20,7 +26,7 @@ double KvCache::transfer_region(int region, tlm::tlm_command command, double t_n
     return done_ns;
 }
 
-double KvCache::write_slot(int region, std::uint32_t slot, const std::uint16_t* values, double t_ns) {
+double KvTraffic::write_slot(int region, std::uint32_t slot, const std::uint16_t* values, double t_ns) {
     Extent pieces[2];
     const int count = layout_.pieces(region, slot, pieces);
     double done_ns = t_ns;
@@ -33,7 +39,7 @@ double KvCache::write_slot(int region, std::uint32_t slot, const std::uint16_t* 
     return done_ns;
 }
 
-double KvCache::read_slot(int region, const KvToken& token, std::uint16_t* values, double t_ns) {
+double KvTraffic::read_slot(int region, const KvToken& token, std::uint16_t* values, double t_ns) {
     Extent pieces[2];
     const int count = layout_.pieces(region, token.slot, pieces);
     double done_ns = t_ns;
@@ -51,26 +57,45 @@ double KvCache::read_slot(int region, const KvToken& token, std::uint16_t* value
     return done_ns;
 }
 
-double KvCache::read_region_checked(int region, const StepScores& scores, double t_ns) {
-    const auto& tokens = heads_[static_cast<std::size_t>(region)].tokens();
+double KvTraffic::read_region(int region, const HeadCache& head, const StepScores& scores, KvStats& stats,
+                              double t_ns) {
+    if (!check_) return transfer_region(region, tlm::TLM_READ_COMMAND, t_ns);
+    const auto& tokens = head.tokens();
     check_->start_region(tokens.size());
     double done_ns = t_ns;
     for (std::size_t j = 0; j < tokens.size(); ++j) {
         done_ns = std::max(done_ns, read_slot(region, tokens[j], values_a_.data(), t_ns));
-        check_->check(region, j, tokens[j].position, values_a_.data(), stats_);
+        check_->check(region, j, tokens[j].position, values_a_.data(), stats);
     }
-    check_->measure_output_error(region, tokens, scores, stats_);
+    check_->measure_output_error(region, tokens, scores, stats);
     return done_ns;
 }
 
-double KvCache::write_region(int region, double t_ns) {
+double KvTraffic::write_region(int region, const HeadCache& head, double t_ns) {
     if (!check_) return transfer_region(region, tlm::TLM_WRITE_COMMAND, t_ns);
     double done_ns = t_ns;
-    for (const KvToken& token : heads_[static_cast<std::size_t>(region)].tokens()) {
+    for (const KvToken& token : head.tokens()) {
         check_->pristine(region, token.position, values_a_.data());
         done_ns = std::max(done_ns, write_slot(region, token.slot, values_a_.data(), t_ns));
     }
     return done_ns;
+}
+
+double KvTraffic::write_token(int region, const KvToken& token, double t_ns) {
+    if (check_) check_->pristine(region, token.position, values_a_.data());
+    return write_slot(region, token.slot, values_a_.data(), t_ns);
+}
+
+double KvTraffic::move(int region, const KvToken& token, std::uint32_t to_slot, double t_ns) {
+    return write_slot(region, to_slot, values_a_.data(), read_slot(region, token, values_a_.data(), t_ns));
+}
+
+double KvTraffic::swap(int region, const KvToken& up, const KvToken& down, double t_ns) {
+    // Read both, write each into the other's slot.
+    const double read_ns = std::max(read_slot(region, up, values_a_.data(), t_ns),
+                                    read_slot(region, down, values_b_.data(), t_ns));
+    return std::max(write_slot(region, down.slot, values_a_.data(), read_ns),
+                    write_slot(region, up.slot, values_b_.data(), read_ns));
 }
 
 }  // namespace kelle
