@@ -69,35 +69,6 @@ void Platform::trace_signals(sc_core::sc_trace_file* file) {
 }
 
 namespace {
-// The stats' key order and the zero of every component a platform may lack (docs/stats.md).
-nlohmann::ordered_json energy_skeleton() {
-    return {{"energy", {{"compute", 0.0}, {"sram", 0.0}, {"sram_weights", 0.0}, {"edram_access", 0.0},
-                        {"edram_refresh", 0.0}, {"act_edram_refresh", 0.0}, {"dram", 0.0}}},
-            {"static_mw", {{"pe_array", 0.0}, {"evictor", 0.0}, {"sram_buffer", 0.0}, {"sram_kv", 0.0}, {"sram_weights", 0.0},
-                           {"edram", 0.0}, {"act_edram", 0.0}, {"dram", 0.0}}}};
-}
-
-nlohmann::ordered_json stats_skeleton() {
-    using nlohmann::ordered_json;
-    return {{"schema", "kelle-stats/1"}, {"platform", ""}, {"trace", ""}, {"model", ""}, {"prompt_tokens", 0},
-            {"batch", 0}, {"tokens", 0}, {"sim_time_s", 0.0}, {"wall_time_s", 0.0}, {"decode_wall_time_s", 0.0},
-            {"tlm_transactions", 0}, {"latency_per_token_ms", ordered_json::object()}, {"ttft_ms", 0.0},
-            {"energy_pj", ordered_json::object()}, {"energy_pj_prefill", ordered_json::object()},
-            {"energy_pj_first_step", ordered_json::object()}, {"static_mw", ordered_json::object()},
-            {"refresh", {{"policy", "none"}, {"interval_us", 0.0}, {"bursts", 0}, {"rows_refreshed", 0},
-                         {"rows_skipped", 0}, {"rows_refreshed_per_bank", ordered_json::array()},
-                         {"groups", ordered_json::array()}, {"stall_ns", 0.0}}},
-            {"kv", ordered_json::object()},
-            {"retention", {{"expected_bit_flips", 0.0}, {"functional", false}, {"actual_bit_flips", 0},
-                           {"values_checked", 0}, {"corrupted_values", 0}, {"value_rel_error", 0.0}}},
-            {"traffic_bytes", {{"dram_read", 0}, {"dram_write", 0}, {"edram_read", 0}, {"edram_write", 0},
-                               {"sram_read", 0}, {"sram_write", 0}, {"sram_weights_read", 0},
-                               {"sram_weights_write", 0}}},
-            {"pe", ordered_json::object()},
-            {"sched", {{"order", "serial"}, {"qkv_ns", 0.0}, {"kv_read_ns", 0.0}, {"span_ns", 0.0}}},
-            {"act", {{"edram_kb", 0}, {"lifetime_ns", 0.0}, {"rows_refreshed", 0}}}};
-}
-
 double sum_of(const nlohmann::ordered_json& parts) {
     double total = 0;
     for (const auto& item : parts.items()) total += item.value().get<double>();
@@ -106,8 +77,11 @@ double sum_of(const nlohmann::ordered_json& parts) {
 }  // namespace
 
 StatsReport Platform::energy_report() const {
-    StatsReport report(energy_skeleton());
+    StatsReport report;
     for_each_module([&report](Observable& module) { module.report_energy(report); });
+    if (!edram_) EdramController::report_absent_energy(report);
+    if (!sram_kv_) Sram::report_absent_energy(report, SramRole::kv);
+    if (!weight_sram_) Sram::report_absent_energy(report, SramRole::weights);
     return report;
 }
 
@@ -133,8 +107,12 @@ nlohmann::ordered_json Platform::energy_until(double at_ns) const {
 
 nlohmann::ordered_json Platform::stats(double wall_time_s) const {
     using nlohmann::ordered_json;
-    StatsReport report(stats_skeleton());
+    StatsReport report;
+    report.set("schema", "kelle-stats/1");
     for_each_module([&report](Observable& module) { module.report_stats(report); });
+    if (!edram_) EdramController::report_absent_stats(report);
+    if (!sram_kv_) Sram::report_absent_stats(report, SramRole::kv);
+    if (!weight_sram_) Sram::report_absent_stats(report, SramRole::weights);
     report.set("platform", machine_.platform.name);
     report.set("trace", trace_.path());
     report.set("model", trace_.header().model.name);

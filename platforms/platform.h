@@ -61,6 +61,8 @@ private:
     // Every module of the platform that reports (a direct child in the SystemC hierarchy that is
     // Observable), in the order they were built.
     void for_each_module(const std::function<void(Observable&)>& visit) const;
+    // The components a platform lacks (an SRAM platform's eDRAM, ...) report their zeros in both,
+    // so every platform's stats have the same keys.
     StatsReport energy_report() const;  // energy.<category> (pJ) and static_mw.<component> (mW)
 
     const MachineConfig& machine_;

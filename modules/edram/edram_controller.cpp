@@ -255,26 +255,38 @@ nlohmann::ordered_json group_stats(const std::vector<RefreshGroupStats>& groups)
 }  // namespace
 
 void EdramController::report_energy(StatsReport& report) const {
-    const EdramStats edram = stats();
+    write_energy(report, stats(), static_mw());
+}
+
+void EdramController::write_energy(StatsReport& report, const EdramStats& edram, double static_mw) {
     report.add("energy.edram_access", edram.access.access_energy_pj);
     report.add("energy.edram_refresh", edram.refresh_energy_pj);
-    report.set("static_mw.edram", static_mw());
+    report.set("static_mw.edram", static_mw);
 }
 
 void EdramController::report_stats(StatsReport& report) const {
-    const EdramStats edram = stats();
+    write_stats(report, stats(), kRefreshPolicies.name(config_.refresh_policy), config_.refresh_interval_us,
+                config_.functional);
+}
+
+void EdramController::report_absent_energy(StatsReport& report) { write_energy(report, EdramStats{}, 0); }
+
+void EdramController::report_absent_stats(StatsReport& report) { write_stats(report, EdramStats{}, "none", 0, false); }
+
+void EdramController::write_stats(StatsReport& report, const EdramStats& edram, const std::string& policy,
+                                  double interval_us, bool functional) {
     report.add("tlm_transactions", edram.access.transactions);
-    report.set("refresh", {{"policy", kRefreshPolicies.name(config_.refresh_policy)},
-                           {"interval_us", config_.refresh_interval_us},
+    report.set("refresh", {{"policy", policy},
+                           {"interval_us", interval_us},
                            {"bursts", edram.refresh_bursts},
                            {"rows_refreshed", edram.rows_refreshed},
                            {"rows_skipped", edram.rows_skipped},
                            {"rows_refreshed_per_bank", edram.rows_refreshed_per_bank},
                            {"groups", group_stats(edram.groups)},
                            {"stall_ns", edram.refresh_stall_ns}});
-    report.set("retention.expected_bit_flips", edram.expected_bit_flips);
-    report.set("retention.functional", config_.functional);
-    report.set("retention.actual_bit_flips", edram.actual_bit_flips);
+    report.set("retention", {{"expected_bit_flips", edram.expected_bit_flips},
+                             {"functional", functional},
+                             {"actual_bit_flips", edram.actual_bit_flips}});
     report.add("traffic_bytes.edram_read", edram.access.read_bytes);
     report.add("traffic_bytes.edram_write", edram.access.write_bytes);
 }

@@ -89,9 +89,15 @@ public:
     void settle(double now_ns) override { refresh_until(now_ns); }
     void report_energy(StatsReport& report) const override;
     void report_stats(StatsReport& report) const override;
+    // A platform without an eDRAM reports its zeros: the same keys, refresh policy "none".
+    static void report_absent_energy(StatsReport& report);
+    static void report_absent_stats(StatsReport& report);
     void trace(sc_core::sc_trace_file* file) override;
 
 private:
+    static void write_energy(StatsReport& report, const EdramStats& edram, double static_mw);
+    static void write_stats(StatsReport& report, const EdramStats& edram, const std::string& policy,
+                            double interval_us, bool functional);
     void wake_for_refresh();  // the method: with a waveform, refreshes at each due time
     void catch_up_refresh(double now_ns);
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);

@@ -62,9 +62,9 @@ void KvCache::report_stats(StatsReport& report) const {
                       {"x_saves_nothing_tokens", kv.x_saves_nothing_tokens},
                       {"placement", kKvPlacements.name(config_.placement)},
                       {"onchip_layers", layout_.onchip_layers()}});
-    report.set("retention.values_checked", kv.values_checked);
-    report.set("retention.corrupted_values", kv.corrupted_values);
-    report.set("retention.value_rel_error", kv.value_rel_error());
+    report.set("kv.values_checked", kv.values_checked);
+    report.set("kv.corrupted_values", kv.corrupted_values);
+    report.set("kv.value_rel_error", kv.value_rel_error());
     const auto& errors = kv.output_rel_errors;
     report.set("kv.output_rel_error",
                {{"mean", errors.empty() ? 0.0 : std::accumulate(errors.begin(), errors.end(), 0.0) / static_cast<double>(errors.size())},

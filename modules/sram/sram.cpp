@@ -58,6 +58,9 @@ const char* role_name(SramRole role) {
     return "";
 }
 
+// The energy and traffic keys: the weight SRAM's apart, so the weight path's cost shows.
+std::string stats_name(SramRole role) { return role == SramRole::weights ? "sram_weights" : "sram"; }
+
 BankGeometry sram_geometry(const SramConfig& config) {
     const double ns_per_cycle = 1e3 / config.clock_mhz;
     return BankGeometry{config.banks, config.interleave_bytes, config.bytes_per_cycle / ns_per_cycle,
@@ -70,8 +73,7 @@ Sram::Sram(sc_core::sc_module_name name, const SramConfig& config, std::uint64_t
       target_socket("target_socket"),
       config_(config),
       capacity_bytes_(capacity_bytes),
-      role_(role_name(role)),
-      stats_name_(role == SramRole::weights ? "sram_weights" : "sram"),
+      role_(role),
       port_(sram_geometry(config), config.pj_per_byte),
       activity_("activity") {
     target_socket.register_b_transport(this, &Sram::b_transport);
@@ -95,15 +97,25 @@ void Sram::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& dela
     activity_.mark(timing.start_ns, timing.complete_ns);
 }
 
-void Sram::report_energy(StatsReport& report) const {
-    report.add("energy." + stats_name_, stats().access_energy_pj);
-    report.set("static_mw.sram_" + role_, static_mw());
+void Sram::trace(sc_core::sc_trace_file* file) { activity_.trace(file, std::string("sram.") + role_name(role_) + "_busy"); }
+
+void Sram::report_energy(StatsReport& report) const { write_energy(report, role_, stats(), static_mw()); }
+
+void Sram::report_stats(StatsReport& report) const { write_stats(report, role_, stats()); }
+
+void Sram::report_absent_energy(StatsReport& report, SramRole role) { write_energy(report, role, MemoryStats{}, 0); }
+
+void Sram::report_absent_stats(StatsReport& report, SramRole role) { write_stats(report, role, MemoryStats{}); }
+
+void Sram::write_energy(StatsReport& report, SramRole role, const MemoryStats& memory, double static_mw) {
+    report.add("energy." + stats_name(role), memory.access_energy_pj);
+    report.set(std::string("static_mw.sram_") + role_name(role), static_mw);
 }
 
-void Sram::report_stats(StatsReport& report) const {
-    report.add("tlm_transactions", stats().transactions);
-    report.add("traffic_bytes." + stats_name_ + "_read", stats().read_bytes);
-    report.add("traffic_bytes." + stats_name_ + "_write", stats().write_bytes);
+void Sram::write_stats(StatsReport& report, SramRole role, const MemoryStats& memory) {
+    report.add("tlm_transactions", memory.transactions);
+    report.add("traffic_bytes." + stats_name(role) + "_read", memory.read_bytes);
+    report.add("traffic_bytes." + stats_name(role) + "_write", memory.write_bytes);
 }
 
 }  // namespace kelle

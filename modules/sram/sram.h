@@ -65,15 +65,19 @@ public:
     double static_mw() const;
     void report_energy(StatsReport& report) const override;
     void report_stats(StatsReport& report) const override;
-    void trace(sc_core::sc_trace_file* file) override { activity_.trace(file, "sram." + role_ + "_busy"); }
+    void trace(sc_core::sc_trace_file* file) override;
+    // A platform without an SRAM of this role reports its zeros under the same keys.
+    static void report_absent_energy(StatsReport& report, SramRole role);
+    static void report_absent_stats(StatsReport& report, SramRole role);
 
 private:
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    static void write_energy(StatsReport& report, SramRole role, const MemoryStats& memory, double static_mw);
+    static void write_stats(StatsReport& report, SramRole role, const MemoryStats& memory);
 
     SramConfig config_;
     std::uint64_t capacity_bytes_;
-    std::string role_;       // buffer, kv, weights
-    std::string stats_name_;  // sram, or sram_weights: its energy and traffic keys
+    SramRole role_;
     MemoryPort port_;
     ActivityTrace activity_;
 };

@@ -16,10 +16,10 @@ TEST_CASE("functional mode reads every resident value back, intact at a safe int
     // Each step reads all resident tokens: 3 + 4 + 5 tokens x (2 x head_dim = 8) values = 96.
     // At 0.2 us, p_fail is ~1e-21 per bit: no flip in 640 written bits.
     const nlohmann::json s = run_tiny("functional_safe", "");
-    CHECK(s["retention"]["values_checked"] == 96);
+    CHECK(s["kv"]["values_checked"] == 96);
     CHECK(s["retention"]["actual_bit_flips"] == 0);
-    CHECK(s["retention"]["corrupted_values"] == 0);
-    CHECK(s["retention"]["value_rel_error"].get<double>() == 0.0);
+    CHECK(s["kv"]["corrupted_values"] == 0);
+    CHECK(s["kv"]["value_rel_error"].get<double>() == 0.0);
 }
 
 TEST_CASE("functional flips follow the expected count and corrupt what is read", "[functional]") {
@@ -32,8 +32,8 @@ TEST_CASE("functional flips follow the expected count and corrupt what is read",
     const double sd = std::sqrt(expected * (1 - expected / 640));
     CHECK(expected == Approx(640 * 0.626).epsilon(0.02));
     CHECK(std::abs(actual - expected) < 6 * sd);
-    CHECK(s["retention"]["corrupted_values"].get<int>() > 0);
-    CHECK(s["retention"]["value_rel_error"].get<double>() > 0.0);
+    CHECK(s["kv"]["corrupted_values"].get<int>() > 0);
+    CHECK(s["kv"]["value_rel_error"].get<double>() > 0.0);
 }
 
 TEST_CASE("functional flips are fixed by the seed", "[functional]") {
