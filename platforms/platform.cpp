@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 
 #include "common/config.h"
 #include "common/error.h"
@@ -126,6 +127,20 @@ void check_functional_mode(const ParamRegistry& registry, const KvConfig& kv, co
                          "(overlap reads the resident K/V before the new K/V is written)");
 }
 
+// The array loads its weight tiles from the weight SRAM's read port (pe.tile_model =
+// double_buffered): it cannot take them faster than that port gives them.
+void check_weight_load(const ParamRegistry& registry, const PeConfig& pe, const SramConfig& sram) {
+    if (pe.weight_sram_bytes == 0 || pe.geometry.tile_model != TileModel::double_buffered) return;
+    const double port_bytes_per_cycle = sram.weight_gbps * 1e3 / pe.clock_mhz;  // B/ns over GHz
+    if (static_cast<double>(pe.geometry.weight_load_bytes_per_cycle) > port_bytes_per_cycle) {
+        std::ostringstream message;
+        message << pe.geometry.weight_load_bytes_per_cycle << " B/cycle is more than the weight SRAM's port gives: "
+                << port_bytes_per_cycle << " B/cycle (sram.weight_gbps at clock_mhz)";
+        throw InputError(registry.origin_of("pe.weight_load_bytes_per_cycle"), 0, "pe.weight_load_bytes_per_cycle",
+                         message.str());
+    }
+}
+
 // cosim.lockstep = refresh|all: the eDRAM controller polls both schedulers (cosim/lockstep_refresh.h).
 RefreshImpl lockstep_refresh_impl(const ParamRegistry& registry) {
     if (!has_refresh_impl(RefreshImpl::lockstep))
@@ -145,6 +160,7 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
     PeConfig pe = load_params<PeConfig>(registry);
     pe.buffer_bytes = sram.buffer_bytes();
     pe.weight_sram_bytes = sram.weight_bytes();
+    check_weight_load(registry, pe, sram);
     SequencerConfig sequencing = load_params<SequencerConfig>(registry);
     sequencing.facts = {pe.geometry, pe.clock_mhz, dram.bandwidth_gbps, dram.latency_ns};
     if (pe.weight_sram_bytes > 0) {
