@@ -128,8 +128,8 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
 
     KELLE_LOG(msg::pe, LogLevel::debug,
               command.label << ": " << macs << " MACs, " << cycles << " cycles, " << command.weight_bytes
-                            << " weight bytes, " << tiles_note(product) << std::fixed << std::setprecision(3) << start_ns * 1e-3 << " to "
-                            << done_ns * 1e-3 << " us");
+                            << " weight bytes, " << tiles_note(product) << std::fixed << std::setprecision(3)
+                            << start_ns * 1e-3 << " to " << done_ns * 1e-3 << " us");
     ++stats_.commands;
     stats_.macs += macs;
     stats_.sfu_elements += command.sfu_elements;

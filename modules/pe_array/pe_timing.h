@@ -65,7 +65,8 @@ inline std::uint64_t tile_count(const PeGeometry& pe, std::uint64_t out_rows, st
 // Cycles to load one tile's weights into the array under the tile model (0 for ideal).
 inline std::uint64_t tile_load_cycles(const PeGeometry& pe, std::uint64_t weight_bytes) {
     switch (pe.tile_model) {
-        case TileModel::double_buffered: return ceil_div(pe.rows * pe.cols * weight_bytes, pe.weight_load_bytes_per_cycle);
+        case TileModel::double_buffered:
+            return ceil_div(pe.rows * pe.cols * weight_bytes, pe.weight_load_bytes_per_cycle);
         case TileModel::scalesim_ws: return pe.rows;
         case TileModel::ideal: break;
     }
@@ -97,12 +98,13 @@ inline std::uint64_t matrix_cycles(const PeGeometry& pe, const MatrixProduct& p)
 
 // The most reuse vectors the product takes within `budget_ns` (AERP's idle-compute sizing):
 // the largest R with matrix_cycles(reuse_vectors = R) x ns_per_cycle <= budget_ns, 0 if none fit.
-inline std::uint64_t reuse_vectors_within(const PeGeometry& pe, MatrixProduct p, double ns_per_cycle, double budget_ns) {
+inline std::uint64_t reuse_vectors_within(const PeGeometry& pe, MatrixProduct p, double ns_per_cycle,
+                                          double budget_ns) {
     const auto fits = [&](std::uint64_t r) {
         p.reuse_vectors = r;
         return static_cast<double>(matrix_cycles(pe, p)) * ns_per_cycle <= budget_ns;
     };
-    if (tile_count(pe, p.reuse_rows, p.in_cols) == 0 || !fits(0)) return 0;  // no reuse tiles: nothing to size
+    if (tile_count(pe, p.reuse_rows, p.in_cols) == 0 || !fits(0)) return 0;  // nothing to reuse, or no time
     std::uint64_t low = 0, high = 1;  // fits(low), and high does not once the doubling ends
     while (fits(high)) low = high, high *= 2;
     while (high - low > 1) {
