@@ -1,6 +1,7 @@
 #include "machine_config.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include "common/error.h"
 #include "common/units.h"
@@ -84,6 +85,21 @@ void check_functional_mode(const ParamRegistry& registry, const MachineConfig& m
                          "(overlap reads the resident K/V before the new K/V is written)");
 }
 
+// The array loads its weight tiles from the weight SRAM's read port (pe.tile_model =
+// double_buffered): it cannot take them faster than that port gives them.
+void check_weight_load(const ParamRegistry& registry, const MachineConfig& m) {
+    const PeConfig& pe = m.pe;
+    if (pe.weight_sram_bytes == 0 || pe.geometry.tile_model != TileModel::double_buffered) return;
+    const double port_bytes_per_cycle = m.sram.weight_gbps * 1e3 / pe.clock_mhz;  // B/ns over GHz
+    if (static_cast<double>(pe.geometry.weight_load_bytes_per_cycle) > port_bytes_per_cycle) {
+        std::ostringstream message;
+        message << pe.geometry.weight_load_bytes_per_cycle << " B/cycle is more than the weight SRAM's port gives: "
+                << port_bytes_per_cycle << " B/cycle (sram.weight_gbps at clock_mhz)";
+        throw InputError(registry.origin_of("pe.weight_load_bytes_per_cycle"), 0, "pe.weight_load_bytes_per_cycle",
+                         message.str());
+    }
+}
+
 // The one place that asks whether this build has the RTL blocks a run names (verilator found at
 // build time and the block registered by main).
 void check_rtl_blocks(const ParamRegistry& registry, const MachineConfig& m) {
@@ -156,6 +172,7 @@ MachineConfig load_machine(const ParamRegistry& registry, const TraceHeader& hea
 
     d["pe.buffer_bytes"] = m.pe.buffer_bytes = m.sram.buffer_bytes();
     d["pe.weight_sram_bytes"] = m.pe.weight_sram_bytes = m.sram.weight_bytes();
+    check_weight_load(registry, m);
     IdleComputeFacts& facts = m.sequencing.facts;
     facts = {m.pe.geometry, m.pe.clock_mhz, m.dram.bandwidth_gbps, m.dram.latency_ns};
     if (m.pe.weight_sram_bytes > 0) {

@@ -26,6 +26,10 @@ TABLE9_SYSTEMS = ["aep_sram", "aerp_sram", "kelle"]
 PAPER_128GBPS = {"pg19": 6.31, "triviaqa": 5.42}
 # [paper §8.1.4] the systolic evictor: +5% energy efficiency, -7% latency; [paper §8.1.2]
 # recomputation: +25% energy efficiency.
+# The array's weight-load readings (pe.tile_model, modules/pe_array/pe_timing.h): the default is
+# whatever platforms/base.ini sets (no setting), the others named; every system runs under each,
+# the baseline too, so a ratio compares two machines with the same array model.
+TILE_READINGS = {"default": [], "scalesim_ws": ["pe.tile_model=scalesim_ws"], "ideal": ["pe.tile_model=ideal"]}
 EFFECT_VARIANTS = {"evictor": ("pe.evictor_latency=search", "+5% energy efficiency, -7% latency"),
                    "recompute": ("kv.policy=aep", "+25% energy efficiency")}
 
@@ -66,6 +70,17 @@ def plan(runs, models, tasks, systems, capacities, retention, interval_keys, qui
         for task in p["wide_tasks"]:
             runs.want("llama-2-7b", task, BASELINE, [])
             runs.want("llama-2-7b", task, "kelle", settings + ["edram.banks=16"])
+    p["reading_capacities"] = ["stated"] if quick else list(capacities)
+    for reading in TILE_READINGS.values():
+        for capacity in p["reading_capacities"]:
+            settings = capacities[capacity]
+            for model in models:
+                for task in tasks:
+                    for system in systems:
+                        runs.want(model, task, system, assumed(system, settings) + reading)
+            for batch in p["table9_batches"]:
+                for system in [BASELINE] + TABLE9_SYSTEMS:
+                    runs.want("llama-2-7b", "pg19", system, assumed(system, settings) + reading, batch=batch)
     return p
 
 
@@ -73,11 +88,11 @@ def retention_settings(p, average_us):
     return [f"{key}={value}" for key, value in zip(p["interval_keys"], p["retention"][average_us])]
 
 
-def ratios(runs, model, task, system, settings, **kw):
+def ratios(runs, model, task, system, settings, common=(), **kw):
     """(speed, energy efficiency) of a system over the baseline on one workload; `settings` are the
-    capacity rule's (Kelle only) and the variant's."""
-    base = runs.want(model, task, BASELINE, [], **kw)
-    key = runs.want(model, task, system, assumed(system, settings), **kw)
+    capacity rule's (Kelle only) and the variant's, `common` the baseline's and the system's alike."""
+    base = runs.want(model, task, BASELINE, list(common), **kw)
+    key = runs.want(model, task, system, assumed(system, settings) + list(common), **kw)
     return runs.step_ms(base) / runs.step_ms(key), runs.step_pj(base) / runs.step_pj(key)
 
 
@@ -262,6 +277,49 @@ def effects_table(runs, p, settings):
     return lines
 
 
+def reading_name(runs, p, reading):
+    """A tile reading's name as the runs give it (the default's is platforms/base.ini's)."""
+    key = runs.want(p["models"][0], p["tasks"][0], BASELINE, TILE_READINGS[reading])
+    name = runs.samples(key)[0]["config"]["pe.tile_model"]
+    return f"{name} (default)" if reading == "default" else name
+
+
+def reading_chain_table(runs, p):
+    """The ablation chain's means under each tile reading and capacity rule, and the baseline's
+    own decode step, whose change is the array's share of it."""
+    lines = ["| capacity | pe.tile_model | original_sram step (ms) | " +
+             " | ".join(f"{s} speed / energy" for s in p["systems"][1:]) + " |",
+             "|---|---|---|" + "---|" * (len(p["systems"]) - 1)]
+    for capacity in p["reading_capacities"]:
+        settings = p["capacities"][capacity]
+        for reading, common in TILE_READINGS.items():
+            base_ms = mean(runs.step_ms(runs.want(m, t, BASELINE, common)) for m in p["models"] for t in p["tasks"])
+            cells = []
+            for system in p["systems"][1:]:
+                pairs = [ratios(runs, m, t, system, settings, common) for m in p["models"] for t in p["tasks"]]
+                cells.append(f"{mean(s for s, _ in pairs):.2f}x / {mean(e for _, e in pairs):.2f}x")
+            lines.append(f"| {capacity} | {reading_name(runs, p, reading)} | {base_ms:.0f} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def reading_table9(runs, p):
+    """Table 9 (LLaMA-2-7B, PG19) under each tile reading and capacity rule."""
+    lines = ["| capacity | pe.tile_model | batch | " + " | ".join(f"{s} energy / speed" for s in TABLE9_SYSTEMS) +
+             " | paper (energy) |", "|---|---|---|" + "---|" * len(TABLE9_SYSTEMS) + "---|"]
+    for capacity in p["reading_capacities"]:
+        settings = p["capacities"][capacity]
+        for reading, common in TILE_READINGS.items():
+            for batch in p["table9_batches"]:
+                cells = []
+                for system in TABLE9_SYSTEMS:
+                    speed, energy = ratios(runs, "llama-2-7b", "pg19", system, settings, common, batch=batch)
+                    cells.append(f"{energy:.2f}x / {speed:.2f}x")
+                paper = " / ".join(f"{x:.2f}x" for x in PAPER_TABLE9[batch])
+                lines.append(f"| {capacity} | {reading_name(runs, p, reading)} | {batch} | " + " | ".join(cells) +
+                             f" | {paper} |")
+    return lines
+
+
 def capacity_cost(runs, p):
     """What the retained-capacity assumption's store would cost: its size, leakage and area."""
     lines = ["| model | task | on-chip KV store (MiB) | its leakage (mW) | its area (mm2) |", "|---|---|---|---|---|"]
@@ -303,6 +361,19 @@ def write(runs, p, args, count, elapsed_s):
         lines += ["", "### The 128 GB/s eDRAM (LLaMA-2-7B)", ""] + wide_table(runs, p, settings)
         lines += ["", "### The evictor's and recomputation's own effect", ""] + effects_table(runs, p, settings)
         lines.append("")
+    lines += ["## How much the array's weight load decides", "",
+              "The paper does not say how its array takes in a weight tile, and the readings differ most in "
+              "decode, where few vectors pass each tile. Each row runs every system, the baseline too, under one "
+              "reading of `pe.tile_model` ([docs/energy-model.md](../energy-model.md#the-arrays-weight-load)): "
+              "double_buffered loads the next tile at 128 B a cycle (the weight SRAM's port) behind the current "
+              "one, fill and drain once per matrix; scalesim_ws is SCALE-Sim v2's weight-stationary count, a row "
+              "a cycle with nothing hidden and fill and drain per tile; ideal charges each tile its vectors alone "
+              "(the model before issue 29). Cells are speed / energy efficiency over Original+SRAM under the same "
+              "reading; the baseline's own decode step (mean over workloads, one token for each of the batch's "
+              "sequences) shows how much slower the array makes every system.", "",
+              "### The chain's means under each reading", ""] + reading_chain_table(runs, p)
+    lines += ["", "### Batch (Table 9's LLaMA-2-7B, PG19) under each reading: energy efficiency / speed", ""]
+    lines += reading_table9(runs, p) + [""]
     lines += ["## Where the distance comes from: energy by term", "",
               "Decode energy per step (one token for each of the batch's sequences) by term, for the baseline and "
               "for Kelle under each capacity rule; each column's terms add up to its total. "

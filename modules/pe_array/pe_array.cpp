@@ -20,12 +20,27 @@ const Choices<EvictorLatency>& evictor_latencies() {
     return latencies;
 }
 
+const Choices<TileModel>& tile_models() {
+    static const Choices<TileModel> models{{"double_buffered", TileModel::double_buffered},
+                                           {"scalesim_ws", TileModel::scalesim_ws},
+                                           {"ideal", TileModel::ideal}};
+    return models;
+}
+
 void PeConfig::bind(ParamBinder& p) {
     p.real("clock_mhz", clock_mhz, "MHz",
            "accelerator core clock (PE array, SFU)").between(1, 1e5);
     p.integer("pe.rows", geometry.rows, "", "systolic array rows").positive().at_most(65536);
     p.integer("pe.cols", geometry.cols, "", "systolic array columns").positive().at_most(65536);
     p.integer("pe.sfu_lanes", geometry.sfu_lanes, "elements/cycle", "softmax throughput of the SFU")
+        .positive().at_most(1 << 20);
+    p.choice("pe.tile_model", geometry.tile_model, tile_models(),
+             "what a weight tile costs the array beyond its vectors (pe_timing.h): double_buffered loads the next "
+             "tile at pe.weight_load_bytes_per_cycle while the current one computes, fill and drain once per matrix; "
+             "scalesim_ws is SCALE-Sim v2's weight-stationary count (a row a cycle, no overlap, fill and drain per "
+             "tile); ideal charges the vectors alone");
+    p.integer("pe.weight_load_bytes_per_cycle", geometry.weight_load_bytes_per_cycle, "B/cycle",
+              "double_buffered: weight bytes loaded into the array a cycle, at most the weight SRAM's port")
         .positive().at_most(1 << 20);
     p.integer("pe.eviction_lanes", geometry.eviction_lanes, "elements/cycle",
               "eviction unit: importance values compared per cycle in the min search").positive().at_most(1 << 20);
@@ -82,17 +97,18 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
     const std::uint64_t macs =
         gemv ? (command.out_rows * command.vectors + command.reuse_rows * command.reuse_vectors) * command.in_cols
              : command.macs;
-    // AERP's recomputation of K/V from x rides on the QKV GEMV (reuse rows and vectors).
-    const std::uint64_t recompute_cycles =
-        gemv ? gemm_cycles(config_.geometry, command.reuse_rows, command.in_cols, command.reuse_vectors) : 0;
+    const MatrixProduct product = matrix_product(command);
     std::uint64_t cycles = 0;
     switch (command.kind) {
-        case PeCommand::Kind::gemv:
-            cycles = gemm_cycles(config_.geometry, command.out_rows, command.in_cols, command.vectors) + recompute_cycles;
-            break;
+        case PeCommand::Kind::gemv: cycles = matrix_cycles(config_.geometry, product); break;
         case PeCommand::Kind::attention: cycles = attention_cycles(config_.geometry, command.macs, command.sfu_elements); break;
         case PeCommand::Kind::eviction_search: cycles = eviction_search_cycles(config_.geometry, command.compare_elements); break;
     }
+    // AERP's recomputation of K/V from x rides on the QKV GEMV (reuse rows and vectors): what it adds.
+    MatrixProduct without_reuse = product;
+    without_reuse.reuse_vectors = 0;
+    const std::uint64_t recompute_cycles =
+        gemv && product.reuse_vectors > 0 ? cycles - matrix_cycles(config_.geometry, without_reuse) : 0;
     const double compute_ns = static_cast<double>(timed_cycles(command, cycles)) * config_.ns_per_cycle();
 
     const double inputs_ready_ns = buffer_access(tlm::TLM_READ_COMMAND, command.input_bytes, start_ns);
@@ -111,8 +127,8 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
 
     KELLE_LOG(msg::pe, LogLevel::debug,
               command.label << ": " << macs << " MACs, " << cycles << " cycles, " << command.weight_bytes
-                            << " weight bytes, " << std::fixed << std::setprecision(3) << start_ns * 1e-3 << " to "
-                            << done_ns * 1e-3 << " us");
+                            << " weight bytes, " << tiles_note(product) << std::fixed << std::setprecision(3)
+                            << start_ns * 1e-3 << " to " << done_ns * 1e-3 << " us");
     ++stats_.commands;
     stats_.macs += macs;
     stats_.sfu_elements += command.sfu_elements;
@@ -145,6 +161,24 @@ double PeArray::buffer_access(tlm::tlm_command command, std::uint64_t bytes, dou
         bytes -= piece;
     }
     return at_ns;
+}
+
+// "T tiles loading in L cycles each, " for a matrix product, nothing for other commands.
+std::string PeArray::tiles_note(const MatrixProduct& product) const {
+    const std::uint64_t tiles = tile_count(config_.geometry, product.out_rows, product.in_cols);
+    if (tiles == 0) return "";
+    return std::to_string(tiles) + " tiles loading in " +
+           std::to_string(tile_load_cycles(config_.geometry, product.weight_bytes)) + " cycles each, ";
+}
+
+// The weights' element size is the command's bytes over its weights (pe.weight_bytes is the
+// sequencer's to apply); a partial tile's idle PEs are loaded too.
+MatrixProduct PeArray::matrix_product(const PeCommand& command) {
+    if (command.kind != PeCommand::Kind::gemv) return MatrixProduct{0, 0, 0, 0, 0, 0};
+    const std::uint64_t weights = command.out_rows * command.in_cols;
+    const std::uint64_t element_bytes = weights > 0 ? ceil_div(command.weight_bytes, weights) : 0;
+    return MatrixProduct{command.out_rows,  command.in_cols,    command.vectors,
+                         element_bytes,     command.reuse_rows, command.reuse_vectors};
 }
 
 std::uint64_t PeArray::timed_cycles(const PeCommand& command, std::uint64_t cycles) const {

@@ -11,10 +11,12 @@
 // every weight byte is then written into the weight SRAM and read out of it once (nothing stays
 // resident between steps: the weights are GBs, the SRAM MBs).
 // A matrix product is memory bound when its weight stream outlasts its compute: its time is
-// weight bytes / DRAM bandwidth (+ latency); otherwise it is compute bound and takes
-// MACs / (rows x cols) cycles on whole tiles. Every product is counted as one or the other
-// (stats pe.memory_bound_gemvs / pe.compute_bound_gemvs; decode GEMVs at batch 1 are memory
-// bound, prefill GEMMs compute bound on the default platform).
+// weight bytes / DRAM bandwidth (+ latency); otherwise it is compute bound and takes the tile
+// model's cycles (pe.tile_model, pe_timing.h): by default each tile's M vectors or its weight
+// load, whichever is longer, the load hidden behind the previous tile (double buffering) at
+// pe.weight_load_bytes_per_cycle, which the weight SRAM's port bounds. Every product is counted
+// as one or the other (stats pe.memory_bound_gemvs / pe.compute_bound_gemvs; on the default
+// platform decode GEMVs up to 16 vectors are memory bound, prefill GEMMs compute bound).
 // Cycle counts: pe_timing.h. Energy: MACs x mac_pj + softmax elements x sfu_pj_per_element +
 // compares x compare_pj.
 //
@@ -56,6 +58,8 @@ const Choices<EvictorImpl>& evictor_impls();
 // behind QK^T (hidden, the paper's systolic evictor).
 enum class EvictorLatency { search, hidden };
 const Choices<EvictorLatency>& evictor_latencies();
+
+const Choices<TileModel>& tile_models();
 
 struct PeConfig {
     double clock_mhz = 0;
@@ -120,6 +124,8 @@ private:
     double buffer_access(tlm::tlm_command command, std::uint64_t bytes, double at_ns);
     double stream_weights(const PeCommand& command, double at_ns);
     double weight_sram_pass(tlm::tlm_command command, std::uint64_t half_address, std::uint64_t bytes, double at_ns);
+    static MatrixProduct matrix_product(const PeCommand& command);
+    std::string tiles_note(const MatrixProduct& product) const;
     std::uint64_t timed_cycles(const PeCommand& command, std::uint64_t cycles) const;
     void count_recompute(double recompute_ns, double compute_ns, double stream_ns);
     void count_bound(std::string_view label, bool memory_bound);

@@ -3,8 +3,9 @@
 // At small batches the decode QKV projection is memory bound: the array waits for W_QKV to
 // stream from DRAM (through the weight SRAM when there is one: the slower of the two sets the
 // stream's time, pe_array.h). The x tier is as many tokens per head as the array can recompute
-// (2 kv_dim x hidden MACs each, for `batch` sequences) in that wait: the stream's time less the
-// projection's own compute, over one x token's (pe_timing.h's tile counts, pe_array.h's timing).
+// (2 kv_dim x hidden MACs each, for `batch` sequences) in that wait: the most x tokens whose
+// K/V rows the projection takes as extra vectors through W_K, W_V's tiles and still ends within
+// the stream (pe_timing.h's matrix_cycles under the array's tile model, pe_array.h's timing).
 // The KV cache gets the number (kvcache/kv_budget.h), not the hardware facts behind it.
 #pragma once
 

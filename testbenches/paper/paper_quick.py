@@ -5,7 +5,8 @@
 
 Checks: exit status 0; the run time printed; each table's heading under both capacity rules;
 every ratio cell a finite number (no division by a zero cost, no nan; 0.00x is a ratio below 0.005); the ablation
-chain's baseline at exactly 1.00x, since it is its own reference; Kelle under its energy ceiling on every
+chain's baseline at exactly 1.00x, since it is its own reference; the weight-load section's rows for each
+tile reading; Kelle under its energy ceiling on every
 workload (it spends at least the weights' energy, which the ceiling divides by). Exit 0 or 1 with the reason.
 """
 import argparse
@@ -44,6 +45,13 @@ def main():
         return fail(f"a ratio is not a finite number: {[r for r in ratios if not math.isfinite(r)]}")
     if "| original_sram | 1.00x | 1.00x | +0% | 1.00x | 1.00x | +0% |" not in report:
         return fail("the baseline is not 1.00x against itself in the ablation chain")
+    if "## How much the array's weight load decides" not in report:
+        return fail("no section on the array's weight load ('## How much the array's weight load decides')")
+    readings = report.split("## How much the array's weight load decides")[-1].split("\n## ")[0]
+    for reading in ("double_buffered (default)", "scalesim_ws", "ideal"):
+        # One chain row and one Table 9 row per batch (3) for each capacity rule --quick runs (stated).
+        if len(re.findall(rf"^\| stated \| {re.escape(reading)} \|", readings, re.M)) != 4:
+            return fail(f"the weight-load section lacks the rows of reading '{reading}'")
     ceilings = report.split("## What the bytes allow")[-1].split("\n## ")[0]
     # Per workload: the energy ceiling and Kelle's energy efficiency (columns 6 and 7).
     ceiling_rows = re.findall(r"^\| [^|]+ \| [^|]+ \|(?: [^|]* \|){3} ([0-9.]+)x \| ([0-9.]+)x \|", ceilings, re.M)

@@ -14,11 +14,12 @@ using namespace kelle;
 
 namespace {
 // Clean numbers: 1 GHz 32 x 32 array, 25.6 GB/s DRAM with no latency, so a layer's time is
-// exactly one of the two formulas; activations are not moved (input/output bytes 0).
-PeConfig pe_config() {
+// exactly one of the two formulas; activations are not moved (input/output bytes 0). The array
+// is the ideal one (tiles x vectors cycles) unless a test names another tile model.
+PeConfig pe_config(TileModel model) {
     PeConfig c;
     c.clock_mhz = 1000;
-    c.geometry = PeGeometry{32, 32, 32, 32};
+    c.geometry = PeGeometry{32, 32, 32, 32, model, 128};
     c.mac_pj = 0.5;
     c.buffer_bytes = 1 << 20;
     return c;
@@ -28,11 +29,12 @@ struct Bench : sc_core::sc_module {
     tlm_utils::simple_initiator_socket<Bench> socket{"socket"};
     Dram dram{"dram", DramConfig{25.6, 0, 15, 0}};
     Sram buffer{"buffer", SramConfig{1, 64, 1000, 64, 1, 1, 0, 1024, 0}, 1 << 20, SramRole::buffer};  // 1024 KB
-    PeArray pe{"pe", pe_config()};
+    PeArray pe;
     PeCommand command;
     double done_ns = -1;
 
-    explicit Bench(sc_core::sc_module_name name) : sc_core::sc_module(name) {
+    explicit Bench(sc_core::sc_module_name name, TileModel model = TileModel::ideal)
+        : sc_core::sc_module(name), pe("pe", pe_config(model)) {
         socket.bind(pe.target_socket);
         pe.dram_socket.bind(dram.target_socket);
         pe.buffer_socket.bind(buffer.target_socket);
@@ -116,4 +118,27 @@ TEST_CASE("recomputation inside a GEMV's memory-bound slack leaves it memory bou
     CHECK(bench.pe.stats().memory_bound_gemvs == 1);
     CHECK(bench.pe.stats().recompute_ns == Approx(4096.0));
     CHECK(bench.pe.stats().compute_bound_by_recompute == 0);
+}
+
+TEST_CASE("under scalesim_ws a decode GEMV is compute bound: the array's count, not the stream", "[pe]") {
+    Bench bench("bench", TileModel::scalesim_ws);
+    // W_O at fp16 again: the stream takes 1,310,720 ns, SCALE-Sim's array 16384 tiles x
+    // (64 + 32 + 1 - 2) - 1 = 1,556,479 cycles (pe_timing.h), longer: the array bounds it.
+    bench.command = matmul(4096, 4096, 1);
+    sc_core::sc_start();
+    CHECK(bench.done_ns == Approx(1556479.0).epsilon(1e-12));
+    CHECK(bench.pe.stats().compute_bound_gemvs == 1);
+    CHECK(bench.pe.stats().compute_ns == Approx(1556479.0).epsilon(1e-12));
+}
+
+TEST_CASE("double_buffered: the weight load shows where it outlasts a tile's vectors", "[pe]") {
+    Bench bench("bench", TileModel::double_buffered);
+    // fp16 weights, 128 B a cycle: a 32 x 32 tile of 2048 B loads in 16 cycles. 1024 x 1024 at
+    // 2 vectors: 1024 tiles, the load sets the pace: 16 + 1023 x 16 + 2 + 62 = 16,448 cycles
+    // (the ideal array's 2048 x 8), under the 81,920 ns stream: memory bound.
+    bench.command = matmul(1024, 1024, 2);
+    sc_core::sc_start();
+    CHECK(bench.pe.stats().compute_ns == Approx(16448.0).epsilon(1e-12));
+    CHECK(bench.pe.stats().memory_bound_gemvs == 1);
+    CHECK(bench.done_ns == Approx(1024.0 * 1024.0 * 2.0 / 25.6).epsilon(1e-12));
 }

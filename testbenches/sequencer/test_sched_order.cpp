@@ -5,7 +5,9 @@
 // Machine: testbenches/system/tiny.ini (1 GHz; buffer SRAM 1 bank, 8 B/ns + 1 ns; DRAM 10 ns
 // latency) with a 32 x 32 array, DRAM at 64 B/ns, and the K/V in an SRAM store of the same
 // macro as the buffer (kv.store = sram: one bank, 8 B/ns + 1 ns, so concurrent accesses simply
-// queue). Model: testbenches/common/hand_shape.h (2 layers, 2 KV heads of 8 dims, hidden 32,
+// queue), and the ideal array (pe.tile_model = ideal: a tile's vectors alone, so on this small
+// shape every matrix stays memory bound; the weight load's own cycles are pe_array's tests').
+// Model: testbenches/common/hand_shape.h (2 layers, 2 KV heads of 8 dims, hidden 32,
 // gated FFN 64, 2 B values); prompt 15, one decode step, full cache: every KV head holds
 // n = 16 tokens, a slot is 2 x 8 x 2 = 32 B. A phase's buffer access of B bytes takes B/8 + 1 ns.
 //
@@ -39,7 +41,8 @@ std::string hand_trace() { return write_hand_trace(tmp_path("hand.trace")); }
 nlohmann::json run_order(const std::string& order, const std::string& more = "") {
     return run_stats("sched_" + order,
                      "--config " + source_path("testbenches/system/tiny.ini") + " --trace " + hand_trace() +
-                         " --set kv.store=sram --set pe.rows=32 --set pe.cols=32 --set dram.bandwidth_gbps=64"
+                         " --set kv.store=sram --set pe.rows=32 --set pe.cols=32 --set pe.tile_model=ideal"
+                         " --set dram.bandwidth_gbps=64"
                          " --set sched.order=" + order + more);
 }
 

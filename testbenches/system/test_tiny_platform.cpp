@@ -3,20 +3,22 @@
 // Model `tiny`: 1 layer, 1 head, 1 KV head, head_dim 4, hidden d = 4, gated FFN 8, 2-byte
 // values. Prompt 2 tokens, 3 decode steps, so the context n is 3, 4, 5. Config: tiny.ini
 // (1 ns cycles everywhere; eDRAM 16 B/ns per bank + 2 ns; buffer SRAM 8 B/ns + 1 ns;
-// DRAM 1 B/ns + 10 ns; PE 2x2 MACs, 1 SFU lane). Sizes:
+// DRAM 1 B/ns + 10 ns; PE 2x2 MACs, 1 SFU lane, pe.tile_model double_buffered: an 8 B tile
+// loads in 1 cycle, so a matrix of T tiles and M vectors takes 1 + (T - 1) x M + M + 2 cycles,
+// its fill/drain 2 + 2 - 2; pe_timing.h). Sizes:
 //   KV slot = 2 (K, V) x 4 x 2 B = 16 B. Weights: W_QKV (4 + 2x4) x 4 x 2 B = 96 B,
 //   W_O 4x4x2 = 32 B, FFN in (2x8) x 4 x 2 = 128 B, FFN out 4 x 8 x 2 = 64 B.
 //
 // Prompt load at t = 0: 2 slots = 32 B into eDRAM bank 0: 32/16 + 2 = 4 ns.
 // One decode step with context n, starting at S (all phases back to back):
-//   QKV GEMV   buffer read 8 B: 8/8+1 = 2;  max(DRAM 96+10 = 106, compute 6x2 tiles = 12) = 106;
-//              buffer write 12x2 = 24 B: 3+1 = 4                                  -> 112
+//   QKV GEMV   buffer read 8 B: 8/8+1 = 2;  max(DRAM 96+10 = 106,
+//              compute 6x2 tiles: 1 + 11 + 1 + 2 = 15) = 106; buffer write 12x2 = 24 B: 3+1 = 4 -> 112
 //   KV write   16 B: 1 + 2                                                          -> 3
 //   KV read    16n B: n + 2                                                         -> n + 2
 //   attention  buffer 2; array ceil(2 x n x 4 / 4) = 2n and SFU n cycles; buffer 2 -> 3n + 4
-//   W_O        2 + max(32+10, 4) + 2                                                 -> 46
-//   FFN in     2 + max(128+10, 16) + (32 B: 4+1)                                     -> 145
-//   FFN out    (16 B: 2+1) + max(64+10, 8) + 2                                       -> 79
+//   W_O        2 + max(32+10, 4 tiles: 7) + 2                                        -> 46
+//   FFN in     2 + max(128+10, 16 tiles: 19) + (32 B: 4+1)                           -> 145
+//   FFN out    (16 B: 2+1) + max(64+10, 8 tiles: 11) + 2                             -> 79
 //   total = 112 + 3 + (n+2) + (3n+4) + 46 + 145 + 79 = 391 + 4n: 403, 407, 411 ns.
 // Decode runs from 4 ns to 4 + 1221 = 1225 ns.
 //
@@ -168,9 +170,9 @@ TEST_CASE("tiny platform: AERP keeps part of the budget as x and recomputes K an
     //    QKV 112; x write 8 B: 8/16 + 2 = 2.5; K/V read 32 B: 2 + 2 = 4; attention 3n + 4 = 13;
     //    W_O + FFN 46 + 145 + 79 = 270: 401.5 ns.
     //  step 1, n = 4: position 2 is x: read it first, 8 B: 2.5; the QKV projection also
-    //    recomputes its K and V against W_K, W_V: 12 + 8 tiles = 20 cycles, still under the
-    //    106 ns weight stream, so QKV stays 112; x write 2.5; K/V read 4; attention 16; 270:
-    //    407 ns.
+    //    recomputes its K and V against W_K, W_V, one more vector through their 8 tiles:
+    //    15 + 8 = 23 cycles, still under the 106 ns weight stream, so QKV stays 112; x write
+    //    2.5; K/V read 4; attention 16; 270: 407 ns.
     // Footprint: 2 x 16 + 2 x 8 = 48 B against h2o's 4 x 16 = 64 B. Recomputed: 1 token,
     // (2 x kv_dim 4) x hidden 4 = 32 MACs; no weight traffic beyond the QKV stream's.
     const std::string trace = make_trace("tiny_aerp.trace", "--model tiny --prompt 2 --decode 2 --topk 2 --seed 7");
@@ -193,14 +195,14 @@ TEST_CASE("tiny platform: AERP keeps part of the budget as x and recomputes K an
 
 TEST_CASE("tiny platform: the prefill's GEMMs and causal attention give the hand TTFT", "[system][prefill]") {
     // Prefill of P = 2 prompt tokens through the one layer, from t = 0, as GEMMs of 2 vectors:
-    //   QKV GEMM   buffer read 2 x 8 B = 16 B: 16/8+1 = 3; max(DRAM 96+10 = 106,
-    //              6 x 2 tiles x 2 vectors = 24 cycles) = 106; buffer write 2 x 24 B: 6+1 = 7 -> 116
+    //   QKV GEMM   buffer read 2 x 8 B = 16 B: 16/8+1 = 3; max(DRAM 96+10 = 106, 12 tiles x
+    //              2 vectors: 1 + 11 x 2 + 2 + 2 = 27 cycles) = 106; buffer write 2 x 24 B: 6+1 = 7 -> 116
     //   K/V write  2 slots = 32 B into eDRAM: 32/16 + 2 = 4                                   -> 4
     //   attention  causal keys 1 + 2 = 3: array ceil(2 x 3 x 4 / 4) = 6, SFU 3;
     //              buffer 16 B in and out: 3 + 3                                             -> 15
-    //   W_O        3 + max(32+10, 4 tiles x 2 = 8) + 3                                         -> 48
-    //   FFN in     3 + max(128+10, 16 tiles x 2 = 32) + (64 B: 8+1)                           -> 150
-    //   FFN out    (32 B: 4+1) + max(64+10, 8 tiles x 2 = 16) + 3                             -> 82
+    //   W_O        3 + max(32+10, 4 tiles x 2: 11) + 3                                       -> 48
+    //   FFN in     3 + max(128+10, 16 tiles x 2: 35) + (64 B: 8+1)                           -> 150
+    //   FFN out    (32 B: 4+1) + max(64+10, 8 tiles x 2: 19) + 3                             -> 82
     //   TTFT = 116 + 4 + 15 + 48 + 150 + 82 = 415 ns.
     // Decode then runs as in the decode-only timeline (403, 407, 411 ns): the refresh bursts
     // (bank 0 at 500, 900, 1300 ns) miss the eDRAM accesses at 527-535, 930-939, 1337-1347 ns.
@@ -287,10 +289,11 @@ TEST_CASE("tiny platform: transfers beyond a TLM payload's 32-bit length arrive 
 
 TEST_CASE("tiny platform: an AERP x tier sized to the idle compute keeps QKV memory bound", "[system][aerp]") {
     // With DRAM at 4 B/ns, W_QKV (12 x 4, 96 B) streams in 96 / 4 + 10 = 34 ns; the 2 x 2 array
-    // needs 6 x 2 = 12 cycles for it and 4 x 2 = 8 more per x token (K and V: 8 x 4): it idles
-    // 22 ns, so floor(22 / 8) = 2 tokens per head are kept as x; the QKV GEMV of each of the 3
+    // needs 1 + 11 + 1 + 2 = 15 cycles for it (12 tiles, header) and one more cycle in each of
+    // the 4 x 2 = 8 tiles of W_K, W_V per x token: it idles 19 ns, so floor(19 / 8) = 2 tokens
+    // per head are kept as x; the QKV GEMV of each of the 3
     // steps stays memory bound. Half-and-half of a 4-token budget would also give 2; keeping the
-    // whole budget as x (4 tokens, 12 + 32 = 44 > 34 ns) makes the later steps compute bound.
+    // whole budget as x (4 tokens, 15 + 32 = 47 > 34 ns) makes the later steps compute bound.
     const std::string aerp = tiny_arguments() + " --set kv.policy=aerp --set kv.budget_tokens=4 --set kv.recent_tokens=2"
                                                 " --set dram.bandwidth_gbps=4";
     const nlohmann::json fitted = run_stats("tiny_x_idle", aerp + " --set kv.recompute_sizing=idle_compute");
