@@ -3,7 +3,7 @@
 #include <chrono>
 #include <vector>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 
 namespace kelle_bench {
 

@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "common/kv_areas.h"
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "cosim/cosim_config.h"
 #include "dram/dram.h"
 #include "edram/edram_config.h"

@@ -27,11 +27,11 @@
 #include <sstream>
 #include <systemc>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "common/error.h"
 #include "common/line_reader.h"
 #include "common/log.h"
-#include "common/vcd_writer.h"
+#include "waveform/vcd_writer.h"
 #include "platform.h"
 #include "summary.h"
 #include "vcd_window.h"

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "common/error.h"
 #include "common/initiator.h"
 #include "common/units.h"

@@ -19,7 +19,7 @@
 #include <systemc>
 
 #include "common/observable.h"
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "dram/dram.h"
 #include "edram/edram_controller.h"
 #include "host/host_interface.h"

@@ -18,10 +18,10 @@
 #include <iostream>
 
 #include "common/error.h"
-#include "common/generator_arguments.h"
-#include "common/gzip_file.h"
+#include "trace/generator_arguments.h"
+#include "trace/gzip_file.h"
 #include "common/line_reader.h"
-#include "common/trace_generator.h"
+#include "trace/trace_generator.h"
 #include "model/decode.h"
 #include "model/real_trace.h"
 

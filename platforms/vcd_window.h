@@ -12,7 +12,7 @@
 #include <string>
 #include <systemc>
 
-#include "common/vcd_writer.h"
+#include "waveform/vcd_writer.h"
 #include "host/host_interface.h"
 
 namespace kelle {

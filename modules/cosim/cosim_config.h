@@ -8,7 +8,7 @@
 //   all      both
 #pragma once
 
-#include "common/config.h"
+#include "config/config.h"
 
 namespace kelle {
 

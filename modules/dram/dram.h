@@ -13,8 +13,8 @@
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
-#include "common/activity_trace.h"
-#include "common/config.h"
+#include "waveform/activity_trace.h"
+#include "config/config.h"
 #include "common/memory_port.h"
 #include "common/observable.h"
 

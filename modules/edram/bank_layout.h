@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "common/banked_timing.h"
-#include "common/config.h"
+#include "config/config.h"
 #include "common/kv_areas.h"
 
 namespace kelle {

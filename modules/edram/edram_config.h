@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "common/kv_areas.h"
 #include "edram/bank_layout.h"
 #include "edram/refresh_manager.h"

@@ -27,7 +27,7 @@
 #include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
-#include "common/activity_trace.h"
+#include "waveform/activity_trace.h"
 #include "common/commands.h"
 #include "common/kv_areas.h"
 #include "common/memory_port.h"

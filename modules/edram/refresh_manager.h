@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "common/config.h"
+#include "config/config.h"
 
 namespace sc_core {
 class sc_trace_file;

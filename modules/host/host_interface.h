@@ -24,7 +24,7 @@
 #include "common/commands.h"
 #include "common/initiator.h"
 #include "common/observable.h"
-#include "common/trace.h"
+#include "trace/trace.h"
 
 namespace kelle {
 

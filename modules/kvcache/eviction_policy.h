@@ -30,8 +30,8 @@
 #include <string>
 #include <vector>
 
-#include "common/config.h"
-#include "common/trace.h"
+#include "config/config.h"
+#include "trace/trace.h"
 #include "kvcache/rank_heap.h"
 
 namespace kelle {

@@ -20,7 +20,7 @@
 #include <memory>
 #include <vector>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "kvcache/eviction_policy.h"
 #include "kvcache/kv_budget.h"
 #include "kvcache/kv_layout.h"

@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 
 namespace kelle {
 

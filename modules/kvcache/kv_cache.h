@@ -40,7 +40,7 @@
 
 #include "common/kv_areas.h"
 #include "common/observable.h"
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "kvcache/eviction_policy.h"
 #include "kvcache/kv_admission.h"
 #include "kvcache/kv_budget.h"

@@ -36,9 +36,9 @@
 
 #include <cstdint>
 
-#include "common/config.h"
+#include "config/config.h"
 #include "common/kv_areas.h"
-#include "common/trace.h"
+#include "trace/trace.h"
 
 namespace kelle {
 

@@ -16,7 +16,7 @@
 #include <optional>
 #include <vector>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "kvcache/eviction_policy.h"
 #include "kvcache/kv_stats.h"
 

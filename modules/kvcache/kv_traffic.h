@@ -14,7 +14,7 @@
 #include <tlm>
 #include <vector>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "kvcache/eviction_policy.h"
 #include "kvcache/kv_layout.h"
 #include "kvcache/kv_slots.h"

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "kvcache/eviction_policy.h"
 
 namespace kelle {

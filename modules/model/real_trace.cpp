@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "common/error.h"
-#include "common/trace_writer.h"
+#include "trace/trace_writer.h"
 #include "model/decode.h"
 
 namespace kelle {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "model/checkpoint.h"
 
 namespace kelle {

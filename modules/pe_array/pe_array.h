@@ -39,9 +39,9 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "common/activity_trace.h"
+#include "waveform/activity_trace.h"
 #include "common/commands.h"
-#include "common/config.h"
+#include "config/config.h"
 #include "common/initiator.h"
 #include "common/observable.h"
 #include "pe_array/pe_timing.h"

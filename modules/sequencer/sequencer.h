@@ -28,7 +28,7 @@
 #include "common/commands.h"
 #include "common/initiator.h"
 #include "common/observable.h"
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "kvcache/kv_cache.h"
 #include "sequencer/activation_edram.h"
 #include "sequencer/weight_map.h"

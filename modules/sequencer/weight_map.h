@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 
 namespace kelle {
 

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "pe_array/pe_timing.h"
 
 namespace kelle {

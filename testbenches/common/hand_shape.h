@@ -6,8 +6,8 @@
 #include <fstream>
 #include <string>
 
-#include "common/trace.h"
-#include "common/trace_generator.h"
+#include "trace/trace.h"
+#include "trace/trace_generator.h"
 
 namespace kelle_test {
 

@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "common/config.h"
+#include "config/config.h"
 
 using namespace kelle;
 

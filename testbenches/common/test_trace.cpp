@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "common/trace_files.h"
-#include "common/trace_generator.h"
+#include "trace/trace_generator.h"
 
 using namespace kelle;
 using namespace kelle_test;

@@ -2,7 +2,7 @@
 // offending text are refused with a short message before anything large is allocated.
 #include <catch2/catch.hpp>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "common/trace_files.h"
 
 using namespace kelle;

@@ -7,10 +7,10 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "common/gzip_file.h"
-#include "common/trace.h"
+#include "trace/gzip_file.h"
+#include "trace/trace.h"
 #include "common/trace_files.h"
-#include "common/trace_generator.h"
+#include "trace/trace_generator.h"
 
 using namespace kelle;
 using namespace kelle_test;

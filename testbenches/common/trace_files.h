@@ -7,7 +7,7 @@
 #include <string>
 
 #include "common/error.h"
-#include "common/trace.h"
+#include "trace/trace.h"
 
 namespace kelle_test {
 

@@ -9,7 +9,7 @@
 // exactly the fill, ROWS - 1 cycles: the bench checks that relation on every search.
 #include <catch2/catch.hpp>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "kvcache/eviction_policy.h"
 #include "kvcache/eviction_unit.h"
 #include "pe_array/pe_timing.h"

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "checkpoint_files.h"
-#include "common/trace.h"
+#include "trace/trace.h"
 #include "model/decode.h"
 
 using namespace kelle;

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "common/trace.h"
+#include "trace/trace.h"
 
 namespace kelle {
 

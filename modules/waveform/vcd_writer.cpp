@@ -1,4 +1,4 @@
-#include "common/vcd_writer.h"
+#include "waveform/vcd_writer.h"
 
 #include <fnmatch.h>
 

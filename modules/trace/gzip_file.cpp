@@ -1,4 +1,4 @@
-#include "common/gzip_file.h"
+#include "trace/gzip_file.h"
 
 #include <cstring>
 #include <ios>

@@ -1,4 +1,4 @@
-#include "common/generator_arguments.h"
+#include "trace/generator_arguments.h"
 
 #include <algorithm>
 

@@ -1,14 +1,14 @@
-#include "common/trace_source.h"
+#include "trace/trace_source.h"
 
 #include <filesystem>
 #include <fstream>
 #include <vector>
 
 #include "common/error.h"
-#include "common/generator_arguments.h"
-#include "common/gzip_file.h"
+#include "trace/generator_arguments.h"
+#include "trace/gzip_file.h"
 #include "common/line_reader.h"
-#include "common/trace_generator.h"
+#include "trace/trace_generator.h"
 
 namespace kelle {
 

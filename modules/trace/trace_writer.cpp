@@ -1,4 +1,4 @@
-#include "common/trace_writer.h"
+#include "trace/trace_writer.h"
 
 #include <algorithm>
 #include <charconv>

@@ -1,4 +1,4 @@
-#include "common/trace.h"
+#include "trace/trace.h"
 
 #include <algorithm>
 #include <charconv>
@@ -7,7 +7,7 @@
 #include <set>
 
 #include "common/error.h"
-#include "common/gzip_file.h"
+#include "trace/gzip_file.h"
 #include "common/utf8.h"
 
 namespace kelle {

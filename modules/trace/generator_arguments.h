@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "common/trace_generator.h"
+#include "trace/trace_generator.h"
 
 namespace kelle {
 

@@ -1,9 +1,9 @@
-#include "common/activity_trace.h"
+#include "waveform/activity_trace.h"
 
 #include <algorithm>
 
 #include "common/units.h"
-#include "common/vcd_writer.h"
+#include "waveform/vcd_writer.h"
 
 namespace kelle {
 

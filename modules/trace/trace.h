@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "common/line_reader.h"
-#include "common/read_ahead.h"
-#include "common/trace_source.h"
+#include "trace/read_ahead.h"
+#include "trace/trace_source.h"
 
 namespace kelle {
 

@@ -1,11 +1,11 @@
-#include "common/trace_generator.h"
+#include "trace/trace_generator.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
 #include "common/random.h"
-#include "common/trace_writer.h"
+#include "trace/trace_writer.h"
 
 namespace kelle {
 
