@@ -1,5 +1,6 @@
 #include "cosim/lockstep_evictor.h"
 
+#include <iomanip>
 #include <sstream>
 #include <systemc>
 
@@ -8,13 +9,16 @@
 namespace kelle {
 
 namespace {
-double now_ns() { return sc_core::sc_time_stamp().to_seconds() * 1e9; }
+double now_ns() { return static_cast<double>(sc_core::sc_time_stamp().value()) * 1e-3; }
 
+// The importance with enough digits to tell any two doubles apart (17 significant), and the head
+// by its size: two victims of equal printed importance are different values or the same tie.
 std::string victim_text(const HeadCache& head, std::size_t index) {
     std::ostringstream text;
-    text << "victim " << index;
-    if (index < head.size()) text << " (position " << head.tokens()[index].position << ", importance "
-                                  << head.importance(index) << ")";
+    text << "victim " << index << " of " << head.size();
+    if (index < head.size())
+        text << " (position " << head.tokens()[index].position << ", importance " << std::setprecision(17)
+             << head.importance(index) << ")";
     return text.str();
 }
 }  // namespace
