@@ -40,13 +40,15 @@ LockstepRefresh::LockstepRefresh(sc_core::sc_module_name name, std::unique_ptr<R
         tlm_due_.clear();
         tlm_->pop_due(now_ns() + kTickNs, tlm_due_);
         failed_ = true;
-        return CosimMismatch(now_ns(), "refresh", burst_text(tlm_due_, 0, tlm_count_), fault.what());
+        return CosimMismatch(now_ns(), block_name(), burst_text(tlm_due_, 0, tlm_count_), fault.what());
     });
     SC_HAS_PROCESS(LockstepRefresh);
     SC_METHOD(on_due);
 }
 
 LockstepRefresh::~LockstepRefresh() { stop_translating_faults(rtl_name_); }
+
+std::string LockstepRefresh::block_name() const { return std::string("refresh (") + basename() + ")"; }
 
 double LockstepRefresh::next_due_ns() const {
     if (!held_.empty()) return held_.front().due_ns;
@@ -105,7 +107,7 @@ void LockstepRefresh::check_bank_requests(double now_ns) {
 
 void LockstepRefresh::fail(double now_ns, const std::string& tlm, const std::string& rtl) {
     failed_ = true;
-    raise(CosimMismatch(now_ns, "refresh", tlm, rtl));
+    raise(CosimMismatch(now_ns, block_name(), tlm, rtl));
 }
 
 void register_lockstep_refresh_impl() {

@@ -3,7 +3,7 @@
 // at every due time of either side and takes from both the bursts due by then, so a difference
 // is found at the simulated time it happens, not at the controller's next poll: the first burst
 // whose (due picosecond, group, bank) differs, or that one side has and the other has not, ends
-// the run with a CosimMismatch naming both exactly (burst number in the run, group, bank, due
+// the run with a CosimMismatch naming the scheduler (each refresh controller has one) and both exactly (burst number in the run, group, bank, due
 // time in ps). The TLM bursts are held until the controller pops them, so the run is the TLM run
 // until then. A fault the RTL adapter finds on its own (rtl_fault.h) is reported as a mismatch
 // too, against the TLM side's next burst. The RTL side's bank_req pins (bank_requests.h) are
@@ -40,6 +40,7 @@ private:
     void check_bursts(double now_ns);
     void check_bank_requests(double now_ns);
     void fail(double now_ns, const std::string& tlm, const std::string& rtl);
+    std::string block_name() const;  // "refresh (<controller's scheduler>)": a platform may have two
 
     std::unique_ptr<RefreshManager> tlm_, rtl_;
     BankRequestPins* rtl_pins_;
