@@ -9,6 +9,7 @@
 #include "common/initiator.h"
 #include "common/units.h"
 #include "cosim/evictor_choice.h"
+#include "cosim/rtl_fault.h"
 #include "sequencer/weight_map.h"
 
 namespace kelle {
@@ -40,6 +41,9 @@ Platform::Platform(sc_core::sc_module_name name, const MachineConfig& machine, T
         prefill_wall_end_ = std::chrono::steady_clock::now();
     });
     host_->on_first_step_done([this] { first_step_energy_ = energy_now(); });
+    set_mismatch_context([host = host_.get()] {
+        return host->current_step() < 0 ? std::string("prefill") : "decode step " + std::to_string(host->current_step());
+    });
     host_->on_replay_end([this] {
         settle_modules();
         replay_wall_end_ = std::chrono::steady_clock::now();
@@ -54,6 +58,8 @@ Platform::Platform(sc_core::sc_module_name name, const MachineConfig& machine, T
     pe_->buffer_socket.bind(buffer_->target_socket);
     if (weight_sram_) pe_->weight_sram_socket.bind(weight_sram_->target_socket);
 }
+
+Platform::~Platform() { set_mismatch_context(nullptr); }
 
 void Platform::for_each_module(const std::function<void(Observable&)>& visit) const {
     for (sc_core::sc_object* child : get_child_objects())

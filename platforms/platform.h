@@ -37,6 +37,7 @@ public:
     // `machine` must outlive the platform: the modules keep references into it.
     Platform(sc_core::sc_module_name name, const MachineConfig& machine, TraceReader& trace,
              HostInterface::Progress progress);
+    ~Platform() override;  // forgets the mismatch context, which points into it
 
     void trace_signals(sc_core::sc_trace_file* file);
     // An RTL block that keeps its own waveform (the evictor: cosim/, docs/cosim.md) writes it to

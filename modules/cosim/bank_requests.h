@@ -9,7 +9,7 @@
 namespace kelle {
 
 struct SlotBankRequests {
-    double slot_ns = 0;
+    std::uint64_t slot_ps = 0;
     std::uint64_t banks = 0;  // bit b: bank b was requested
 };
 

@@ -1,20 +1,26 @@
 #include "cosim/lockstep_evictor.h"
 
+#include <algorithm>
+#include <iomanip>
 #include <sstream>
 #include <systemc>
 
+#include "cosim/evictor_lanes.h"
 #include "cosim/rtl_fault.h"
 
 namespace kelle {
 
 namespace {
-double now_ns() { return sc_core::sc_time_stamp().to_seconds() * 1e9; }
+double now_ns() { return static_cast<double>(sc_core::sc_time_stamp().value()) * 1e-3; }
 
+// The importance with enough digits to tell any two doubles apart (17 significant), and the head
+// by its size: two victims of equal printed importance are different values or the same tie.
 std::string victim_text(const HeadCache& head, std::size_t index) {
     std::ostringstream text;
-    text << "victim " << index;
-    if (index < head.size()) text << " (position " << head.tokens()[index].position << ", importance "
-                                  << head.importance(index) << ")";
+    text << "victim " << index << " of " << head.size();
+    if (index < head.size())
+        text << " (position " << head.tokens()[index].position << ", importance " << std::setprecision(17)
+             << head.importance(index) << ")";
     return text.str();
 }
 }  // namespace
@@ -22,8 +28,30 @@ std::string victim_text(const HeadCache& head, std::size_t index) {
 LockstepEvictor::LockstepEvictor(std::unique_ptr<EvictionUnit> rtl) : rtl_(std::move(rtl)) {
     translate_faults(kSystolicEvictorBlock, [this](const RtlFault& fault) {
         failed_ = true;
-        return CosimMismatch(now_ns(), "evictor", victim_text(*head_, tlm_victim_), fault.what());
+        return CosimMismatch(now_ns(), block_, tlm_text_(), fault.what());
     });
+    if (auto* lanes = dynamic_cast<LaneSearcher*>(rtl_.get())) check_corner_cases(*lanes);
+}
+
+void LockstepEvictor::check_corner_cases(LaneSearcher& rtl) {
+    for (const LaneSearch& corner : directed_corner_cases(kRows, kScoreBits)) {
+        const LaneResult tlm = reference_search(corner, kScoreBits);
+        block_ = "evictor (start-up corner case: " + corner.name + ")";
+        tlm_text_ = [&tlm] { return lane_text(tlm, tlm.written.size()); };
+        const LaneResult answer = rtl.search_lanes(corner);
+        if (failed_) break;  // a fault, translated
+        const std::size_t reg = first_written_difference(tlm, answer);
+        if (answer.found != tlm.found || (tlm.found && answer.index != tlm.index)) reg_fail(tlm, answer, tlm.written.size());
+        else if (reg < tlm.written.size()) reg_fail(tlm, answer, reg);
+        if (failed_) break;
+    }
+    block_ = "evictor";
+    tlm_text_ = [this] { return victim_text(*head_, tlm_victim_); };
+}
+
+void LockstepEvictor::reg_fail(const LaneResult& tlm, const LaneResult& rtl, std::size_t reg) {
+    const std::size_t at = reg < tlm.written.size() ? reg : std::max(tlm.written.size(), rtl.written.size());
+    fail(now_ns(), lane_text(tlm, at), lane_text(rtl, at));
 }
 
 LockstepEvictor::~LockstepEvictor() { stop_translating_faults(kSystolicEvictorBlock); }
@@ -31,11 +59,12 @@ LockstepEvictor::~LockstepEvictor() { stop_translating_faults(kSystolicEvictorBl
 void LockstepEvictor::fail(double t_ns, const std::string& tlm, const std::string& rtl) {
     if (failed_) return;  // the first difference is the one reported
     failed_ = true;
-    raise(CosimMismatch(t_ns, "evictor", tlm, rtl));
+    raise(CosimMismatch(t_ns, block_, tlm, rtl));
 }
 
 std::size_t LockstepEvictor::least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) {
     head_ = &head;
+    if (failed_) return least_important_scan(head, sinks, recent);  // the run is stopping
     tlm_victim_ = least_important_scan(head, sinks, recent);
     const std::size_t rtl = rtl_->least_important(head, sinks, recent);  // a fault is translated above
     if (rtl != tlm_victim_) fail(now_ns(), victim_text(head, tlm_victim_), victim_text(head, rtl));

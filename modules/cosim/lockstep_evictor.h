@@ -2,11 +2,18 @@
 // (cosim.lockstep = evictor). The TLM answer is returned, so the run is the TLM run until the
 // first difference, which stops it with a CosimMismatch naming both victims' indices and
 // importances (rtl_fault.h: raise); a fault of the RTL evictor in a search is a difference too.
+// Before the run's first search (at construction) the RTL evictor is driven through the directed
+// corner cases of cosim/evictor_lanes.h (ties, saturation, sinks, the recent window's boundary,
+// protected rows below the minimum, no candidate), on its logit lanes, against the block's rule
+// in C++; the victim and every written-back register must agree, or the run stops there with the
+// case's name (t = 0). The platform's searches alone never reach those corners.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "cosim/evictor_lanes.h"
 #include "kvcache/eviction_unit.h"
 
 namespace kelle {
@@ -22,12 +29,20 @@ public:
     void open_waveform(const std::string& path) override { rtl_->open_waveform(path); }
 
 private:
+    // The platform's block: 32 rows of 64-bit registers (CMakeLists.txt, rtl_evictor.h).
+    static constexpr int kRows = 32;
+    static constexpr int kScoreBits = 64;
+
+    void check_corner_cases(LaneSearcher& rtl);
+    void reg_fail(const LaneResult& tlm, const LaneResult& rtl, std::size_t reg);
     void fail(double t_ns, const std::string& tlm, const std::string& rtl);
 
     std::unique_ptr<EvictionUnit> rtl_;
     bool failed_ = false;
     const HeadCache* head_ = nullptr;  // the search under way, for a fault's mismatch line
     std::size_t tlm_victim_ = 0;
+    std::string block_ = "evictor";           // what the mismatch line names
+    std::function<std::string()> tlm_text_;  // the TLM side's answer under way, for a fault's line
 };
 
 }  // namespace kelle

@@ -18,15 +18,24 @@ std::map<std::string, FaultTranslator>& translators() {
     return registered;
 }
 
+std::function<std::string()>& context() {
+    static std::function<std::string()> where;
+    return where;
+}
+
 std::string mismatch_line(double t_ns, const std::string& block, const std::string& tlm, const std::string& rtl) {
     std::ostringstream line;
-    line << "t=" << std::fixed << std::setprecision(3) << t_ns << " ns: " << block << ": tlm " << tlm << ", rtl " << rtl;
+    line << "t=" << std::fixed << std::setprecision(3) << t_ns << " ns";
+    if (context()) line << ", " << context()();
+    line << ": " << block << ": tlm " << tlm << ", rtl " << rtl;
     return line.str();
 }
 }  // namespace
 
 CosimMismatch::CosimMismatch(double t_ns, const std::string& block, const std::string& tlm, const std::string& rtl)
     : std::runtime_error(mismatch_line(t_ns, block, tlm, rtl)) {}
+
+void set_mismatch_context(std::function<std::string()> where) { context() = std::move(where); }
 
 void translate_faults(const std::string& block, FaultTranslator translator) {
     translators()[block] = std::move(translator);

@@ -26,10 +26,14 @@ private:
 
 class CosimMismatch : public std::runtime_error {
 public:
-    // "t=<ns> ns: <block>: tlm <value>, rtl <value>"
+    // "t=<ns> ns, <context>: <block>: tlm <value>, rtl <value>", t exact to the picosecond; the
+    // context (the decode step) from set_mismatch_context, left out when none is set.
     CosimMismatch(double t_ns, const std::string& block, const std::string& tlm, const std::string& rtl);
     static constexpr int kExitStatus = 5;
 };
+
+// What a mismatch line says about where the run was (the platform: "prefill", "decode step 12").
+void set_mismatch_context(std::function<std::string()> context);
 
 // Report a fault or a mismatch. Inside a SystemC process (method or thread) they keep the first
 // failure, stop the simulation and return, and the caller must return too (with any answer: it

@@ -1,5 +1,6 @@
 #include "edram/refresh_manager.h"
 
+#include <cmath>
 #include <map>
 #include <stdexcept>
 
@@ -17,6 +18,19 @@ std::map<RefreshImpl, RefreshManagerFactory>& factories() {
     return registry;
 }
 }  // namespace
+
+std::uint64_t refresh_interval_ps(double interval_us) {
+    return static_cast<std::uint64_t>(std::llround(interval_us * 1e6));
+}
+
+std::uint64_t refresh_due_ps(std::uint64_t interval_ps, int banks, std::uint64_t n) {
+    // Split into whole steps and remainder so that no product overflows 64 bits.
+    const auto b = static_cast<std::uint64_t>(banks);
+    const std::uint64_t slots = n + 1;
+    return interval_ps / b * slots + ((interval_ps % b) * slots + b / 2) / b;
+}
+
+double ps_to_ns(std::uint64_t ps) { return static_cast<double>(ps) * 1000.0 * 1e-15 * 1e9; }
 
 void register_refresh_impl(RefreshImpl impl, RefreshManagerFactory factory) {
     factories()[impl] = std::move(factory);

@@ -5,8 +5,8 @@
 //   tlm  RefreshScheduler (refresh_scheduler.h), plain C++, always built in;
 //   rtl  rtl/refresh_scheduler.sv, verilated, behind its adapter (modules/rtl_refresh): there
 //        when the build found verilator and the program called register_rtl_refresh_impl().
-// Either one gives a burst for every slot of each group's grid interval_g x (n + 1) / banks,
-// bank n % banks, in time order, ties lower group first. The controller pops them from one loop
+// Either one gives a burst for every slot of each group's grid interval_g x (n + 1) / banks
+// (refresh_due_ps below), bank n % banks, in time order, ties lower group first. The controller pops them from one loop
 // (EdramController::refresh_until) before every access and hint, at the ends of prefill and
 // decode, and, when a waveform is traced, at every next_due_ns(); each burst carries its own
 // due time, so one popped late still meets the bank state and liveness of that time.
@@ -14,6 +14,7 @@
 // the RTL library adds its factory, the controller asks for the configured one.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,8 +37,18 @@ inline const Choices<RefreshImpl> kRefreshImpls{
 struct RefreshBurst {
     int group = 0;
     int bank = 0;
-    double due_ns = 0;  // the slot's time on SystemC's 1 ps grid
+    double due_ns = 0;         // the slot's time on SystemC's 1 ps grid...
+    std::uint64_t due_ps = 0;  // ...exactly: what the lockstep compares and prints
 };
+
+// The refresh grid in whole picoseconds (SystemC's resolution), the one arithmetic both the TLM
+// scheduler and the RTL adapter use, so that neither rounds a sub-picosecond due time its own
+// way: an interval is rounded to the picosecond once, and slot n of a group (0-based) is due at
+// interval x (n + 1) / banks rounded half up, which is what rtl/refresh_scheduler.sv's
+// Bresenham accumulator (primed with banks / 2) computes step by step.
+std::uint64_t refresh_interval_ps(double interval_us);
+std::uint64_t refresh_due_ps(std::uint64_t interval_ps, int banks, std::uint64_t n);
+double ps_to_ns(std::uint64_t ps);  // common/units.h's to_ns on a plain count of picoseconds
 
 class RefreshManager {
 public:

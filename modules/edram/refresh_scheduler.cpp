@@ -1,50 +1,40 @@
 #include "edram/refresh_scheduler.h"
 
-namespace kelle {
+#include <limits>
 
-namespace {
-// common/units.h's to_ns and from_ns (SystemC 2.3.4's own arithmetic at 1 ps resolution), on a
-// plain count of picoseconds, so the scheduler needs no kernel.
-double ps_to_ns(std::int64_t ps) { return static_cast<double>(ps) * 1000.0 * 1e-15 * 1e9; }
-std::int64_t ns_to_ps(double ns) { return ns == 0 ? 0 : static_cast<std::int64_t>(ns * (1e6 / 1000.0) + 0.5); }
-}  // namespace
+namespace kelle {
 
 RefreshScheduler::RefreshScheduler(int banks, const std::vector<double>& group_intervals_us)
     : banks_(banks), next_(group_intervals_us.size(), 0) {
-    for (const double us : group_intervals_us) interval_ns_.push_back(us * 1e3);
-    for (int g = 0; g < static_cast<int>(next_.size()); ++g) next_due_ns_.push_back(due_ns(g, 0));
+    for (const double us : group_intervals_us) interval_ps_.push_back(refresh_interval_ps(us));
+    for (int g = 0; g < static_cast<int>(next_.size()); ++g) next_due_ps_.push_back(due_ps(g, 0));
 }
 
-double RefreshScheduler::due_ns(int group, std::uint64_t n) const {
-    // Computed from n, not accumulated, so long runs do not drift.
-    return interval_ns_[static_cast<std::size_t>(group)] * static_cast<double>(n + 1) / static_cast<double>(banks_);
+std::uint64_t RefreshScheduler::due_ps(int group, std::uint64_t n) const {
+    return refresh_due_ps(interval_ps_[static_cast<std::size_t>(group)], banks_, n);
 }
 
 int RefreshScheduler::earliest_group() const {
     int best = 0;
-    for (int g = 1; g < static_cast<int>(next_due_ns_.size()); ++g)
-        if (next_due_ns_[static_cast<std::size_t>(g)] < next_due_ns_[static_cast<std::size_t>(best)]) best = g;
+    for (int g = 1; g < static_cast<int>(next_due_ps_.size()); ++g)
+        if (next_due_ps_[static_cast<std::size_t>(g)] < next_due_ps_[static_cast<std::size_t>(best)]) best = g;
     return best;
 }
 
-double RefreshScheduler::pop_wake_up(double wake_ns, std::vector<RefreshBurst>& due) {
-    int group = earliest_group();
-    // sc_time rounds to 1 ps: anything due within that slack is due now.
-    while (next_due_ns_[static_cast<std::size_t>(group)] <= wake_ns + 1e-3) {
-        const auto g = static_cast<std::size_t>(group);
-        due.push_back({group, bank_of(next_[g]), wake_ns});
-        next_due_ns_[g] = due_ns(group, ++next_[g]);
-        group = earliest_group();
-    }
-    return next_due_ns_[static_cast<std::size_t>(group)];
+double RefreshScheduler::next_due_ns() const {
+    return next_due_ps_.empty() ? std::numeric_limits<double>::infinity() : ps_to_ns(next_due_ps_[static_cast<std::size_t>(earliest_group())]);
 }
 
-double RefreshScheduler::next_due_ns() const { return ps_to_ns(wake_ps_); }
-
 void RefreshScheduler::pop_due(double now_ns, std::vector<RefreshBurst>& due) {
-    while (ps_to_ns(wake_ps_) <= now_ns) {
-        const double wake_ns = ps_to_ns(wake_ps_);
-        wake_ps_ += ns_to_ps(pop_wake_up(wake_ns, due) - wake_ns);
+    if (next_due_ps_.empty()) return;
+    // now_ns is a time on SystemC's grid (or a slice end): its picosecond, rounded as from_ns rounds.
+    const auto now_ps = static_cast<std::uint64_t>(now_ns * 1e3 + 0.5);
+    for (int group = earliest_group(); next_due_ps_[static_cast<std::size_t>(group)] <= now_ps;
+         group = earliest_group()) {
+        const auto g = static_cast<std::size_t>(group);
+        const std::uint64_t ps = next_due_ps_[g];
+        due.push_back({group, bank_of(next_[g]), ps_to_ns(ps), ps});
+        next_due_ps_[g] = due_ps(group, ++next_[g]);
     }
 }
 

@@ -8,11 +8,10 @@
 // this grid even when a burst has to wait for an access in flight, so the number of bursts in a
 // run is exactly the number of due times it spans.
 //
-// Time: the scheduler steps through "wake-ups" on SystemC's 1 ps grid, the times a process
-// woken at each due time would run at (from one wake-up to the next due time, rounded to a
-// picosecond as sc_time rounds it), and gives every burst due within a picosecond of a wake-up
-// that wake-up's time. The arithmetic is that of common/units.h's from_ns/to_ns, so the bursts'
-// times are bit-equal whether the controller polls at each wake-up or catches up later.
+// Time: due times are whole picoseconds (SystemC's resolution) from refresh_due_ps
+// (refresh_manager.h), the function the RTL adapter uses too, so both schedulers put every slot
+// on the same picosecond whatever the interval and bank count (44.999997 us over 16 banks:
+// 2812499.8125 ps a step, slot 0 at 2812500 ps on both sides).
 // rtl/refresh_scheduler.sv is its RTL twin (docs/cosim.md).
 #pragma once
 
@@ -28,22 +27,19 @@ public:
     RefreshScheduler(int banks, const std::vector<double>& group_intervals_us);
 
     // Due time of a group's n-th burst (0-based, its banks interleaved) and the bank it refreshes.
-    double due_ns(int group, std::uint64_t n) const;
+    std::uint64_t due_ps(int group, std::uint64_t n) const;
     int bank_of(std::uint64_t n) const { return static_cast<int>(n % static_cast<std::uint64_t>(banks_)); }
 
     double next_due_ns() const override;
     void pop_due(double now_ns, std::vector<RefreshBurst>& due) override;
 
 private:
-    int earliest_group() const;
-    // Appends every burst due at the wake-up `wake_ns`; returns the next due time.
-    double pop_wake_up(double wake_ns, std::vector<RefreshBurst>& due);
+    int earliest_group() const;  // ties: the lower group
 
     int banks_;
-    std::vector<double> interval_ns_;  // per group
-    std::vector<std::uint64_t> next_;  // per group: index of its next burst
-    std::vector<double> next_due_ns_;  // per group: due_ns of that burst, kept for the hot loop
-    std::int64_t wake_ps_ = 0;         // the next wake-up, on the 1 ps grid
+    std::vector<std::uint64_t> interval_ps_;  // per group
+    std::vector<std::uint64_t> next_;         // per group: index of its next burst
+    std::vector<std::uint64_t> next_due_ps_;  // per group: due_ps of that burst, kept for the hot loop
 };
 
 }  // namespace kelle

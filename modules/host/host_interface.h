@@ -57,6 +57,8 @@ public:
     void on_prefill_done(std::function<void()> hook) { prefill_done_ = std::move(hook); }
     // Called once, at the simulated time the first decode step ends (the host syncs there).
     void on_first_step_done(std::function<void()> hook) { first_step_done_ = std::move(hook); }
+    // The decode step the host is sending, -1 while the prompt is loaded.
+    int current_step() const { return current_step_; }
     // Called once, when the replay ends (normally or not), before the simulation stops.
     void on_replay_end(std::function<void()> hook) { replay_end_ = std::move(hook); }
 

@@ -73,28 +73,47 @@ void RtlEvictor::configure(std::uint32_t address, std::uint32_t value) {
     rtl_->cfg_we = 0;
 }
 
-void RtlEvictor::drive_rows(const std::vector<std::uint64_t>& scores, std::uint64_t edge, std::uint64_t waves) {
+namespace {
+// Token index row r holds at `edge` of a search (wave edge - r, the skewed front), or `tokens` when none.
+std::uint64_t token_at(std::uint64_t edge, std::uint64_t r, std::uint64_t waves, std::uint64_t tokens) {
+    const bool on_front = edge >= r && edge - r < waves;
+    const std::uint64_t index = (edge - r) * RtlEvictor::kRows + r;
+    return on_front && index < tokens ? index : tokens;
+}
+}  // namespace
+
+void RtlEvictor::drive_rows(const Lanes& lanes, std::uint64_t edge, std::uint64_t waves) {
+    const std::uint64_t tokens = lanes.scores.size();
     for (std::uint64_t r = 0; r < kRows; ++r) {
-        // Row r holds wave edge - r, if that wave exists (the skewed front).
-        const bool on_front = edge >= r && edge - r < waves;
-        const std::uint64_t index = (edge - r) * kRows + r;
-        const std::uint64_t code = on_front && index < scores.size() ? scores[index] : 0;
+        const std::uint64_t index = token_at(edge, r, waves, tokens);
+        const std::uint64_t code = index < tokens ? lanes.scores[index] : 0;
+        const std::uint64_t logit = index < tokens && lanes.logits ? (*lanes.logits)[index] : 0;
         rtl_->row_score[kWordsPerScore * r] = static_cast<std::uint32_t>(code);
         rtl_->row_score[kWordsPerScore * r + 1] = static_cast<std::uint32_t>(code >> 32);
-        rtl_->row_logit[kWordsPerScore * r] = 0;
-        rtl_->row_logit[kWordsPerScore * r + 1] = 0;
+        rtl_->row_logit[kWordsPerScore * r] = static_cast<std::uint32_t>(logit);
+        rtl_->row_logit[kWordsPerScore * r + 1] = static_cast<std::uint32_t>(logit >> 32);
     }
 }
 
-std::uint64_t RtlEvictor::clock_search(const std::vector<std::uint64_t>& scores, std::uint64_t edge_limit) {
-    const std::uint64_t waves = (scores.size() + kRows - 1) / kRows;
-    rtl_->tokens = static_cast<std::uint32_t>(scores.size());
+void RtlEvictor::read_written(std::uint64_t edge, std::uint64_t waves, std::vector<std::uint64_t>& written) const {
+    for (std::uint64_t r = 0; r < kRows; ++r) {
+        const std::uint64_t index = token_at(edge, r, waves, written.size());
+        if (index < written.size())
+            written[index] = rtl_->row_score_out[kWordsPerScore * r] |
+                             std::uint64_t{rtl_->row_score_out[kWordsPerScore * r + 1]} << 32;
+    }
+}
+
+std::uint64_t RtlEvictor::clock_search(const Lanes& lanes, std::uint64_t edge_limit) {
+    const std::uint64_t waves = (lanes.scores.size() + kRows - 1) / kRows;
+    rtl_->tokens = static_cast<std::uint32_t>(lanes.scores.size());
     std::uint64_t edges = 0;
     while (edges < edge_limit && (edges == 0 || !rtl_->victim_valid)) {  // valid until start clears it
         rtl_->start = edges == 0;
         rtl_->wave_in = edges < waves;
-        drive_rows(scores, edges, waves);
+        drive_rows(lanes, edges, waves);
         clock();
+        if (lanes.written) read_written(edges, waves, *lanes.written);  // registered at this edge
         ++edges;
     }
     rtl_->start = 0;
@@ -103,6 +122,20 @@ std::uint64_t RtlEvictor::clock_search(const std::vector<std::uint64_t>& scores,
 }
 
 RtlEvictor::Search RtlEvictor::search(const std::vector<std::uint64_t>& scores, std::size_t sinks, std::size_t recent) {
+    return search(Lanes{scores, nullptr, nullptr}, sinks, recent);
+}
+
+LaneResult RtlEvictor::search_lanes(const LaneSearch& lanes) {
+    LaneResult result;
+    result.written.assign(lanes.scores.size(), 0);
+    const Search found = search(Lanes{lanes.scores, &lanes.logits, &result.written}, lanes.sinks, lanes.recent);
+    result.found = found.found;
+    result.index = found.index;
+    return result;
+}
+
+RtlEvictor::Search RtlEvictor::search(const Lanes& lanes, std::size_t sinks, std::size_t recent) {
+    const std::vector<std::uint64_t>& scores = lanes.scores;
     if (scores.empty() || scores.size() > kMaxTokens)
         throw InputError("pe.evictor_impl=rtl", 0, "kv.budget_tokens",
                          "the RTL evictor searches 1 to " + std::to_string(kMaxTokens) + " tokens, not " +
@@ -112,7 +145,7 @@ RtlEvictor::Search RtlEvictor::search(const std::vector<std::uint64_t>& scores, 
     if (recent != recent_) configure(kAddrRecent, static_cast<std::uint32_t>(recent_ = recent));
     const std::uint64_t expected = search_cycles(scores.size());
     Search result;
-    result.cycles = clock_search(scores, expected);
+    result.cycles = clock_search(lanes, expected);
     if (tracing() && ++searches_ == kWaveformSearches) vcd_->close();
     if (result.cycles != expected) {
         raise(RtlFault(kBlock, "the victim of " + std::to_string(scores.size()) + " tokens was not ready at edge " +

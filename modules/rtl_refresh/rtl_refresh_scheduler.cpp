@@ -1,7 +1,5 @@
 #include "rtl_refresh/rtl_refresh_scheduler.h"
 
-#include <cmath>
-
 #include "Vrefresh_scheduler.h"
 #include "common/error.h"
 #include "common/units.h"
@@ -17,11 +15,8 @@ constexpr std::uint32_t kAddrStart = 0x02;
 constexpr std::uint32_t kAddrStepTicks = 0x10;  // + 2 x group
 constexpr std::uint32_t kAddrStepRem = 0x11;    // + 2 x group
 constexpr int kBankBits = 6;                    // $clog2(MAX_BANKS): the width of a packed bank field
-constexpr double kTicksPerUs = 1e6;             // a tick is 1 ps
 
-std::uint64_t now_ticks() {
-    return static_cast<std::uint64_t>(std::llround(sc_core::sc_time_stamp().to_seconds() * 1e12));
-}
+std::uint64_t now_ticks() { return sc_core::sc_time_stamp().value(); }  // a tick is 1 ps, SystemC's resolution
 
 int packed_bank(std::uint64_t fields, int group) {
     return static_cast<int>((fields >> (group * kBankBits)) & ((1u << kBankBits) - 1));
@@ -47,7 +42,7 @@ RtlRefreshScheduler::RtlRefreshScheduler(sc_core::sc_module_name name, int banks
     : sc_core::sc_module(name), banks_(banks), empty_(std::move(empty)),
       rtl_(std::make_unique<Vrefresh_scheduler>("rtl")) {
     for (const double us : group_intervals_us)
-        interval_ticks_.push_back(static_cast<std::uint64_t>(std::llround(us * kTicksPerUs)));
+        interval_ticks_.push_back(refresh_interval_ps(us));
     check_limits(banks, interval_ticks_);
     rtl_->clk(clk_);
     rtl_->rst_n(rst_n_);
@@ -84,7 +79,7 @@ void RtlRefreshScheduler::pop_due(double now_ns, std::vector<RefreshBurst>& due)
 }
 
 void RtlRefreshScheduler::pop_bank_requests(double now_ns, std::vector<SlotBankRequests>& out) {
-    while (!bank_requests_.empty() && bank_requests_.front().slot_ns <= now_ns) {
+    while (!bank_requests_.empty() && ps_to_ns(bank_requests_.front().slot_ps) <= now_ns) {
         out.push_back(bank_requests_.front());
         bank_requests_.pop_front();
     }
@@ -187,10 +182,10 @@ std::uint32_t RtlRefreshScheduler::skipped_groups() const {
 
 void RtlRefreshScheduler::queue_commands() {
     const std::uint32_t issued = cmd_valid_.read();
-    const double slot_ns = to_ns(sc_core::sc_time::from_value(slot_ticks_));
+    const double slot_ns = ps_to_ns(slot_ticks_);
     for (int g = 0; g < static_cast<int>(interval_ticks_.size()); ++g)
-        if (issued & (1u << g)) queued_.push_back({g, packed_bank(cmd_bank_.read(), g), slot_ns});
-    if (record_bank_requests_) bank_requests_.push_back({slot_ns, bank_req_.read()});
+        if (issued & (1u << g)) queued_.push_back({g, packed_bank(cmd_bank_.read(), g), slot_ns, slot_ticks_});
+    if (record_bank_requests_) bank_requests_.push_back({slot_ticks_, bank_req_.read()});
 }
 
 void register_rtl_refresh_impl() {

@@ -17,10 +17,10 @@
 // There is no free-running clock: one edge per due time (one per 2.8125 us with the default
 // 2DRP config), not the eDRAM's 500 MHz, which would be 1.5e9 edges for the default trace.
 //
-// Time base: a tick is 1 ps, SystemC's time resolution, so an interval is a whole number of
-// ticks (45 us = 45e6) and the block's slots, interval x (n + 1) / banks rounded to a tick, fall
-// on the very picosecond the TLM model's do (45 us / 16 banks = 2812500 ticks, exact).
-// Intervals finer than 1 ps are rounded to it. Until the block is configured (delta cycles of
+// Time base: a tick is 1 ps, SystemC's time resolution. Intervals become ticks through
+// refresh_interval_ps, the TLM scheduler's own function, and the block's slots, interval x
+// (n + 1) / banks rounded half up, are refresh_due_ps's (edram/refresh_manager.h): the very
+// picosecond the TLM model's fall on, whatever the interval and bank count. Until the block is configured (delta cycles of
 // time 0) no slot is known; none can come before one tick, so next_due_ns() says one tick.
 //
 // Skip: with an `empty` query (asked at the edge, one tick before the slot), bit g of

@@ -11,6 +11,7 @@
 // the latest command's group and bank, plus the RTL block's pins.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -98,23 +99,51 @@ struct LockstepResult {
     std::string mismatch;  // empty: the logs match command for command
 };
 
+// Both sides of one stimulus, their modules named under `prefix` so that several fit in one
+// elaboration.
+struct LockstepPair {
+    LockstepPair(const Stimulus& stimulus, const std::string& prefix)
+        : empty([&stimulus](int group, int bank) { return stimulus.is_empty(group, bank); }),
+          tlm(stimulus.banks, stimulus.tlm_intervals_us),
+          rtl((prefix + "rtl").c_str(), stimulus.banks, stimulus.rtl_intervals_us, empty),
+          tlm_side((prefix + "tlm_recorder").c_str(), tlm, empty),
+          rtl_side((prefix + "rtl_recorder").c_str(), rtl) {}
+    LockstepResult result() const { return {tlm_side.log(), rtl_side.log(), first_mismatch(tlm_side.log(), rtl_side.log())}; }
+
+    std::function<bool(int, int)> empty;
+    kelle::RefreshScheduler tlm;
+    kelle::RtlRefreshScheduler rtl;
+    CommandRecorder tlm_side;
+    CommandRecorder rtl_side;
+};
+
 // Builds both sides, runs stimulus.run_us of simulated time with a VCD at vcd_stem + ".vcd",
 // and compares. Elaborates SystemC: once per process.
 inline LockstepResult run_lockstep(const Stimulus& stimulus, const std::string& vcd_stem) {
-    const auto empty = [&stimulus](int group, int bank) { return stimulus.is_empty(group, bank); };
-    kelle::RefreshScheduler tlm(stimulus.banks, stimulus.tlm_intervals_us);
-    kelle::RtlRefreshScheduler rtl("rtl", stimulus.banks, stimulus.rtl_intervals_us, empty);
-    CommandRecorder tlm_side("tlm_recorder", tlm, empty);
-    CommandRecorder rtl_side("rtl_recorder", rtl);
-
+    LockstepPair pair(stimulus, "");
     sc_core::sc_trace_file* vcd = sc_core::sc_create_vcd_trace_file(vcd_stem.c_str());
     vcd->set_time_unit(1, sc_core::SC_PS);
-    tlm_side.trace(vcd, "tlm");
-    rtl_side.trace(vcd, "rtl");
-    rtl.trace(vcd, "rtl.pins");
+    pair.tlm_side.trace(vcd, "tlm");
+    pair.rtl_side.trace(vcd, "rtl");
+    pair.rtl.trace(vcd, "rtl.pins");
     sc_core::sc_start(stimulus.run_us, sc_core::SC_US);
     sc_core::sc_close_vcd_trace_file(vcd);
-    return {tlm_side.log(), rtl_side.log(), first_mismatch(tlm_side.log(), rtl_side.log())};
+    return pair.result();
+}
+
+// Every stimulus's pair in one simulation of the longest run_us (no waveform), one result each.
+// Elaborates SystemC: once per process.
+inline std::vector<LockstepResult> run_lockstep_sweep(const std::vector<Stimulus>& stimuli) {
+    std::vector<std::unique_ptr<LockstepPair>> pairs;
+    double run_us = 0;
+    for (std::size_t i = 0; i < stimuli.size(); ++i) {
+        pairs.push_back(std::make_unique<LockstepPair>(stimuli[i], "sweep" + std::to_string(i) + "_"));
+        run_us = std::max(run_us, stimuli[i].run_us);
+    }
+    sc_core::sc_start(run_us, sc_core::SC_US);
+    std::vector<LockstepResult> results;
+    for (const auto& pair : pairs) results.push_back(pair->result());
+    return results;
 }
 
 }  // namespace kelle_cosim

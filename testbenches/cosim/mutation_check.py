@@ -6,7 +6,10 @@ unmutated block and then each mutant (one textual substitution of the .sv, below
 into a copy of kelle-sim, and runs it on the bundled trace with `--set cosim.lockstep=<block>`:
   - the unmutated block must run clean (exit 0): the check would mean nothing otherwise;
   - every mutant must stop with exit status 5 and one stderr line naming the block and the first
-    differing values (platforms/main.cpp, docs/cosim.md).
+    differing values (platforms/main.cpp, docs/cosim.md), at the right time: a refresh line at
+    the earliest due picosecond it names;
+  - a mutant with settings (a remainder path the default plan never takes) runs with them, and the
+    unmutated block runs clean under each such setting too.
 
 Two mutants (FAULTS) also run with their block alone in the loop: the adapter must end the run
 with one line and exit status 1 (an RTL error, never an abort).
@@ -22,13 +25,22 @@ Usage: mutation_check.py --source SRC --build BUILD --work DIR [--jobs 2]
 import argparse
 import concurrent.futures
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import sys
 import time
 
-# (block, name, what the mutant breaks, text to replace, replacement); each text occurs once.
+# Settings under which a mutant of the remainder arithmetic shows: the default plan's intervals
+# are whole picoseconds per bank, so these give the HST-high group a fractional step (issue 27):
+# 360.000001 us / 16 banks = 22500000.0625 ps, remainder 1; 360.000009 us, remainder 9, carries
+# in the very first slot (the accumulator is primed with 16 / 2 = 8).
+ODD_STEP = ("edram.2drp.important_msb_us=360.000001",)
+ODD_FIRST_STEP = ("edram.2drp.important_msb_us=360.000009",)
+
+# (block, name, what the mutant breaks, text to replace, replacement[, settings]); each text
+# occurs once; the settings (--set) are added to the lockstep run.
 MUTANTS = [
     ("refresh", "due_compare", "due-time compare off by one (< for <=)",
      "due[g] <= now_ticks;", "due[g] < now_ticks;"),
@@ -43,6 +55,22 @@ MUTANTS = [
      "due[g] <= due[g] + step_ticks[g] + TIME_BITS'(step[ACC_BITS]) + 1;"),
     ("refresh", "group1_stuck_off", "cmd_valid of group 1 stuck low",
      "cmd_valid[g] <= due_now[g] && !slot_skip[g];", "cmd_valid[g] <= due_now[g] && !slot_skip[g] && g != 1;"),
+    ("refresh", "carry_late", "the remainder carries one step late (> for >=)",
+     "return sum >= modulus ?", "return sum > modulus ?", ODD_STEP),
+    ("refresh", "acc_unprimed", "the accumulator starts at 0, not banks / 2 (rounds down, not half up)",
+     "step = advance(banks >> 1, step_rem[g], banks);", "step = advance('0, step_rem[g], banks);", ODD_STEP),
+    ("refresh", "rem_dropped", "STEP_REM writes are lost (every step truncated)",
+     "step_rem[g] <= cfg_wdata[ACC_BITS-1:0];", "step_rem[g] <= '0;", ODD_STEP),
+    ("refresh", "first_carry_lost", "the first slot drops its carry",
+     "due[g] <= step_ticks[g] + TIME_BITS'(step[ACC_BITS]);", "due[g] <= step_ticks[g];", ODD_FIRST_STEP),
+    ("refresh", "next_due_group0", "next_due_ticks looks at group 0 only",
+     "if (in_use[g] && due[g] < next_due_ticks)", "if (in_use[g] && g == 0 && due[g] < next_due_ticks)", ODD_STEP),
+    ("refresh", "last_group_unused", "the last configured group is never in use",
+     "in_use[g] = running && g < 32'(groups);", "in_use[g] = running && g + 1 < 32'(groups);"),
+    ("refresh", "cmd_bank_next", "cmd_bank names the group's next bank",
+     "cmd_bank[g*BANK_BITS +: BANK_BITS] <= bank_of[g];", "cmd_bank[g*BANK_BITS +: BANK_BITS] <= bank_of[g] + BANK_BITS'(1);"),
+    ("refresh", "bank_req_sticky", "bank_req is never cleared between slots",
+     "bank_req <= '0;\n            for (int g", "for (int g"),
     ("evictor", "max_not_min", "row compare operator flipped (> for <)",
      "candidate && sum[r] < min_q[r-1]", "candidate && sum[r] > min_q[r-1]"),
     ("evictor", "row_tie_flip", "rows break ties to the newest (<= for <)",
@@ -57,6 +85,24 @@ MUTANTS = [
      "victim_index <= idx[ROWS-1];", "victim_index <= '0;"),
     ("evictor", "start_keeps_victim", "start does not clear the previous search's victim",
      "victim_valid <= 1'b0;\n                victim_found <= 1'b0;", "victim_valid <= 1'b0;"),
+    # Issue 27's four kinds the platform's searches missed, and four more; the lockstep's start-up
+    # corner cases (modules/cosim/evictor_lanes.h) reach them.
+    ("evictor", "recent_off_by_one", "the recent window protects one token too few (<= for <)",
+     "index + {1'b0, recent} < held", "index + {1'b0, recent} <= held"),
+    ("evictor", "wrap_not_saturate", "scores wrap instead of saturating",
+     "return wide[SCORE_BITS] ? SCORE_MAX : wide[SCORE_BITS-1:0];", "return wide[SCORE_BITS-1:0];"),
+    ("evictor", "protected_row_drops_found", "a protected row below the minimum drops `found`",
+     "found[r] = 1'b1;\n                min_v[r] = min_q[r-1];", "found[r] = candidate;\n                min_v[r] = min_q[r-1];"),
+    ("evictor", "sinks_reset_1", "SINKS resets to 1",
+     "sinks <= '0;", "sinks <= INDEX_BITS'(1);"),
+    ("evictor", "sinks_off_by_one", "the sinks protect one token too many (> for >=)",
+     "index >= {1'b0, sinks}", "index > {1'b0, sinks}"),
+    ("evictor", "logit_ignored", "the logit lane is not added",
+     "row_logit[r*SCORE_BITS +: SCORE_BITS]);", "SCORE_BITS'(0));"),
+    ("evictor", "stale_writeback", "the written-back register is the old score",
+     "row_score_out[r*SCORE_BITS +: SCORE_BITS] <= sum[r];", "row_score_out[r*SCORE_BITS +: SCORE_BITS] <= row_score[r*SCORE_BITS +: SCORE_BITS];"),
+    ("evictor", "protected_found", "a protected token counts as found",
+     "found[r] = candidate;\n                min_v[r] = sum[r];", "found[r] = live[r];\n                min_v[r] = sum[r];"),
 ]
 
 # Injected faults: mutants run with the block in the loop alone (no lockstep), where the adapter's
@@ -114,13 +160,27 @@ def link(args, objects, output):
     run(words, cwd=args.build)
 
 
-def lockstep(args, binary, block):
-    return run_sim(binary, f"cosim.lockstep={block}")
+def lockstep(args, binary, block, settings=()):
+    return run_sim(binary, f"cosim.lockstep={block}", *settings)
 
 
-def run_sim(binary, assignment):
-    result = subprocess.run([binary, "--set", assignment], capture_output=True, text=True)
+def run_sim(binary, *assignments):
+    command = [binary]
+    for assignment in assignments:
+        command += ["--set", assignment]
+    result = subprocess.run(command, capture_output=True, text=True)
     return result.returncode, result.stderr.strip()
+
+
+def at_right_time(err):
+    """A refresh line names due times in ps; it must come at the earliest of them (the adapter's
+    own faults one tick before the slot). A line without any (the evictor's) passes."""
+    t = re.search(r"t=(\d+)\.(\d{3}) ns", err)
+    dues = [int(d) for d in re.findall(r"(\d+) ps", err)]
+    if not t or not dues:
+        return True
+    t_ps = int(t.group(1)) * 1000 + int(t.group(2))
+    return min(dues) - 1 <= t_ps <= min(dues)
 
 
 def check_fault(binary, name):
@@ -129,7 +189,7 @@ def check_fault(binary, name):
     return ok, f"\n        and with {FAULTS[name]}: exit {status}: {err}"
 
 
-def check_mutant(args, block, name, what, old, new, adapter):
+def check_mutant(args, block, name, what, old, new, settings, adapter):
     sv_file = BLOCKS[block][0]
     with open(os.path.join(args.source, sv_file)) as f:
         text = f.read()
@@ -139,9 +199,11 @@ def check_mutant(args, block, name, what, old, new, adapter):
     model = verilate(args, block, text.replace(old, new), directory)
     binary = os.path.join(directory, "kelle-sim")
     link(args, [adapter, model], binary)
-    status, err = lockstep(args, binary, block)
-    caught = status == 5 and err.count("\n") == 0 and f": {block}: tlm " in err
-    line = f"{block}/{name} ({what}): exit {status}: {err}"
+    status, err = lockstep(args, binary, block, settings)
+    # The refresh line names its scheduler, the evictor's a start-up corner case when one caught it.
+    named = re.search(rf": {block}( \([^)]*\))?: tlm ", err) is not None
+    caught = status == 5 and err.count("\n") == 0 and named and at_right_time(err)
+    line = f"{block}/{name} ({what}{', ' + ' '.join(settings) if settings else ''}): exit {status}: {err}"
     if name in FAULTS:
         faulted, fault_line = check_fault(binary, name)
         caught, line = caught and faulted, line + fault_line
@@ -156,8 +218,14 @@ def baseline(args, block):
     adapter = compile_adapter(args, block, directory)
     binary = os.path.join(directory, "kelle-sim")
     link(args, [adapter, model], binary)
-    status, err = lockstep(args, binary, block)
-    return adapter, status == 0, f"{block}/unmutated: exit {status}{': ' + err if err else ''}"
+    # Clean under every setting a mutant of the block runs with, or a catch there would mean nothing.
+    lines, clean = [], True
+    for settings in sorted({tuple(m[5]) if len(m) > 5 else () for m in MUTANTS if m[0] == block}):
+        status, err = lockstep(args, binary, block, settings)
+        clean &= status == 0
+        lines.append(f"{block}/unmutated{' with ' + ' '.join(settings) if settings else ''}: exit {status}"
+                     f"{': ' + err if err else ''}")
+    return adapter, clean, "\n        ".join(lines)
 
 
 def main():
@@ -179,7 +247,8 @@ def main():
             print(("ok      " if clean else "FAILED  ") + line, flush=True)
             ok &= clean
         mutants = [m for m in MUTANTS if not args.only or args.only in m[1]]
-        futures = [pool.submit(check_mutant, args, *m, adapters[m[0]]) for m in mutants]
+        futures = [pool.submit(check_mutant, args, *m[:5], m[5] if len(m) > 5 else (), adapters[m[0]])
+                   for m in mutants]
         for future in futures:
             caught, line = future.result()
             print(("caught  " if caught else "MISSED  ") + line, flush=True)

@@ -1,6 +1,8 @@
 // Lockstep co-simulation of the refresh scheduler: TLM model vs verilated RTL, command for command.
 // Each test case elaborates SystemC, so ctest runs each in a process of its own.
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <iterator>
 #include <regex>
 
 #include "cosim/lockstep.h"
@@ -86,6 +88,45 @@ TEST_CASE("uneven steps: intervals that banks do not divide land on the same pic
     CHECK(r.tlm.size() == 299 + 428);
     CHECK(r.rtl[0] == RefreshCommand{2333334, 1, 0});
     CHECK(r.rtl[1] == RefreshCommand{3333333, 0, 0});
+}
+
+TEST_CASE("odd intervals and bank counts: both sides issue the same bursts on the same picosecond",
+          "[cosim][lockstep][sweep]") {
+    // Intervals that are not a whole number of picoseconds per bank, among them issue 27's false
+    // alarms (44.999997 and 45.000004 us over 16 banks, 45.000001 us over 12, and the default 2DRP
+    // plan with important_msb_us = 360.000001, here over one controller's 16 banks).
+    const std::vector<std::pair<int, std::vector<double>>> cases{
+        {16, {44.999997}}, {16, {45.000004}}, {12, {45.000001}}, {16, {45.000001}}, {12, {44.999997}},
+        {7, {10.000003}},  {3, {7.000001}},   {64, {45.000063}}, {1, {0.999999}},
+        {16, {45, 90, 180, 360.000001}},      {16, {45, 360.000001, 1440, 7200}},
+        {12, {45.000001, 44.999997, 90.000002}}};
+    std::vector<Stimulus> stimuli;
+    for (const auto& [banks, intervals] : cases) {
+        Stimulus s;
+        s.banks = banks;
+        s.tlm_intervals_us = s.rtl_intervals_us = intervals;
+        s.run_us = 400;
+        stimuli.push_back(s);
+    }
+    const std::vector<LockstepResult> results = run_lockstep_sweep(stimuli);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        INFO("banks " << cases[i].first << ", first interval " << cases[i].second[0] << " us: " << results[i].mismatch);
+        CHECK(results[i].mismatch.empty());
+        CHECK(results[i].rtl.size() == results[i].tlm.size());
+        CHECK(!results[i].tlm.empty());
+    }
+    // By hand: 44.999997 us / 16 = 2812499.8125 ps a step; slot 0 at 2812500 ps, slot 3 at
+    // 11249999.25 -> 11249999. 45.000001 us / 12 = 3750000.083 ps; slot 5 at 22500000.5 -> 22500001
+    // (half up). 360.000001 us / 16: group 3's slot 3 at 90000000.25 -> 90000000 ps, the same
+    // picosecond as group 0's slot 31 (45 us / 16 x 32): lower group first on both sides.
+    CHECK(results[0].rtl[0] == RefreshCommand{2812500, 0, 0});
+    CHECK(results[0].rtl[3] == RefreshCommand{11249999, 0, 3});
+    CHECK(results[2].rtl[5] == RefreshCommand{22500001, 0, 5});
+    const CommandLog& drp = results[9].rtl;
+    const auto at_90us = std::find(drp.begin(), drp.end(), RefreshCommand{90000000, 3, 3});
+    REQUIRE(at_90us != drp.end());
+    CHECK(std::prev(at_90us)->group < 3);
+    CHECK(std::prev(at_90us)->time_ps == 90000000);
 }
 
 TEST_CASE("a mis-configured interval on the RTL side is reported as the first mismatch", "[cosim][lockstep][mismatch]") {

@@ -26,3 +26,21 @@ TEST_CASE("cosim.lockstep takes only off, refresh, evictor or all", "[cosim][sys
     CHECK(r.err.find("cosim.lockstep") != std::string::npos);
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
 }
+
+TEST_CASE("cosim.lockstep=refresh raises no false alarm on intervals of fractional picoseconds a bank",
+          "[cosim][system][sweep]") {
+    // Issue 27's settings, each once a false alarm: the two sides rounded sub-picosecond due times
+    // their own ways. Both now take refresh_due_ps (edram/refresh_manager.h); the unmodified RTL must run clean.
+    const std::string original = "--config " + source_path("platforms/original_edram.ini");
+    for (const std::string& settings :
+         {original + " --set edram.refresh_interval_us=44.999997",
+          original + " --set edram.refresh_interval_us=45.000004",
+          original + " --set edram.refresh_interval_us=45.000001 --set edram.banks=12 --set edram.layout=interleaved"
+                     " --set edram.capacity_mb=3",
+          std::string("--set edram.2drp.important_msb_us=360.000001")}) {
+        INFO(settings);
+        const RunResult r = sim(settings + " --set cosim.lockstep=refresh");
+        CHECK(r.status == 0);
+        CHECK(r.err.empty());
+    }
+}

@@ -30,7 +30,7 @@ TEST_CASE("bursts come in time order, banks in turn, ties lower group first", "[
 
 TEST_CASE("a burst is popped once, however often or late the manager is asked", "[refresh]") {
     RefreshScheduler scheduler(4, {40});
-    CHECK(scheduler.next_due_ns() == 0);  // a first wake-up at time 0, with nothing due
+    CHECK(scheduler.next_due_ns() == Approx(10e3));  // 40 us / 4 banks
     CHECK(pop(scheduler, 5e3).empty());
     CHECK(scheduler.next_due_ns() == Approx(10e3));
     CHECK(pop(scheduler, 9999.999).empty());
@@ -41,16 +41,24 @@ TEST_CASE("a burst is popped once, however often or late the manager is asked", 
     CHECK(pop(scheduler, 35e3).empty());
 }
 
-TEST_CASE("due times fall on the picosecond a kernel wake-up would", "[refresh]") {
-    // 10 us over 3 banks: 3333333.33 ps per step. A process woken at each due time would run at
-    // now + from_ns(due - now) each time, rounded to the picosecond; the bursts must carry those times.
-    RefreshScheduler scheduler(3, {10});
-    sc_core::sc_time wake = sc_core::SC_ZERO_TIME;
-    for (int n = 0; n < 1000; ++n) {
-        const double due_ns = scheduler.due_ns(0, static_cast<std::uint64_t>(n));
-        wake += kelle::from_ns(due_ns - kelle::to_ns(wake));
-        const std::vector<RefreshBurst> due = pop(scheduler, kelle::to_ns(wake));
-        REQUIRE(due.size() == 1);
-        REQUIRE(due[0].due_ns == kelle::to_ns(wake));
-    }
+TEST_CASE("due times are interval x (n + 1) / banks in whole picoseconds, rounded half up", "[refresh]") {
+    // By hand: 10 us over 3 banks is 3333333.33 ps a step: slots at 3333333.33 -> 3333333,
+    // 6666666.67 -> 6666667 and 10000000 ps; 45.000004 us over 16 banks, 2812500.25 ps a step:
+    // slot 1 at 5625000.5 -> 5625001 (half up), slot 3 at 11250001 exactly.
+    RefreshScheduler thirds(3, {10});
+    const std::vector<RefreshBurst> due = pop(thirds, 10e3);
+    REQUIRE(due.size() == 3);
+    CHECK(due[0].due_ps == 3333333);
+    CHECK(due[1].due_ps == 6666667);
+    CHECK(due[2].due_ps == 10000000);
+    CHECK(due[1].due_ns == kelle::to_ns(sc_core::sc_time::from_value(6666667)));
+    CHECK(kelle::refresh_due_ps(45000004, 16, 1) == 5625001);
+    CHECK(kelle::refresh_due_ps(45000004, 16, 3) == 11250001);
+    CHECK(kelle::refresh_interval_ps(44.999997) == 44999997);
+}
+
+TEST_CASE("refresh_due_ps does not overflow where interval x (n + 1) would", "[refresh]") {
+    // By hand: a 1 ms + 1 ps interval over 64 banks, slot n + 1 = 64e9 (11.6 days of simulated
+    // time): interval x (n + 1) = 6.4e19 passes 2^64 = 1.8e19, the due time (1e9 + 1) x 1e9 does not.
+    CHECK(kelle::refresh_due_ps(1000000001, 64, 64000000000ULL - 1) == 1000000001ULL * 1000000000ULL);
 }
