@@ -112,18 +112,18 @@ void check_functional_mode(const ParamRegistry& registry, const KvConfig& kv, co
                            const SequencerConfig& sequencing) {
     if (!edram.functional) return;
     if (kv.store != KvStore::edram)
-        throw InputError(registry.origin_of("edram.functional"), 0, "edram.functional",
-                         "functional mode models eDRAM retention: it needs kv.store = edram");
+        throw registry.rule_error({"edram.functional", "kv.store"},
+                                  "functional mode models eDRAM retention: it needs kv.store = edram");
     if (kv.policy == KvPolicy::aerp)
-        throw InputError(registry.origin_of("kv.policy"), 0, "kv.policy",
-                         "aerp in functional mode is not built yet (x values are not stored)");
+        throw registry.rule_error({"kv.policy", "edram.functional"},
+                                  "aerp in functional mode is not built yet (x values are not stored)");
     if (kv.batch > 1)
-        throw InputError(registry.origin_of("workload.batch"), 0, "workload.batch",
-                         "functional mode stores one sequence's values: it needs workload.batch = 1");
+        throw registry.rule_error({"workload.batch", "edram.functional"},
+                                  "functional mode stores one sequence's values: it needs workload.batch = 1");
     if (sequencing.order == SchedOrder::overlap)
-        throw InputError(registry.origin_of("sched.order"), 0, "sched.order",
-                         "functional mode checks every slot read, the new token's too: it needs sched.order = serial "
-                         "(overlap reads the resident K/V before the new K/V is written)");
+        throw registry.rule_error({"sched.order", "edram.functional"},
+                                  "functional mode checks every slot read, the new token's too: it needs sched.order = "
+                                  "serial (overlap reads the resident K/V before the new K/V is written)");
 }
 
 // cosim.lockstep = refresh|all: the eDRAM controller polls both schedulers (cosim/lockstep_refresh.h).

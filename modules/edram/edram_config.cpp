@@ -111,11 +111,14 @@ void EdramConfig::bind(ParamBinder& p) {
                                               : kRefreshImpls.name(refresh_impl) +
                                                     ": this build has no verilator (install it and re-run cmake; docs/cosim.md)";
     });
+    // p_fail = 1 at the tail would make every bit fail at once: the fit through the two anchors
+    // (retention_model.h) needs both probabilities strictly inside (0, 1).
     p.rule("edram.retention_tail_us", [this] {
-        return retention_safe_us < retention_tail_us && retention_safe_p_fail < retention_tail_p_fail
+        return retention_safe_us < retention_tail_us && retention_safe_p_fail < retention_tail_p_fail &&
+                       retention_tail_p_fail < 1
                    ? ""
-                   : "retention anchors need safe_us < tail_us and safe_p_fail < tail_p_fail";
-    });
+                   : "retention anchors need safe_us < tail_us and safe_p_fail < tail_p_fail < 1";
+    }, {"edram.retention_safe_us", "edram.retention_safe_p_fail", "edram.retention_tail_p_fail"});
 }
 
 std::uint64_t EdramConfig::capacity_bytes() const {

@@ -194,10 +194,12 @@ TEST_CASE("refresh that would need more than a bank's whole time is refused", "[
 }
 
 TEST_CASE("a rule broken by a --set value is the command line's error, not the file's", "[hardening][config]") {
-    // kv.recent_tokens keeps its value, kv.budget_tokens comes from --set: the error named where
-    // kv.recent_tokens came from, with exit status 1.
+    // kv.recent_tokens keeps its value, kv.budget_tokens comes from --set: the error once named where
+    // kv.recent_tokens came from, with exit status 1. It blames the key set last, the --set one.
     expect_one_line_error(bounded_sim(tiny() + " --set kv.policy=h2o --set kv.budget_tokens=1"), 2,
-                          "--set: kv.recent_tokens: must be smaller than kv.budget_tokens (1)");
+                          "--set: kv.budget_tokens: breaks a rule of kv.recent_tokens (");
+    expect_one_line_error(bounded_sim(tiny() + " --set kv.policy=h2o --set kv.budget_tokens=1"), 2,
+                          "): must be smaller than kv.budget_tokens (1)");
 }
 
 TEST_CASE("an output whose directory takes no new file is refused before the run", "[hardening][outputs]") {
