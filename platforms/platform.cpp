@@ -9,6 +9,7 @@
 #include "common/initiator.h"
 #include "common/units.h"
 #include "cosim/evictor_choice.h"
+#include "memory_bound.h"
 
 namespace kelle {
 
@@ -180,6 +181,9 @@ Platform::Platform(sc_core::sc_module_name name, const ParamRegistry& registry, 
         sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes(), SramRole::kv);
     }
     evictor_ = make_evictor(pe.evictor_impl, load_params<CosimConfig>(registry), registry);
+    const std::uint64_t context_tokens = static_cast<std::uint64_t>(header.prompt_tokens) + header.decode_steps;
+    check_memory_bound(input_sized_memory(header.model, context_tokens, budget.held_tokens, sequencing.weight_bytes),
+                       usable_memory_bytes(), trace.path());
     const std::uint64_t spill_base_address = WeightMap(header.model, sequencing.weight_bytes).end_address();
     kv_ = std::make_unique<KvCache>("kv_cache", kv, header, plan, budget, spill_base_address, edram.functional,
                                     evictor_.get());

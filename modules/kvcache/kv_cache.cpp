@@ -32,7 +32,9 @@ KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const Tra
       x_store_(layout_, port_, aerp_ ? header.model.layers : 0),
       heads_(regions(header.model)),
       class_ranks_(regions(header.model)) {
-    for (HeadCache& head : heads_) head.reserve(budget.held_tokens);
+    // A head never holds more tokens than the context has: a budget past it reserves nothing more.
+    const auto context_tokens = static_cast<std::uint64_t>(header.prompt_tokens) + header.decode_steps;
+    for (HeadCache& head : heads_) head.reserve(std::min(budget.held_tokens, context_tokens));
     for (int region = 0; region < static_cast<int>(heads_.size()); ++region)
         region_onchip_.push_back(layout_.region_onchip(region));
     KELLE_LOG(msg::kvcache, LogLevel::info,

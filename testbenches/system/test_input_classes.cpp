@@ -66,6 +66,19 @@ TEST_CASE("inputs that ended in exit 3 or a crash are input errors", "[input-cla
     expect_error(bounded("--config " + previous), 1, tmp_path("chain36.ini") + ":1: include: more than 64 files nested");
 }
 
+TEST_CASE("memory the input makes the model allocate is bounded before the run", "[input-classes]") {
+    // One gated FFN matrix, 4096 x 2^24 x 2 at pe.weight_bytes = 2: 2^38 B = 262144 MB, streamed in one
+    // transaction: past any machine this runs on (and the 2 GB limit here), it was std::bad_alloc.
+    const std::string big = recipe("big_ffn", "--head-dim 4096 --hidden 4096 --ffn 16777216");
+    expect_error(bounded("--config " + tiny_ini() + " --trace " + big), 1,
+                 big + ": model.ffn: needs about 262144 MB, over the ");
+    // A budget past the context reserved 16 B x budget per (layer, KV head), 2 GB here; the
+    // reservation stops at the context (480 + 32 positions), and the run fits.
+    const std::string stats = tmp_path("big_budget.json");
+    CHECK(bounded("--set kv.budget_tokens=1048576 --stats-json " + stats).status == 0);
+    CHECK(read_json(stats)["config"]["kv.budget_tokens"] == 1048576);
+}
+
 TEST_CASE("rules across parameters blame the key set last, with its file and line", "[input-classes]") {
     // Once blamed edram.retention_tail_us at base.ini:48, with exit 1.
     expect_error(bounded(tiny() + " --set edram.retention_safe_p_fail=0.5"), 2,
