@@ -23,14 +23,6 @@ std::string write_file(const std::string& name, const std::string& content) {
 
 int lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
-// kelle-sim under a 60 s limit (timeout exits 124) and, but under ASan, a 2 GB address-space
-// limit: the defects these tests guard hung or allocated gigabytes.
-RunResult bounded_sim(const std::string& arguments) {
-    const long limit_kb = KELLE_TEST_ADDRESS_LIMIT_KB;
-    const std::string ulimit = limit_kb > 0 ? "ulimit -v " + std::to_string(limit_kb) + "; " : "";
-    return run(ulimit + "timeout 60 " + std::string(KELLE_SIM) + " " + arguments);
-}
-
 void expect_one_line_error(const RunResult& r, int status, const std::string& fragment) {
     INFO("stderr: " << r.err.substr(0, 400));
     CHECK(r.status == status);
