@@ -7,6 +7,7 @@
 #include "common/units.h"
 #include "edram/refresh_manager.h"
 #include "kvcache/eviction_unit.h"
+#include "memory_bound.h"
 #include "sequencer/weight_map.h"
 
 namespace kelle {
@@ -71,18 +72,18 @@ namespace {
 void check_functional_mode(const ParamRegistry& registry, const MachineConfig& m) {
     if (!m.edram.functional) return;
     if (m.kv.store != KvStore::edram)
-        throw InputError(registry.origin_of("edram.functional"), 0, "edram.functional",
-                         "functional mode models eDRAM retention: it needs kv.store = edram");
+        throw registry.rule_error({"edram.functional", "kv.store"},
+                                  "functional mode models eDRAM retention: it needs kv.store = edram");
     if (m.kv.policy == KvPolicy::aerp)
-        throw InputError(registry.origin_of("kv.policy"), 0, "kv.policy",
-                         "aerp in functional mode is not built yet (x values are not stored)");
+        throw registry.rule_error({"kv.policy", "edram.functional"},
+                                  "aerp in functional mode is not built yet (x values are not stored)");
     if (m.sequencing.batch > 1)
-        throw InputError(registry.origin_of("workload.batch"), 0, "workload.batch",
-                         "functional mode stores one sequence's values: it needs workload.batch = 1");
+        throw registry.rule_error({"workload.batch", "edram.functional"},
+                                  "functional mode stores one sequence's values: it needs workload.batch = 1");
     if (m.sequencing.order == SchedOrder::overlap)
-        throw InputError(registry.origin_of("sched.order"), 0, "sched.order",
-                         "functional mode checks every slot read, the new token's too: it needs sched.order = serial "
-                         "(overlap reads the resident K/V before the new K/V is written)");
+        throw registry.rule_error({"sched.order", "edram.functional"},
+                                  "functional mode checks every slot read, the new token's too: it needs sched.order = "
+                                  "serial (overlap reads the resident K/V before the new K/V is written)");
 }
 
 // The array loads its weight tiles from the weight SRAM's read port (pe.tile_model =
@@ -95,8 +96,7 @@ void check_weight_load(const ParamRegistry& registry, const MachineConfig& m) {
         std::ostringstream message;
         message << pe.geometry.weight_load_bytes_per_cycle << " B/cycle is more than the weight SRAM's port gives: "
                 << port_bytes_per_cycle << " B/cycle (sram.weight_gbps at clock_mhz)";
-        throw InputError(registry.origin_of("pe.weight_load_bytes_per_cycle"), 0, "pe.weight_load_bytes_per_cycle",
-                         message.str());
+        throw registry.rule_error({"pe.weight_load_bytes_per_cycle", "sram.weight_gbps", "clock_mhz"}, message.str());
     }
 }
 
@@ -156,7 +156,8 @@ nlohmann::ordered_json size_kv_store(MachineConfig& m, const ModelShape& model) 
 }
 }  // namespace
 
-MachineConfig load_machine(const ParamRegistry& registry, const TraceHeader& header, std::uint64_t seed) {
+MachineConfig load_machine(const ParamRegistry& registry, const TraceHeader& header, const std::string& trace_path,
+                           std::uint64_t seed) {
     MachineConfig m;
     m.parameters = registry.to_json();
     m.platform = load_params<PlatformConfig>(registry);
@@ -195,6 +196,9 @@ MachineConfig load_machine(const ParamRegistry& registry, const TraceHeader& hea
 
     const double important_share = m.kv.store == KvStore::edram ? m.edram.important_share : 0;
     m.budget = KvBudget::of(m.kv, header, m.sequencing.x_tier_limit_tokens(header.model), important_share);
+    const std::uint64_t context_tokens = static_cast<std::uint64_t>(header.prompt_tokens) + header.decode_steps;
+    check_memory_bound(input_sized_memory(header.model, context_tokens, m.budget.held_tokens, m.sequencing.weight_bytes),
+                       usable_memory_bytes(), trace_path);
     m.kv_capacity = size_kv_store(m, header.model);
     if (m.platform.kv_capacity != KvCapacityRule::stated) {
         d["edram.capacity_mb"] = m.edram.capacity_mb;

@@ -81,7 +81,10 @@ struct MachineConfig {
 };
 
 // Loads every config and derives what spans modules. InputError for a rule across modules
-// (functional mode's needs) or an RTL block this build lacks, naming the key and its origin.
-MachineConfig load_machine(const ParamRegistry& registry, const TraceHeader& header, std::uint64_t seed);
+// (functional mode's needs, the weight-load port), an RTL block this build lacks, naming the key
+// and its origin, or a trace (`trace_path`) that would make the model reserve more memory than
+// the process may use (memory_bound.h).
+MachineConfig load_machine(const ParamRegistry& registry, const TraceHeader& header, const std::string& trace_path,
+                           std::uint64_t seed);
 
 }  // namespace kelle

@@ -29,6 +29,7 @@
 
 #include "config/config.h"
 #include "common/error.h"
+#include "trace/generator_arguments.h"
 #include "common/line_reader.h"
 #include "common/log.h"
 #include "waveform/vcd_writer.h"
@@ -93,13 +94,25 @@ void load_parameters(const Options& options, ParamRegistry& registry) {
     for (const std::string& assignment : options.sets) registry.apply_assignment(assignment);
 }
 
+// `--stats-json ""` would otherwise mean "no stats file" and `--config ""` a missing file named "".
+void refuse_empty_values(const po::variables_map& vm) {
+    for (const auto& [name, value] : vm) {
+        const auto* text = boost::any_cast<std::string>(&value.value());
+        if (text && text->empty() && !value.defaulted())
+            throw InputError("command line", 0, "--" + name, "empty value", InputOrigin::command_line);
+    }
+}
+
 Options parse_command_line(int argc, char* argv[], ParamRegistry& registry) {
     Options options;
     const po::options_description description = cli_options(options);
     try {
         po::variables_map vm;
-        po::store(po::command_line_parser(argc, argv).options(description).run(), vm);
+        const po::parsed_options parsed = po::command_line_parser(argc, argv).options(description).run();
+        refuse_positional(parsed, ArgumentOrigin{"command line", 0, InputOrigin::command_line});
+        po::store(parsed, vm);
         po::notify(vm);
+        refuse_empty_values(vm);
     } catch (const po::error& e) {
         throw InputError("command line", 0, "", std::string(e.what()) + " (see kelle-sim --help)",
                          InputOrigin::command_line);
@@ -131,8 +144,10 @@ public:
     OutputFile(const std::string& path, const std::string& option, const std::string& suffix)
         : path_(path), option_(option), target_(resolve(path, option)) {
         const std::filesystem::path directory = target_.has_parent_path() ? target_.parent_path() : ".";
-        temporary_ = (directory / ("." + target_.filename().string() + "." + std::to_string(getpid()) + ".tmp" + suffix))
-                         .string();
+        const std::string tail = "." + std::to_string(getpid()) + ".tmp" + suffix;
+        // The name a directory entry can have (NAME_MAX): a long target's name is cut in its temporary's.
+        const std::string name = target_.filename().string().substr(0, kMaxNameBytes - 1 - tail.size());
+        temporary_ = (directory / ("." + name + tail)).string();
         if (!std::ofstream(temporary_, std::ios::trunc))
             throw InputError(path, 0, option, "cannot create a file in " + directory.string());
     }
@@ -152,6 +167,8 @@ public:
     }
 
 private:
+    static constexpr std::size_t kMaxNameBytes = 255;
+
     static std::filesystem::path resolve(const std::string& path, const std::string& option) {
         namespace fs = std::filesystem;
         std::error_code error;
@@ -219,7 +236,7 @@ std::optional<VcdWindow> vcd_window(const Options& options, const TraceHeader& t
         throw command_line_error("--vcd-window", e.what());
     }
     if (window.unit == VcdWindow::Unit::steps && window.last > trace.decode_steps)
-        throw command_line_error("--vcd-window", "step " + std::to_string(static_cast<int>(window.last)) +
+        throw command_line_error("--vcd-window", "step " + std::to_string(static_cast<long long>(window.last)) +
                                                      " is past the trace's " + std::to_string(trace.decode_steps) +
                                                      " decode steps");
     return window;
@@ -374,7 +391,7 @@ int run(int argc, char* argv[]) {
     // timescale) would interleave with it; the model's own go to stderr, as --log sets them.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
 
-    const MachineConfig machine = load_machine(registry, trace.header(), options.seed);
+    const MachineConfig machine = load_machine(registry, trace.header(), options.trace, options.seed);
     ProgressReporter progress(options.progress, machine.sequencing.batch);
     const std::unique_ptr<VcdWriter> vcd = vcd_file ? open_vcd(*vcd_file, patterns) : nullptr;
     const std::unique_ptr<VcdWindowControl> vcd_control =
@@ -411,6 +428,7 @@ int run(int argc, char* argv[]) {
     const std::string text = stats.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     if (stats_file) write_stats(*stats_file, text);
     print_summary(std::cout, stats);
+    if (!std::cout.flush()) throw InputError("stdout", 0, "", "cannot write the summary (a full disk or a closed pipe?)");
     return 0;
 }
 

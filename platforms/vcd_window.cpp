@@ -10,6 +10,8 @@
 namespace kelle {
 
 namespace {
+constexpr double kMaxSteps = 2147483647.0;
+
 double parse_number(const std::string& text, const std::string& what) {
     double value = 0;
     const char* const end = text.data() + text.size();
@@ -43,6 +45,12 @@ VcdWindow VcdWindow::parse(const std::string& text) {
                                        window.last != std::floor(window.last)))
         throw std::invalid_argument("decode steps are whole numbers from 1, got '" + range + "'");
     if (window.last < window.first) throw std::invalid_argument("the end comes before the start in '" + range + "'");
+    // A trace has at most 2^31 - 1 decode steps; simulated time ends where sc_time does (units.h).
+    if (window.unit == Unit::steps && window.last > kMaxSteps)
+        throw std::invalid_argument("decode steps go to 2147483647, got '" + range + "'");
+    if (window.unit == Unit::us && window.last > kMaxDelayPs * 1e-6)
+        throw std::invalid_argument("the end is past the last time SystemC can hold (2^63 ps, about 9.2e12 us), got '" +
+                                    range + "'");
     return window;
 }
 

@@ -13,6 +13,7 @@ packages=(
   gtkwave                                 # vcd2fst: the tests check the VCD loads
   python3 python3-matplotlib              # scripts/sweep-refresh: CSV and PNG plots
   verilator                               # RTL co-simulation (optional: the build skips it without)
+  slurm-wlm munge                         # the Slurm sweep test starts a single-node cluster
 )
 
 missing=()

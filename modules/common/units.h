@@ -30,14 +30,21 @@ constexpr double kMaxDelayPs = 9223372036854775808.0;
          << " a clock, bandwidth, latency or size parameter is far outside its physical range";
     throw InputError("simulated time", 0, "", text.str());
 }
+inline double now_ns() { return to_ns(sc_core::sc_time_stamp()); }
+// Delays are differences of absolute times (at_ns - now_ns()), each rounded to a double: the
+// difference of two equal times can come out a few ulps of the time below zero. Past 2^42 ns
+// (73 simulated minutes, reached by a slow weight stream or a large batch) an ulp exceeds the
+// 1 ps that rounding to sc_time absorbs, so a delay down to 16 ulps of now below zero is zero.
+inline double rounding_ns() { return now_ns() * 0x1p-48; }
 inline sc_core::sc_time from_ns(double ns) {
     if (ns == 0) return sc_core::SC_ZERO_TIME;
     const double ps = ns * (1e6 / kPsResolutionFs) + 0.5;  // sc_time(v, SC_NS): v x scale + 0.5, truncated
     // (-1, 0) truncates to 0, as it always did: rounding leaves such tiny negatives.
-    if (!(ps > -1.0 && ps < kMaxDelayPs)) fail_time_range(ns);
-    return sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(static_cast<std::int64_t>(ps)));
+    if (ps > -1.0 && ps < kMaxDelayPs)
+        return sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(static_cast<std::int64_t>(ps)));
+    if (ns < 0 && -ns <= rounding_ns()) return sc_core::SC_ZERO_TIME;
+    fail_time_range(ns);
 }
-inline double now_ns() { return to_ns(sc_core::sc_time_stamp()); }
 // Throws std::logic_error unless the kernel's time resolution is the 1 ps the helpers assume.
 inline void check_time_resolution() {
     if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -50,10 +51,12 @@ bool has_control_bytes(const std::string& line) {
     });
 }
 
+// The shortest text that reads back as the same double: a range's bound as exact as it is
+// (2^24 is 16777216, not a stream's 1.67772e+07).
 std::string format_number(double v) {
-    std::ostringstream out;
-    out << v;
-    return out.str();
+    char text[32];
+    const std::to_chars_result written = std::to_chars(text, text + sizeof text, v);
+    return std::string(text, written.ptr);
 }
 
 std::string shown(const std::string& text) { return text.empty() ? "\"\"" : text; }
@@ -66,6 +69,18 @@ const char* type_name(ParamType type) {
         case ParamType::text: return "text";
     }
     return "";
+}
+
+constexpr std::size_t kMaxIncludeDepth = 64;
+
+// A file's name for spotting include cycles: its canonical path, or, when there is none (a pipe
+// such as /dev/fd/63 from `--config <(...)`), its absolute path as given.
+std::string identity(const std::filesystem::path& path) {
+    std::error_code error;
+    const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, error);
+    if (!error) return canonical.string();
+    const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+    return (error ? path : absolute).lexically_normal().string();
 }
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -128,6 +143,9 @@ ParamRegistry::Value ParamRegistry::parse(const ParamSpec& spec, const std::stri
             break;
         }
         case ParamType::real: {
+            // strtod also reads hexadecimal (0x10 = 16), inf and nan: a config means decimal.
+            if (text.find_first_not_of("0123456789+-.eE") != std::string::npos)
+                throw fail("expected a real number, got '" + text + "'");
             char* end = nullptr;
             errno = 0;
             value.real = std::strtod(text.c_str(), &end);
@@ -190,6 +208,7 @@ void ParamRegistry::set(const std::string& key, const std::string& value, const 
     }
     values_[key] = parse(spec(key), value, source, line, origin);
     values_[key].note = note;
+    values_[key].set_order = ++sets_;
 }
 
 void ParamRegistry::load_ini(const std::string& path) {
@@ -199,10 +218,11 @@ void ParamRegistry::load_ini(const std::string& path) {
 
 // `including`: the files whose include led here, to refuse a cycle.
 void ParamRegistry::load_ini(const std::string& path, std::vector<std::string>& including) {
-    if (std::filesystem::is_directory(path)) throw InputError(path, 0, "", "is a directory, not a config file");
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) throw InputError(path, 0, "", "is a directory, not a config file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError(path, 0, "", "cannot open config file");
-    including.push_back(std::filesystem::weakly_canonical(path).string());
+    including.push_back(identity(path));
     std::string section;
     std::set<std::string> seen;
     // Bounded, so /dev/zero or a file of endless lines fails at once instead of after gigabytes.
@@ -216,6 +236,9 @@ void ParamRegistry::load_ini(const std::string& path, std::vector<std::string>& 
         if (read == LineReader::Result::too_long) throw InputError(path, number, "", "line longer than 4096 bytes");
         if (number > kMaxLines) throw InputError(path, number, "", "more than 65536 lines, not a config file");
         if (has_control_bytes(raw)) throw InputError(path, number, "", "binary data, not an INI file");
+        // A file with CR-only line ends reads as one line: every setting after the first would be lost.
+        if (const auto cr = raw.find('\r'); cr != std::string::npos && cr + 1 < raw.size())
+            throw InputError(path, number, "", "carriage return inside a line (CR-only line ends?): save the file with LF or CRLF line ends");
         const std::string line = trim(strip_comment(raw));
         if (line.empty()) continue;
         if (line.front() == '[') {
@@ -249,11 +272,17 @@ void ParamRegistry::include_ini(const std::string& path, int line, std::string t
     if (target.size() >= 2 && target.front() == '"' && target.back() == '"') target = target.substr(1, target.size() - 2);
     if (target.empty()) throw InputError(path, line, "include", "names no file");
     const std::filesystem::path resolved = std::filesystem::path(path).parent_path() / target;
-    if (!std::filesystem::exists(resolved))
+    std::error_code error;
+    if (!std::filesystem::exists(resolved, error))
         throw InputError(path, line, "include", "cannot open " + resolved.string());
-    const std::string canonical = std::filesystem::weakly_canonical(resolved).string();
-    if (std::find(including.begin(), including.end(), canonical) != including.end())
+    if (std::filesystem::is_directory(resolved, error))
+        throw InputError(path, line, "include", resolved.string() + " is a directory, not a config file");
+    if (std::find(including.begin(), including.end(), identity(resolved)) != including.end())
         throw InputError(path, line, "include", resolved.string() + " includes itself (a cycle)");
+    // Each level of includes is a level of recursion: a chain of thousands would overflow the stack.
+    if (including.size() >= kMaxIncludeDepth)
+        throw InputError(path, line, "include", "more than " + std::to_string(kMaxIncludeDepth) +
+                                                    " files nested by include; is this a generated chain?");
     load_ini(resolved.string(), including);
 }
 
@@ -262,6 +291,8 @@ void ParamRegistry::apply_assignment(const std::string& assignment) {
     const std::string key = equals == std::string::npos ? "" : trim(assignment.substr(0, equals));
     if (key.empty())
         throw InputError("--set", 0, assignment, "expected section.key=value", InputOrigin::command_line);
+    if (has_control_bytes(assignment) || assignment.find('\r') != std::string::npos)
+        throw InputError("--set", 0, key, "control character (a newline?) in the assignment", InputOrigin::command_line);
     set(key, assignment.substr(equals + 1), "--set", 0, InputOrigin::command_line);
 }
 
@@ -282,6 +313,23 @@ const std::string& ParamRegistry::get_text(const std::string& key) const { retur
 std::string ParamRegistry::origin_of(const std::string& key) const {
     spec(key);
     return values_.at(key).origin;
+}
+
+std::string ParamRegistry::where_set(const std::string& key) const { return "set at " + values_.at(key).origin; }
+
+InputError ParamRegistry::rule_error(const std::vector<std::string>& keys, const std::string& message) const {
+    std::string blamed = keys.front();
+    for (const std::string& key : keys) {
+        spec(key);  // a rule naming an undeclared key is a model bug
+        if (values_.at(key).set_order > values_.at(blamed).set_order) blamed = key;
+    }
+    const Value& value = values_.at(blamed);
+    if (value.set_order == 0) throw std::logic_error("a rule read before check_complete: " + keys.front());
+    const std::string whole = blamed == keys.front() ? message
+                                                     : "breaks a rule of " + keys.front() + " (" +
+                                                           where_set(keys.front()) + "): " + message;
+    if (value.origin == "--set") return InputError("--set", 0, blamed, whole, InputOrigin::command_line);
+    return InputError(value.origin, 0, blamed, whole);
 }
 
 namespace {
@@ -363,10 +411,9 @@ void ParamBinder::rule(const std::string& key, const std::function<std::string()
     if (!loading_) return;
     const std::string message = broken();
     if (message.empty()) return;
-    bool from_command_line = loading_->origin_of(key) == "--set";
-    for (const char* other : related) from_command_line = from_command_line || loading_->origin_of(other) == "--set";
-    if (from_command_line) throw InputError("--set", 0, key, message, InputOrigin::command_line);
-    throw InputError(loading_->origin_of(key), 0, key, message);
+    std::vector<std::string> keys{key};
+    keys.insert(keys.end(), related.begin(), related.end());
+    throw loading_->rule_error(keys, message);
 }
 
 void ParamBinder::finish() {

@@ -28,6 +28,7 @@
 // Boost.Program_options' because Boost's config-file parser does not report line numbers.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <initializer_list>
@@ -94,6 +95,10 @@ public:
     bool get_bool(const std::string& key) const;
     const std::string& get_text(const std::string& key) const;
     std::string origin_of(const std::string& key) const;  // "unset", "path:line", "--set"
+    // The error of a cross-parameter rule among `keys` (the rule's own key first) that `message`
+    // says is broken: it blames the key set last, so a --set one (exit 2) before any file's, and
+    // a platform file's before the base.ini it includes, with the file and line of its value.
+    InputError rule_error(const std::vector<std::string>& keys, const std::string& message) const;
 
     const std::vector<ParamSpec>& specs() const { return specs_; }
     // Every parameter with its value now, where that was set and the source noted there, range, help.
@@ -107,10 +112,12 @@ private:
         bool boolean = false;
         std::string text;
         std::string origin = "unset";
-        std::string note;  // the setting line's comment
+        std::string note;             // the setting line's comment
+        std::uint64_t set_order = 0;  // 0: unset; else when set, counting from 1
     };
 
     static std::string text_of(ParamType type, const Value& value);  // as --help shows it
+    std::string where_set(const std::string& key) const;              // "set at FILE:LINE", ...
     const ParamSpec& spec(const std::string& key) const;
     const Value& value(const std::string& key, ParamType type) const;
     Value parse(const ParamSpec& spec, const std::string& text, const std::string& source, int line,
@@ -122,6 +129,7 @@ private:
     std::vector<ParamSpec> specs_;
     std::map<std::string, std::size_t> index_;
     std::map<std::string, Value> values_;
+    std::uint64_t sets_ = 0;
 };
 
 // The names of an enum's values as a parameter spells them: `choice` parameters turn text into

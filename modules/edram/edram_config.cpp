@@ -102,11 +102,14 @@ void EdramConfig::bind(ParamBinder& p) {
     }, {"edram.refresh_row_cycles", "edram.refresh_subarrays", "edram.clock_mhz", "edram.capacity_mb", "edram.banks", "edram.row_bytes",
         "edram.refresh_policy", "edram.layout", "edram.2drp.important_msb_us", "edram.2drp.important_lsb_us",
         "edram.2drp.unimportant_msb_us", "edram.2drp.unimportant_lsb_us"});
+    // p_fail = 1 at the tail would make every bit fail at once: the fit through the two anchors
+    // (retention_model.h) needs both probabilities strictly inside (0, 1).
     p.rule("edram.retention_tail_us", [this] {
-        return retention_safe_us < retention_tail_us && retention_safe_p_fail < retention_tail_p_fail
+        return retention_safe_us < retention_tail_us && retention_safe_p_fail < retention_tail_p_fail &&
+                       retention_tail_p_fail < 1
                    ? ""
-                   : "retention anchors need safe_us < tail_us and safe_p_fail < tail_p_fail";
-    });
+                   : "retention anchors need safe_us < tail_us and safe_p_fail < tail_p_fail < 1";
+    }, {"edram.retention_safe_us", "edram.retention_safe_p_fail", "edram.retention_tail_p_fail"});
 }
 
 std::uint64_t EdramConfig::capacity_bytes() const {

@@ -8,7 +8,7 @@
 namespace kelle {
 
 KvAdmission::KvAdmission(const KvConfig& config, const ModelShape& model, std::uint32_t prompt_tokens,
-                         const KvBudget& budget, const KvLayout& layout, KvSlots& slots, XStore& x_store,
+                         std::uint64_t context_tokens, const KvBudget& budget, const KvLayout& layout, KvSlots& slots, XStore& x_store,
                          KvValueCheck* check, KvStats& stats, EvictionUnit* evictor)
     : model_(model),
       prompt_tokens_(prompt_tokens),
@@ -21,7 +21,8 @@ KvAdmission::KvAdmission(const KvConfig& config, const ModelShape& model, std::u
       policy_(make_eviction_policy(config.policy, config.recent_tokens, config.kept_sinks(), evictor)),
       aerp_(config.policy == KvPolicy::aerp),
       heads_(static_cast<std::size_t>(model.layers) * static_cast<std::size_t>(model.kv_heads)) {
-    for (HeadCache& head : heads_) head.reserve(budget.held_tokens);
+    // A head never holds more tokens than the context has: a budget past it reserves nothing more.
+    for (HeadCache& head : heads_) head.reserve(std::min<std::uint64_t>(budget.held_tokens, context_tokens));
 }
 
 void KvAdmission::admit(int region, std::uint32_t position, double t_ns, double importance) {

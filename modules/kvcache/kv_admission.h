@@ -36,8 +36,10 @@ struct KvConfig;
 class KvAdmission {
 public:
     // The placement units, `check` (functional mode only, else null), `stats` and `evictor`
-    // (eviction_unit.h; null: the policy's own search) must outlive it.
-    KvAdmission(const KvConfig& config, const ModelShape& model, std::uint32_t prompt_tokens, const KvBudget& budget,
+    // (eviction_unit.h; null: the policy's own search) must outlive it. `context_tokens`: the
+    // prompt and every decode step, the most a head can ever hold.
+    KvAdmission(const KvConfig& config, const ModelShape& model, std::uint32_t prompt_tokens,
+                std::uint64_t context_tokens, const KvBudget& budget,
                 const KvLayout& layout, KvSlots& slots, XStore& x_store, KvValueCheck* check, KvStats& stats,
                 EvictionUnit* evictor);
 

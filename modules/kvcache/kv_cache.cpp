@@ -31,7 +31,9 @@ KvCache::KvCache(sc_core::sc_module_name name, const KvConfig& config, const Tra
       x_store_(layout_, port_, aerp_ ? header.model.layers : 0),
       check_(functional ? std::make_unique<KvValueCheck>(header.model, regions(header.model)) : nullptr),
       traffic_(layout_, port_, slots_, check_.get(), header.model),
-      admission_(config, header.model, static_cast<std::uint32_t>(header.prompt_tokens), budget_, layout_, slots_,
+      admission_(config, header.model, static_cast<std::uint32_t>(header.prompt_tokens),
+                 static_cast<std::uint64_t>(header.prompt_tokens) + static_cast<std::uint64_t>(header.decode_steps), budget_,
+                 layout_, slots_,
                  x_store_, check_.get(), stats_, evictor),
       classes_(layout_, regions(header.model)),
       popular_(header.model, config.popular_share, budget.popular_x_limit) {

@@ -1,6 +1,8 @@
 #include "trace/generator_arguments.h"
 
 #include <algorithm>
+#include <charconv>
+#include <tuple>
 
 namespace po = boost::program_options;
 
@@ -22,6 +24,17 @@ std::string task_list() {
     return tasks;
 }
 
+// An unsigned option parsed by Boost wraps "-1" to 2^64-1: the seed is read as text instead.
+template <class Fail>
+std::uint64_t parse_seed(const std::string& text, Fail fail) {
+    std::uint64_t seed = 0;
+    const char* const end = text.data() + text.size();
+    const auto parsed = std::from_chars(text.data(), end, seed);
+    if (parsed.ec != std::errc() || parsed.ptr != end || text.empty())
+        throw fail("--seed", "expected an integer from 0 to 2^64-1, got '" + clip(text) + "'");
+    return seed;
+}
+
 }  // namespace
 
 GeneratorArguments::GeneratorArguments() : description_("generator options") {
@@ -34,7 +47,7 @@ GeneratorArguments::GeneratorArguments() : description_("generator options") {
         ("prompt", po::value(&o.prompt_tokens), "prompt tokens cached before decode")
         ("decode", po::value(&o.decode_steps), "decode steps")
         ("topk", po::value(&o.topk)->default_value(16), "scores listed per head and step")
-        ("seed", po::value(&o.seed)->default_value(1), "random seed")
+        ("seed", po::value(&seed_text_), "random seed, 0 to 2^64-1 (default 1)")
         ("layers", po::value(&layers_), "override the preset") ("heads", po::value(&heads_), "override the preset")
         ("kv-heads", po::value(&kv_heads_), "override the preset") ("head-dim", po::value(&head_dim_), "override the preset")
         ("hidden", po::value(&hidden_), "override the preset") ("ffn", po::value(&ffn_), "override the preset")
@@ -63,11 +76,17 @@ GeneratorOptions GeneratorArguments::resolve(const po::variables_map& given, con
         throw fail(given.count("prompt") ? "--decode" : "--prompt", "is required (or --task)");
     }
     o.model = model_preset(model_name_);
-    for (auto [value, target] : {std::pair{layers_, &o.model.layers}, {heads_, &o.model.heads}, {kv_heads_, &o.model.kv_heads},
-                                 {head_dim_, &o.model.head_dim}, {hidden_, &o.model.hidden}, {ffn_, &o.model.ffn},
-                                 {dtype_bytes_, &o.model.dtype_bytes}})
-        if (value != 0) *target = value;
-    if (gated_ >= 0) o.model.gated_ffn = gated_ != 0;
+    // An override given is used as given, 0 included (refused below), never read as "keep the preset".
+    for (auto [option, value, target] :
+         {std::tuple{"layers", layers_, &o.model.layers}, {"heads", heads_, &o.model.heads},
+          {"kv-heads", kv_heads_, &o.model.kv_heads}, {"head-dim", head_dim_, &o.model.head_dim},
+          {"hidden", hidden_, &o.model.hidden}, {"ffn", ffn_, &o.model.ffn}, {"dtype-bytes", dtype_bytes_, &o.model.dtype_bytes}})
+        if (given.count(option)) *target = value;
+    if (given.count("gated-ffn")) {
+        if (gated_ != 0 && gated_ != 1) throw fail("--gated-ffn", "must be 0 or 1, got " + std::to_string(gated_));
+        o.model.gated_ffn = gated_ == 1;
+    }
+    if (given.count("seed")) o.seed = parse_seed(seed_text_, fail);
     const ModelShape& m = o.model;
     for (auto [name, value] : {std::pair{"--layers", m.layers}, {"--heads", m.heads}, {"--kv-heads", m.kv_heads},
                                {"--head-dim", m.head_dim}, {"--hidden", m.hidden}, {"--ffn", m.ffn},

@@ -35,9 +35,9 @@ public:
 
 private:
     GeneratorOptions options_;
-    std::string model_name_, task_name_;
+    std::string model_name_, task_name_, seed_text_;
     int layers_ = 0, heads_ = 0, kv_heads_ = 0, head_dim_ = 0, hidden_ = 0, ffn_ = 0, dtype_bytes_ = 0;
-    int gated_ = -1;  // unset: the preset's
+    int gated_ = -1;
     boost::program_options::options_description description_;
 };
 

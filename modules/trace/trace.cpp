@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -83,6 +84,7 @@ bool TraceReader::read_line() {
     while (true) {
         const LineReader::Result result = next_text_line();
         if (result == LineReader::Result::end) break;
+        if (line_number_ == std::numeric_limits<int>::max()) fail("", "more than 2^31 - 1 lines");
         ++line_number_;
         if (result == LineReader::Result::too_long) fail("", "line longer than 1 MiB");
         if (is_binary(line_)) fail("", "binary data, not a kelle trace");
@@ -226,13 +228,21 @@ void TraceReader::parse_head_line(HeadScores& out, int layer, int head, int cont
                                  std::to_string(context) + ")");
         if (static_cast<int>(out.top.size()) == header_.topk)
             fail("topk", "more than topk = " + std::to_string(header_.topk) + " entries");
-        for (const ScoreEntry& e : out.top)
-            if (e.position == entry.position) fail("position", "position " + std::to_string(entry.position) + " repeated");
         sum += entry.score;
         out.top.push_back(entry);
     }
+    check_distinct_positions(out.top);
     if (sum > 1.0 + 1e-3) fail("score", "scores of a head sum to " + std::to_string(sum) + " > 1");
     out.residual = static_cast<float>(std::max(0.0, 1.0 - sum));
+}
+
+// Sorted, not pairwise: a head line may list a million positions (topk is up to 2^24).
+void TraceReader::check_distinct_positions(const std::vector<ScoreEntry>& top) {
+    positions_.clear();
+    for (const ScoreEntry& e : top) positions_.push_back(e.position);
+    std::sort(positions_.begin(), positions_.end());
+    const auto repeated = std::adjacent_find(positions_.begin(), positions_.end());
+    if (repeated != positions_.end()) fail("position", "position " + std::to_string(*repeated) + " repeated");
 }
 
 bool TraceReader::read_step(StepScores& out) {

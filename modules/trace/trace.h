@@ -81,6 +81,7 @@ private:
     void read_header();
     void parse_model(const std::vector<std::string>& fields);
     void parse_head_line(HeadScores& out, int layer, int head, int context);
+    void check_distinct_positions(const std::vector<ScoreEntry>& top);
     void read_heads(StepScores& out, const std::string& what);
     void check_sizes();
     bool read_step(StepScores& out);  // on the read-ahead thread
@@ -91,7 +92,8 @@ private:
     std::istream in_;
     LineReader lines_;
     std::string line_;
-    int line_number_ = 0;
+    int line_number_ = 0;  // refuses a file of more lines than it counts
+    std::vector<std::uint32_t> positions_;  // check_distinct_positions' sorting space
     TraceHeader header_;
     int steps_read_ = 0;
     bool pending_ = false;  // line_ holds a line read ahead and not consumed yet

@@ -76,15 +76,20 @@ TraceSource open_recipe(const std::string& path) {
 }  // namespace
 
 TraceSource open_trace_source(const std::string& path) {
-    if (std::filesystem::is_directory(path)) throw InputError(path, 0, "", "is a directory, not a trace file");
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) throw InputError(path, 0, "", "is a directory, not a trace file");
     if (ends_with(path, ".recipe")) return open_recipe(path);
     auto file = std::make_unique<std::filebuf>();
     if (!file->open(path, std::ios::in | std::ios::binary)) throw InputError(path, 0, "", "cannot open trace file");
-    if (file->sgetc() != kGzipMagic[0]) return {std::move(file), 0};
-    std::string consumed(2, '\0');
-    consumed.resize(static_cast<std::size_t>(file->sgetn(consumed.data(), 2)));
-    if (consumed == std::string(reinterpret_cast<const char*>(kGzipMagic), 2))
-        return {std::make_unique<GzipInputBuffer>(std::move(file), consumed), 0};
+    try {
+        if (file->sgetc() != kGzipMagic[0]) return {std::move(file), 0};
+        std::string consumed(2, '\0');
+        consumed.resize(static_cast<std::size_t>(file->sgetn(consumed.data(), 2)));
+        if (consumed == std::string(reinterpret_cast<const char*>(kGzipMagic), 2))
+            return {std::make_unique<GzipInputBuffer>(std::move(file), consumed), 0};
+    } catch (const std::ios_base::failure& e) {  // libstdc++'s filebuf throws on a read error (/proc/self/mem)
+        throw InputError(path, 0, "", std::string("cannot read the file (") + e.what() + ")");
+    }
     // What the reader would say of a first line that starts with this control character.
     throw InputError(path, 1, "", "binary data, not a kelle trace");
 }

@@ -2,9 +2,12 @@
 """Fuzz test of kelle-sim's input readers (docs/testing.md, "The fuzz test").
 
 Mutates a valid trace and a valid config with a seeded generator (truncation, bit flips, huge
-and non-finite numbers, long lines, binary bytes) and runs kelle-sim on each input under a
-time and memory limit. Every input must end with exit status 0, 1 or 2, and a failing run
-must say why in exactly one stderr line. The last line printed is "N passed, N failed".
+and non-finite numbers, long lines, binary bytes), then generates --classes inputs of issue 28's
+kinds (input_classes.py: random recipes, cross-parameter rules, include graphs, odd line
+endings, odd output names), and runs kelle-sim on each input under a time and memory limit.
+Every input must end with exit status 0, 1 or 2, a failing run must say why in exactly one
+stderr line, and an error blaming the command line must exit 2, one blaming a file 1. The last
+line printed is "N passed, N failed".
 """
 import argparse
 import random
@@ -13,6 +16,9 @@ import resource
 import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from input_classes import GENERATORS, blame_problem  # noqa: E402
 
 # Numbers no parameter or header field should take, and the text forms a reader must refuse.
 EXTREME_NUMBERS = [b"1e300", b"-1e300", b"1e-300", b"1e308", b"-1", b"0", b"nan", b"inf", b"-inf",
@@ -84,16 +90,40 @@ def verdict(status, stderr):
     return None
 
 
-def run_input(args, index, config, trace):
-    stats = args.work / f"{index}.json"
-    command = [args.sim, "--config", str(config), "--trace", str(trace), "--stats-json", str(stats)]
+def run_sim(args, arguments):
     try:
-        done = subprocess.run(command, capture_output=True, timeout=args.timeout_s,
-                              preexec_fn=limit_memory(args.memory_mb))
+        done = subprocess.run([args.sim] + arguments, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              timeout=args.timeout_s, preexec_fn=limit_memory(args.memory_mb))
     except subprocess.TimeoutExpired:
         return f"no end within {args.timeout_s} s", b""
+    return verdict(done.returncode, done.stderr) or blame_problem(done.returncode, done.stderr), done.stderr
+
+
+def run_input(args, index, config, trace):
+    stats = args.work / f"{index}.json"
+    result = run_sim(args, ["--config", str(config), "--trace", str(trace), "--stats-json", str(stats)])
     stats.unlink(missing_ok=True)
-    return verdict(done.returncode, done.stderr), done.stderr
+    return result
+
+
+def run_classes(args, base):
+    """Issue 28's classes (input_classes.py), each input in a directory of its own."""
+    passed = failed = 0
+    for index in range(args.classes):
+        rng = random.Random(args.seed * 1_000_003 + 500_000 + index)
+        generator = GENERATORS[index % len(GENERATORS)]
+        work = args.work / f"class-{index}"
+        work.mkdir(exist_ok=True)
+        arguments = generator(rng, work, base)
+        problem, stderr = run_sim(args, arguments)
+        if problem is None:
+            passed += 1
+            continue
+        failed += 1
+        first_line = stderr.decode(errors="replace").split("\n")[0][:200]
+        print(f"class input {index} ({generator.__name__}, in {work}): {problem}: {first_line}\n"
+              f"  kelle-sim {' '.join(arguments)}", flush=True)
+    return passed, failed
 
 
 def base_inputs(args):
@@ -110,6 +140,7 @@ def main():
     parser.add_argument("--config", required=True, help="the valid config the mutations start from")
     parser.add_argument("--work", required=True, type=Path)
     parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--classes", type=int, default=150, help="inputs of issue 28's classes (input_classes.py)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout-s", type=float, default=20)
     parser.add_argument("--memory-mb", type=int, default=2048, help="address-space limit per run (0: none)")
@@ -134,6 +165,10 @@ def main():
         first_line = stderr.decode(errors="replace").split("\n")[0][:200]
         print(f"input {index} ({how} of the {'trace' if mutated_trace else 'config'}, kept as {kept}): "
               f"{problem}: {first_line}", flush=True)
+    base = {"config": args.work / "base.ini", "trace": args.work / "base.trace"}
+    base["config"].write_bytes(config)
+    class_passed, class_failed = run_classes(args, base)
+    passed, failed = passed + class_passed, failed + class_failed
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

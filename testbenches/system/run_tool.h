@@ -63,6 +63,14 @@ inline std::string make_trace(const std::string& name, const std::string& genera
     return path;
 }
 
+// kelle-sim under a 60 s limit (timeout exits 124) and, but under ASan, a 2 GB address-space
+// limit: the defects the hardening tests guard hung or allocated gigabytes.
+inline RunResult bounded_sim(const std::string& arguments) {
+    const long limit_kb = KELLE_TEST_ADDRESS_LIMIT_KB;
+    const std::string ulimit = limit_kb > 0 ? "ulimit -v " + std::to_string(limit_kb) + "; " : "";
+    return run(ulimit + "timeout 60 " + std::string(KELLE_SIM) + " " + arguments);
+}
+
 inline nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(slurp(path)); }
 
 inline std::string source_path(const std::string& relative) { return std::string(KELLE_SOURCE_DIR) + "/" + relative; }
