@@ -58,22 +58,36 @@ struct StepScores {
     }
 };
 
-class TraceReader {
+// Where the host's decode steps come from: a trace (TraceReader) or a model run inside the
+// platform (execution/model_step_source.h). header() and prefill() are final once it is built.
+class StepSource {
+public:
+    virtual ~StepSource() = default;
+    virtual const TraceHeader& header() const = 0;
+    // The trace file or checkpoint the steps come from (the stats' "trace").
+    virtual const std::string& path() const = 0;
+    virtual const StepScores* prefill() const = 0;
+    // Starts the next decode step in `out` (step, context_tokens and, for a trace, every score);
+    // false after the last one.
+    virtual bool next(StepScores& out) = 0;
+};
+
+class TraceReader : public StepSource {
 public:
     explicit TraceReader(const std::string& path);
 
-    const TraceHeader& header() const { return header_; }
-    const std::string& path() const { return path_; }
+    const TraceHeader& header() const override { return header_; }
+    const std::string& path() const override { return path_; }
 
     // The optional prefill block: per layer and query head, how much attention each prompt
     // position received while the prompt was processed (the mean over the prompt's queries;
     // context_tokens = prompt_tokens, step = -1). Null when the trace has none.
-    const StepScores* prefill() const { return has_prefill_ ? &prefill_ : nullptr; }
+    const StepScores* prefill() const override { return has_prefill_ ? &prefill_ : nullptr; }
 
     // Reads the next step into `out`, reusing its vectors. False after the last step (having
     // checked that nothing but blank or comment lines follows). Steps are read one ahead, on a
     // thread of their own (read_ahead.h); an error in a step is thrown when that step is asked for.
-    bool next(StepScores& out);
+    bool next(StepScores& out) override;
 
 private:
     bool read_line();  // next non-blank, non-comment line into line_; false at end of file
