@@ -34,7 +34,7 @@ T next_number(const char*& p, const char* end, char stop = ' ') {
 
 }  // namespace
 
-double RunQuality::perplexity() const { return steps ? std::exp(nll_sum_nats / steps) : 0.0; }
+double RunQuality::perplexity() const { return finite_steps() ? std::exp(nll_sum_nats / finite_steps()) : 0.0; }
 double RunQuality::reference_perplexity() const { return steps ? std::exp(reference_nll_sum_nats / steps) : 0.0; }
 
 void parse_head_lines(const std::string& text, StepScores& out) {
@@ -229,11 +229,17 @@ void ModelStepSource::finish_step() {
     const float* reference = &reference_log_probs_[to_size(step_) * to_size(config_.vocab)];
     const int predicted = most_likely(log_probs_.data(), config_.vocab);
     generated_.push_back(predicted);
-    agree_signal_ = predicted == most_likely(reference, config_.vocab) ? 1 : 0;
     kl_signal_ = kl_divergence(reference, log_probs_.data(), config_.vocab);
     nll_signal_ = -static_cast<double>(log_probs_[to_size(tokens_[to_size(prompt_ + step_ + 1)])]);
+    const bool finite = std::isfinite(kl_signal_) && std::isfinite(nll_signal_);
+    agree_signal_ = finite && predicted == most_likely(reference, config_.vocab) ? 1 : 0;
     ++quality_.steps;
     quality_.agreements += agree_signal_;
+    if (!finite) {
+        ++quality_.nonfinite_steps;
+        kl_signal_ = nll_signal_ = 0;  // a waveform value; the step is counted apart
+        return;
+    }
     quality_.kl_sum_nats += kl_signal_;
     quality_.nll_sum_nats += nll_signal_;
 }
@@ -245,6 +251,7 @@ void ModelStepSource::report_stats(StatsReport& report) const {
                              {"reference_ids", std::vector<int>(continuation_begin, tokens_.end())},
                              {"generated_ids", generated_}});
     report.set("quality", {{"steps", quality_.steps},
+                           {"nonfinite_steps", quality_.nonfinite_steps},
                            {"top1_agreement", quality_.top1_agreement()},
                            {"mean_kl_nats", quality_.mean_kl_nats()},
                            {"perplexity", quality_.perplexity()},

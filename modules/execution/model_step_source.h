@@ -32,14 +32,18 @@
 
 namespace kelle {
 
+// A step whose distribution is not finite (a flipped exponent made a K or V inf or NaN) counts
+// as a disagreement and is left out of the KL and perplexity means (nonfinite_steps).
 struct RunQuality {
     int steps = 0;
+    int nonfinite_steps = 0;
     int agreements = 0;         // steps whose most likely token is the reference's
     double kl_sum_nats = 0;     // sum over steps of KL(reference || run)
     double nll_sum_nats = 0;    // sum over steps of -log p_run(the reference's next token)
     double reference_nll_sum_nats = 0;  // the same under the reference
     double top1_agreement() const { return steps ? static_cast<double>(agreements) / steps : 0.0; }
-    double mean_kl_nats() const { return steps ? kl_sum_nats / steps : 0.0; }
+    int finite_steps() const { return steps - nonfinite_steps; }
+    double mean_kl_nats() const { return finite_steps() ? kl_sum_nats / finite_steps() : 0.0; }
     double perplexity() const;
     double reference_perplexity() const;
 };
