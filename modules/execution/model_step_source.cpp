@@ -229,19 +229,21 @@ void ModelStepSource::finish_step() {
     const float* reference = &reference_log_probs_[to_size(step_) * to_size(config_.vocab)];
     const int predicted = most_likely(log_probs_.data(), config_.vocab);
     generated_.push_back(predicted);
-    kl_signal_ = kl_divergence(reference, log_probs_.data(), config_.vocab);
-    nll_signal_ = -static_cast<double>(log_probs_[to_size(tokens_[to_size(prompt_ + step_ + 1)])]);
-    const bool finite = std::isfinite(kl_signal_) && std::isfinite(nll_signal_);
+    const double kl = kl_divergence(reference, log_probs_.data(), config_.vocab);
+    const double nll = -static_cast<double>(log_probs_[to_size(tokens_[to_size(prompt_ + step_ + 1)])]);
+    const bool finite = std::isfinite(kl) && std::isfinite(nll);
     agree_signal_ = finite && predicted == most_likely(reference, config_.vocab) ? 1 : 0;
     ++quality_.steps;
     quality_.agreements += agree_signal_;
     if (!finite) {
         ++quality_.nonfinite_steps;
-        kl_signal_ = nll_signal_ = 0;  // a waveform value; the step is counted apart
+        kl_unats_ = nll_unats_ = 0;  // the step is counted apart
         return;
     }
-    quality_.kl_sum_nats += kl_signal_;
-    quality_.nll_sum_nats += nll_signal_;
+    quality_.kl_sum_nats += kl;
+    quality_.nll_sum_nats += nll;
+    kl_unats_ = static_cast<std::uint64_t>(std::llround(std::max(0.0, kl) * 1e6));
+    nll_unats_ = static_cast<std::uint64_t>(std::llround(std::max(0.0, nll) * 1e6));
 }
 
 void ModelStepSource::report_stats(StatsReport& report) const {
@@ -260,8 +262,8 @@ void ModelStepSource::report_stats(StatsReport& report) const {
 
 void ModelStepSource::trace(sc_core::sc_trace_file* file) {
     sc_core::sc_trace(file, agree_signal_, "quality.top1_agree");
-    sc_core::sc_trace(file, kl_signal_, "quality.kl_nats");
-    sc_core::sc_trace(file, nll_signal_, "quality.nll_nats");
+    sc_core::sc_trace(file, kl_unats_, "quality.kl_unats");
+    sc_core::sc_trace(file, nll_unats_, "quality.nll_unats");
 }
 
 }  // namespace kelle

@@ -16,7 +16,8 @@
 // the step's StepScores for the cache's read, importance update and 2DRP classes.
 //
 // Stats (docs/stats.md): `execution` with the token ids and `quality` (top-1 agreement, mean KL,
-// perplexity). Signals: quality.top1_agree, quality.kl_nats, quality.nll_nats per decode step.
+// perplexity). Signals, per decode step: quality.top1_agree (0/1), quality.kl_unats and
+// quality.nll_unats (KL and -log p of the reference's next token, in micro-nats).
 #pragma once
 
 #include <cstdint>
@@ -97,7 +98,8 @@ private:
     std::vector<int> generated_;  // the run's own most likely next token, per decode step
     RunQuality quality_;
     int agree_signal_ = 0;
-    double kl_signal_ = 0, nll_signal_ = 0;
+    // The waveform's integer copies (the VCD writer traces integers): micro-nats, rounded.
+    std::uint64_t kl_unats_ = 0, nll_unats_ = 0;
     std::string line_;
 };
 

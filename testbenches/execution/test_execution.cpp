@@ -127,6 +127,17 @@ TEST_CASE("stressed retention flips corrupt the stored K/V and the model's outpu
     CHECK(safe["quality"]["mean_kl_nats"].get<double>() == 0.0);
 }
 
+TEST_CASE("quality is in the summary table and per step in the waveform", "[execution]") {
+    const std::string vcd = tmp_path("exec_quality.vcd");
+    const RunResult r = sim(exec_arguments(8, "--vcd " + vcd));
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("top-1 agreement") != std::string::npos);
+    CHECK(r.out.find("mean KL divergence") != std::string::npos);
+    const std::string waveform = slurp(vcd);  // scope `quality`, one var per signal
+    CHECK(waveform.find("$scope module quality $end") != std::string::npos);
+    for (const char* signal : {"top1_agree", "kl_unats", "nll_unats"}) CHECK(waveform.find(signal) != std::string::npos);
+}
+
 TEST_CASE("execution-driven runs are deterministic", "[execution]") {
     const std::string args = exec_arguments(16, "--set edram.functional=true --set kv.policy=h2o --set sched.order=serial "
                                                 "--set edram.retention_stress=1000 --seed 3");
