@@ -2,6 +2,8 @@
 //
 //   kelle-sim                       embedded default: platforms/kelle.ini, the bundled trace
 //   kelle-sim --config F --trace T --stats-json S --vcd W --set section.key=value ...
+//   kelle-sim --checkpoint M [--prompt-ids P] [--decode N] [--topk K] ...   execution-driven: the
+//                                   model runs inside the platform instead of a trace
 //
 // Exit status: 0 success, 1 bad input file (config, trace), unwritable output or an RTL block's
 // error (co-simulation, docs/cosim.md), 2 bad command line, 3 internal model error, 4 the
@@ -33,6 +35,7 @@
 #include "common/line_reader.h"
 #include "common/log.h"
 #include "waveform/vcd_writer.h"
+#include "model/decode.h"
 #include "platform.h"
 #include "summary.h"
 #include "vcd_window.h"
@@ -59,6 +62,12 @@ struct Options {
     std::string vcd;
     std::string vcd_window;                // empty: the whole run
     std::vector<std::string> vcd_signals;  // each a comma-separated list of patterns
+    bool trace_given = false;
+    std::string checkpoint;  // execution-driven decode (docs/architecture.md)
+    std::string prompt_ids;
+    int decode = 256;
+    int topk = 16;
+    bool decode_given = false, topk_given = false;
     std::string seed_text = "1";
     std::uint64_t seed = 1;
     bool progress = false;
@@ -71,6 +80,11 @@ po::options_description cli_options(Options& o) {
         ("help,h", po::bool_switch(&o.help), "list options and every parameter, then exit")
         ("config", po::value(&o.config), "platform .ini (default: platforms/kelle.ini)")
         ("trace", po::value(&o.trace), "decode trace: text, gzip, or a .recipe of kelle-tracegen arguments (default: traces/default.recipe)")
+        ("checkpoint", po::value(&o.checkpoint),
+         "execution-driven decode: run this llama2.c checkpoint inside the platform instead of a trace")
+        ("prompt-ids", po::value(&o.prompt_ids), "with --checkpoint: the prompt's token ids after BOS (a text file)")
+        ("decode", po::value(&o.decode), "with --checkpoint: decode steps (default 256)")
+        ("topk", po::value(&o.topk), "with --checkpoint: scores kept per query head and step, as in a trace (default 16)")
         ("set", po::value(&o.sets)->composing(), "override a parameter: section.key=value (repeatable)")
         ("stats-json", po::value(&o.stats_json), "write the stats JSON here (docs/stats.md)")
         ("vcd", po::value(&o.vcd), "write a VCD waveform here (name must end in .vcd)")
@@ -94,13 +108,30 @@ void load_parameters(const Options& options, ParamRegistry& registry) {
     for (const std::string& assignment : options.sets) registry.apply_assignment(assignment);
 }
 
+InputError command_line_error(const std::string& option, const std::string& message) {
+    return InputError("command line", 0, option, message, InputOrigin::command_line);
+}
+
 // `--stats-json ""` would otherwise mean "no stats file" and `--config ""` a missing file named "".
 void refuse_empty_values(const po::variables_map& vm) {
     for (const auto& [name, value] : vm) {
         const auto* text = boost::any_cast<std::string>(&value.value());
         if (text && text->empty() && !value.defaulted())
-            throw InputError("command line", 0, "--" + name, "empty value", InputOrigin::command_line);
+            throw command_line_error("--" + name, "empty value");
     }
+}
+
+// --checkpoint replaces --trace; --prompt-ids, --decode and --topk go with it only.
+void check_checkpoint_options(const Options& o) {
+    if (o.checkpoint.empty()) {
+        if (!o.prompt_ids.empty()) throw command_line_error("--prompt-ids", "goes with --checkpoint only");
+        if (o.decode_given) throw command_line_error("--decode", "goes with --checkpoint only");
+        if (o.topk_given) throw command_line_error("--topk", "goes with --checkpoint only");
+        return;
+    }
+    if (o.trace_given) throw command_line_error("--trace", "does not go with --checkpoint (the model replaces the trace)");
+    if (o.decode <= 0) throw command_line_error("--decode", "must be > 0");
+    if (o.topk <= 0) throw command_line_error("--topk", "must be > 0");
 }
 
 Options parse_command_line(int argc, char* argv[], ParamRegistry& registry) {
@@ -113,6 +144,9 @@ Options parse_command_line(int argc, char* argv[], ParamRegistry& registry) {
         po::store(parsed, vm);
         po::notify(vm);
         refuse_empty_values(vm);
+        options.trace_given = vm.count("trace") > 0;
+        options.decode_given = vm.count("decode") > 0;
+        options.topk_given = vm.count("topk") > 0;
     } catch (const po::error& e) {
         throw InputError("command line", 0, "", std::string(e.what()) + " (see kelle-sim --help)",
                          InputOrigin::command_line);
@@ -122,6 +156,7 @@ Options parse_command_line(int argc, char* argv[], ParamRegistry& registry) {
     if (parsed.ec != std::errc() || parsed.ptr != seed_end)
         throw InputError("command line", 0, "--seed", "expected an integer from 0 to 2^64-1, got '" + options.seed_text + "'",
                          InputOrigin::command_line);
+    check_checkpoint_options(options);
     if (options.help) {
         load_parameters(options, registry);
         std::cout << "kelle-sim: SystemC/TLM-2.0 virtual platform of the Kelle eDRAM LLM accelerator\n\n"
@@ -202,10 +237,6 @@ void write_stats(OutputFile& file, const std::string& text) {
         if (!out) file.fail("write failed");
     }
     file.commit();
-}
-
-InputError command_line_error(const std::string& option, const std::string& message) {
-    return InputError("command line", 0, option, message, InputOrigin::command_line);
 }
 
 // --vcd-signals: every pattern of every occurrence, split at commas.
@@ -359,6 +390,15 @@ HostInterface::Progress replay_listeners(ProgressReporter& reporter, VcdWindowCo
     };
 }
 
+// BOS, then the --prompt-ids file's ids (none without it).
+std::vector<int> prompt_ids(const Options& options, const ModelConfig& config) {
+    std::vector<int> prompt = {kBosToken};
+    if (options.prompt_ids.empty()) return prompt;
+    const std::vector<int> ids = read_token_ids(options.prompt_ids, config.vocab, config.seq_len - 1);
+    prompt.insert(prompt.end(), ids.begin(), ids.end());
+    return prompt;
+}
+
 int run(int argc, char* argv[]) {
     // Before the config is read: it checks that the chosen impls exist.
 #if KELLE_WITH_RTL_REFRESH
@@ -378,8 +418,18 @@ int run(int argc, char* argv[]) {
 
     if (!options.vcd.empty() && (options.vcd.size() <= 4 || !ends_with(options.vcd, ".vcd")))
         throw InputError("command line", 0, "--vcd", "file name must end in .vcd", InputOrigin::command_line);
-    TraceReader trace(options.trace);
-    check_trace_against_config(trace.header(), options.trace, registry);
+    std::unique_ptr<Checkpoint> checkpoint;
+    std::unique_ptr<ModelStepSource> model;
+    std::unique_ptr<StepSource> trace_reader;
+    if (options.checkpoint.empty()) {
+        trace_reader = std::make_unique<TraceReader>(options.trace);
+    } else {
+        checkpoint = std::make_unique<Checkpoint>(load_checkpoint(options.checkpoint));
+        model = std::make_unique<ModelStepSource>(*checkpoint, prompt_ids(options, checkpoint->config()), options.decode,
+                                                  options.topk);
+    }
+    StepSource& trace = model ? static_cast<StepSource&>(*model) : *trace_reader;
+    check_trace_against_config(trace.header(), trace.path(), registry);
     const std::vector<std::string> patterns = signal_patterns(options.vcd_signals);
     const std::optional<VcdWindow> window = vcd_window(options, trace.header());
 
@@ -397,6 +447,7 @@ int run(int argc, char* argv[]) {
     const std::unique_ptr<VcdWindowControl> vcd_control =
         vcd && window ? std::make_unique<VcdWindowControl>("vcd_window", *vcd, *window) : nullptr;
     Platform platform("kelle", machine, trace, replay_listeners(progress, vcd_control.get()));
+    if (model) platform.attach_model(*model);
     if (vcd) {
         platform.trace_signals(vcd.get());
         check_signal_patterns(*vcd);

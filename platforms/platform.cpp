@@ -14,7 +14,7 @@
 
 namespace kelle {
 
-Platform::Platform(sc_core::sc_module_name name, const MachineConfig& machine, TraceReader& trace,
+Platform::Platform(sc_core::sc_module_name name, const MachineConfig& machine, StepSource& trace,
                    HostInterface::Progress progress)
     : sc_core::sc_module(name), machine_(machine), trace_(trace) {
     check_time_resolution();
@@ -64,6 +64,13 @@ Platform::~Platform() { set_mismatch_context(nullptr); }
 void Platform::for_each_module(const std::function<void(Observable&)>& visit) const {
     for (sc_core::sc_object* child : get_child_objects())
         if (auto* module = dynamic_cast<Observable*>(child)) visit(*module);
+    if (model_) visit(*model_);
+}
+
+void Platform::attach_model(ModelStepSource& model) {
+    model_ = &model;
+    model.attach(*kv_);
+    sequencer_->on_decode_layer([&model](int layer) { model.run_layer(layer); });
 }
 
 void Platform::trace_rtl(const std::string& vcd_stem) {

@@ -22,6 +22,7 @@
 #include "trace/trace.h"
 #include "dram/dram.h"
 #include "edram/edram_controller.h"
+#include "execution/model_step_source.h"
 #include "host/host_interface.h"
 #include "kvcache/eviction_unit.h"
 #include "kvcache/kv_cache.h"
@@ -35,9 +36,14 @@ namespace kelle {
 class Platform : public sc_core::sc_module {
 public:
     // `machine` must outlive the platform: the modules keep references into it.
-    Platform(sc_core::sc_module_name name, const MachineConfig& machine, TraceReader& trace,
+    Platform(sc_core::sc_module_name name, const MachineConfig& machine, StepSource& trace,
              HostInterface::Progress progress);
     ~Platform() override;  // forgets the mismatch context, which points into it
+
+    // Execution-driven decode: `model` (the platform's StepSource) computes each decode layer
+    // when the sequencer reaches it, over the KV cache's held tokens and stored values, and
+    // reports its stats and signals with the modules'. Call before trace_signals and sc_start.
+    void attach_model(ModelStepSource& model);
 
     void trace_signals(sc_core::sc_trace_file* file);
     // An RTL block that keeps its own waveform (the evictor: cosim/, docs/cosim.md) writes it to
@@ -67,7 +73,7 @@ private:
     StatsReport energy_report() const;  // energy.<category> (pJ) and static_mw.<component> (mW)
 
     const MachineConfig& machine_;
-    TraceReader& trace_;
+    StepSource& trace_;
     std::unique_ptr<Dram> dram_;
     std::unique_ptr<Sram> buffer_;
     std::unique_ptr<Sram> weight_sram_;  // sram.weight_kb > 0 only
@@ -78,6 +84,7 @@ private:
     std::unique_ptr<KvCache> kv_;
     std::unique_ptr<LayerSequencer> sequencer_;
     std::unique_ptr<HostInterface> host_;
+    ModelStepSource* model_ = nullptr;
     nlohmann::ordered_json prefill_energy_;  // energy_until the end of the prefill
     nlohmann::ordered_json first_step_energy_;  // energy_until the end of the first decode step
     // Host wall clock at the ends of prefill and of the replay: decode's own wall time, which

@@ -40,6 +40,14 @@ void print_summary(std::ostream& out, const nlohmann::ordered_json& s) {
     row(out, "expected retention bit flips", s["retention"]["expected_bit_flips"].get<double>(), "", "%14.4g");
     row(out, "KV evictions", s["kv"]["evictions"].get<double>(), "", "%14.0f");
     row(out, "attention mass retained", s["kv"]["attention_mass_retained"]["mean"].get<double>(), "(mean)");
+    if (s.contains("quality")) {  // execution-driven (--checkpoint): against the clean reference run
+        const auto& q = s["quality"];
+        row(out, "top-1 agreement", q["top1_agreement"].get<double>(), "(vs reference)");
+        row(out, "mean KL divergence", q["mean_kl_nats"].get<double>(), "nats", "%14.4g");
+        row(out, "perplexity (reference's)", q["perplexity"].get<double>(), "", "%14.4g");
+        row(out, "reference perplexity", q["reference_perplexity"].get<double>(), "", "%14.4g");
+        row(out, "non-finite steps", q["nonfinite_steps"].get<double>(), "", "%14.0f");
+    }
     row(out, "TLM transactions", s["tlm_transactions"].get<double>(), "", "%14.0f");
     row(out, "wall time", s["wall_time_s"].get<double>(), "s", "%14.3f");
 }

@@ -24,7 +24,8 @@ EdramArray::EdramArray(const EdramConfig& config, const KvAreaPlan& plan, const 
       group_actual_flips_(plan.areas.size(), 0) {
     const RetentionModel retention(config.retention_safe_us, config.retention_safe_p_fail, config.retention_tail_us,
                                    config.retention_tail_p_fail, config.retention_min_us);
-    for (const double interval_us : group_intervals_us) write_p_fail_.push_back(retention.p_fail(interval_us));
+    for (const double interval_us : group_intervals_us)
+        write_p_fail_.push_back(std::min(1.0, config.retention_stress * retention.p_fail(interval_us)));
     if (functional_) chunks_.resize((config.capacity_bytes() + kChunkBytes - 1) / kChunkBytes);
 }
 

@@ -60,6 +60,10 @@ void EdramConfig::bind(ParamBinder& p) {
            "goes longer unrefreshed stops the run (0: no guarantee, no monitor)")
         .non_negative().at_most(1e7);
     p.flag("edram.functional", functional, "functional mode: store real bytes and flip real bits (seeded by --seed)");
+    p.real("edram.retention_stress", retention_stress, "",
+           "multiplies every group's bit-flip probability p_fail (capped at 1), expected and functional flips alike: "
+           "a stress for quality studies (docs/edram.md); 1 = the retention model's rates")
+        .non_negative().at_most(1e12);
     p.real("edram.2drp.important_share", important_share, "",
            "2drp: share of rows, and of each head's KV slots, for important tokens")
         .positive().at_most(1);

@@ -39,6 +39,7 @@ struct EdramConfig {
     double important_share = 0;  // 2DRP: share of rows (and of each head's slots) in the important class
     double interval_2drp_us[2][2] = {};  // [class: important, unimportant][plane: MSB, LSB]
     bool functional = false;
+    double retention_stress = 1;  // scales every p_fail (capped at 1): a study's stress, not a cell property
     double retention_min_us = 0;
     std::uint64_t seed = 1;  // of the functional mode's bit flips (the run's --seed)
     double pj_per_byte = 0;

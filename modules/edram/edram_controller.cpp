@@ -49,6 +49,7 @@ EdramController::EdramController(sc_core::sc_module_name name, const EdramConfig
       write_activity_("write_activity"),
       stall_activity_("stall_activity") {
     target_socket.register_b_transport(this, &EdramController::b_transport);
+    target_socket.register_transport_dbg(this, &EdramController::transport_dbg);
     // The interleaved layout keeps BankedTiming's own round-robin split, the fast path.
     if (config.layout == BankLayout::byte_plane) port_.timing().use_bank_map(bank_map_);
     KELLE_LOG(msg::edram, LogLevel::info,
@@ -133,6 +134,14 @@ void EdramController::apply_hint(const LivenessHint& hint, tlm::tlm_generic_payl
     liveness_.mark(hint.address, hint.bytes, hint.live);
     port_.count_control();
     payload.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+unsigned int EdramController::transport_dbg(tlm::tlm_generic_payload& payload) {
+    const std::uint64_t address = payload.get_address();
+    const std::uint64_t bytes = payload.get_data_length();
+    if (!payload.is_read() || address + bytes > capacity_bytes_) return 0;
+    array_.read(address, payload.get_data_ptr(), bytes);
+    return static_cast<unsigned int>(bytes);
 }
 
 void EdramController::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {

@@ -101,6 +101,8 @@ private:
     void wake_for_refresh();  // the method: with a waveform, refreshes at each due time
     void catch_up_refresh(double now_ns);
     void b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+    // Debug reads (TLM): the stored bytes, flips included, without time, energy or refresh.
+    unsigned int transport_dbg(tlm::tlm_generic_payload& payload);
     void apply_hint(const LivenessHint& hint, tlm::tlm_generic_payload& payload);
     void write_cells(const tlm::tlm_generic_payload& payload);
     void refresh(const RefreshBurst& burst);

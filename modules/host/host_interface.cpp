@@ -8,7 +8,7 @@
 
 namespace kelle {
 
-HostInterface::HostInterface(sc_core::sc_module_name name, TraceReader& trace, Progress progress, double quantum_ns)
+HostInterface::HostInterface(sc_core::sc_module_name name, StepSource& trace, Progress progress, double quantum_ns)
     : sc_core::sc_module(name),
       initiator_socket("initiator_socket"),
       trace_(trace),

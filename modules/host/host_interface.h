@@ -51,7 +51,7 @@ public:
     // simulated time, or up to a quantum ahead of it).
     using Progress = std::function<void(const ReplayProgress&)>;
 
-    HostInterface(sc_core::sc_module_name name, TraceReader& trace, Progress progress, double quantum_ns = 0);
+    HostInterface(sc_core::sc_module_name name, StepSource& trace, Progress progress, double quantum_ns = 0);
 
     // Called once, at the simulated time the prefill ends.
     void on_prefill_done(std::function<void()> hook) { prefill_done_ = std::move(hook); }
@@ -76,7 +76,7 @@ private:
     // Sends `command` at local time at_ns; returns the local time it completes at.
     double send(LayerCommand& command, double at_ns);
 
-    TraceReader& trace_;
+    StepSource& trace_;
     Progress progress_;
     std::function<void()> prefill_done_;
     std::function<void()> first_step_done_;

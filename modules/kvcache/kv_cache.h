@@ -24,9 +24,11 @@
 // Batch (workload.batch = B): B sequences replay one trace, so every decision is the same for
 // all of them and one slot carries the token's K/V of all B (kv_layout.h).
 //
-// Left out: AERP in functional mode (x values are not stored; the platform refuses it), and any
-// effect of corrupted K on the attention scores (they are the trace's). Rules and definitions:
-// docs/kv-policies.md.
+// Left out: AERP in functional mode (x values are not stored; the platform refuses it). Under a
+// trace the scores are the trace's, so corrupted K changes nothing but the checks; in an
+// execution-driven run (execution/model_step_source.h) the model writes its own K/V through
+// set_value_source and its attention reads them back through stored_values, flips included.
+// Rules and definitions: docs/kv-policies.md.
 //
 // Sockets: `kv_socket` (eDRAM or SRAM KV store), `dram_socket` (spill). Parameters: section [kv]
 // (KvConfig::bind) but kv.recompute_sizing, which sizes the x tier from the PE array's idle
@@ -131,6 +133,17 @@ public:
     double move_between_classes(int layer, double t_ns);
     // Records the on-chip footprint (its largest is a stat) once a step's placement is final.
     void record_footprint();
+
+    // Functional mode: the K/V values written come from `source` (default: kv_values.h's).
+    bool functional() const { return check_ != nullptr; }
+    void set_value_source(KvValueCheck::ValueSource source) {
+        if (check_) check_->set_value_source(std::move(source));
+    }
+    // Functional mode: `token`'s K then V (binary16) as a read issued now would return them,
+    // without time or traffic; `token` must be a K/V token of head(layer, kv_head).
+    void stored_values(int layer, int kv_head, const KvToken& token, std::uint16_t* values) {
+        traffic_.peek(layout_.region(layer, kv_head), token, values);
+    }
 
     const KvStats& stats() const { return stats_; }
     // The tokens one (layer, KV head) holds, in position order, with their forms.

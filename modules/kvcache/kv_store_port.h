@@ -31,6 +31,15 @@ public:
         send_run();
         return issuer_.memory(extent.onchip ? kv_ : dram_, command, extent.address, extent.bytes, t_ns);
     }
+    // The bytes `extent` holds now, without time or traffic (TLM debug transport): what a read
+    // issued now would return. Only the on-chip store is asked.
+    void peek(const Extent& extent, unsigned char* data) {
+        debug_.set_command(tlm::TLM_READ_COMMAND);
+        debug_.set_address(extent.address);
+        debug_.set_data_ptr(data);
+        debug_.set_data_length(static_cast<unsigned int>(extent.bytes));
+        kv_->transport_dbg(debug_);
+    }
     // Tells the on-chip store that its pieces among `pieces[0, count)` start or stop holding data.
     void hint(const Extent* pieces, int count, bool live, double t_ns);
     // Runs work() with adjacent hints joined into runs (above). work() must not wait().
@@ -51,6 +60,7 @@ private:
     Socket& kv_;
     Socket& dram_;
     TransactionIssuer issuer_;
+    tlm::tlm_generic_payload debug_;
     LivenessHint hint_;
     bool joining_ = false;
     Extent run_[2];     // the run's on-chip pieces so far

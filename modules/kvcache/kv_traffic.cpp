@@ -48,13 +48,27 @@ double KvTraffic::read_slot(int region, const KvToken& token, std::uint16_t* val
         if (check_) piece_bytes_[i].assign(port_.data(pieces[i].bytes), port_.data(pieces[i].bytes) + pieces[i].bytes);
     }
     if (!check_) return done_ns;
+    decode_slot(region, token, pieces, values);
+    return done_ns;
+}
+
+void KvTraffic::peek(int region, const KvToken& token, std::uint16_t* values) {
+    Extent pieces[2];
+    const int count = layout_.pieces(region, token.slot, pieces);
+    for (int i = 0; i < count && pieces[0].onchip; ++i) {
+        piece_bytes_[i].resize(pieces[i].bytes);
+        port_.peek(pieces[i], piece_bytes_[i].data());
+    }
+    decode_slot(region, token, pieces, values);
+}
+
+void KvTraffic::decode_slot(int region, const KvToken& token, const Extent* pieces, std::uint16_t* values) {
     if (!pieces[0].onchip) {  // off-chip DRAM stores no bytes and loses none: the values are intact
         check_->pristine(region, token.position, values);
-        return done_ns;
+        return;
     }
     const unsigned char* const bytes[2] = {piece_bytes_[0].data(), piece_bytes_[1].data()};
     decode_pieces(bytes, layout_.planes(), check_->values_per_slot(), values);
-    return done_ns;
 }
 
 double KvTraffic::read_region(int region, const HeadCache& head, const StepScores& scores, KvStats& stats,

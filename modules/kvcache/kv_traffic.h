@@ -36,6 +36,9 @@ public:
     // Reads every resident K/V of a region; functional mode checks each value and the attention
     // output `scores` gives with them (counted in `stats`).
     double read_region(int region, const HeadCache& head, const StepScores& scores, KvStats& stats, double t_ns);
+    // Functional mode: the values of a token's slot as a read issued now would return them,
+    // without time or traffic (the execution-driven model's attention reads them).
+    void peek(int region, const KvToken& token, std::uint16_t* values);
     // Writes one K/V token's slot (a decode token).
     double write_token(int region, const KvToken& token, double t_ns);
     // Moves a token's data into `to_slot`; two tokens' data into each other's slot.
@@ -45,6 +48,8 @@ public:
 private:
     double write_slot(int region, std::uint32_t slot, const std::uint16_t* values, double t_ns);
     double read_slot(int region, const KvToken& token, std::uint16_t* values, double t_ns);
+    // The bytes of a slot's pieces, read into piece_bytes_, as values (spilled: intact).
+    void decode_slot(int region, const KvToken& token, const Extent* pieces, std::uint16_t* values);
     double transfer_region(int region, tlm::tlm_command command, double t_ns);
 
     const KvLayout& layout_;

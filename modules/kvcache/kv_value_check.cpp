@@ -21,6 +21,7 @@ KvValueCheck::KvValueCheck(const ModelShape& model, std::size_t regions)
 
 void KvValueCheck::pristine(int region, std::uint32_t position, std::uint16_t* values) const {
     const int layer = region / model_.kv_heads, kv_head = region % model_.kv_heads;
+    if (source_) return source_(layer, kv_head, position, values);
     for (int e = 0; e < values_per_slot(); ++e) values[e] = pristine_kv_value(layer, kv_head, position, e);
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "trace/trace.h"
@@ -25,6 +26,10 @@ public:
     KvValueCheck(const ModelShape& model, std::size_t regions);
 
     int values_per_slot() const { return 2 * model_.head_dim; }
+    // Where the values written come from: by default kv_values.h's pseudo-random function; an
+    // execution-driven run gives the model's own K and V (values: K then V, binary16).
+    using ValueSource = std::function<void(int layer, int kv_head, std::uint32_t position, std::uint16_t* values)>;
+    void set_value_source(ValueSource source) { source_ = std::move(source); }
     // The values written for (region, position): K then V, binary16.
     void pristine(int region, std::uint32_t position, std::uint16_t* values) const;
     // A new token's V joins the full cache's running sum.
@@ -38,6 +43,7 @@ public:
 
 private:
     ModelShape model_;
+    ValueSource source_;
     std::vector<std::uint16_t> reference_;  // one slot's pristine values, reused
     std::vector<float> read_v_;             // V of one region's resident tokens as read, this step
     std::vector<float> full_cache_v_sum_;   // per region: sum of the pristine V of every position so far

@@ -13,13 +13,6 @@ namespace {
 
 constexpr std::size_t kMaxTokenLineBytes = 1 << 20;
 
-int most_likely(const float* log_probs, int vocab) {
-    int best = 0;
-    for (int t = 1; t < vocab; ++t)
-        if (log_probs[t] > log_probs[best]) best = t;
-    return best;
-}
-
 void check_comparable(const NextTokenLogProbs& a, const NextTokenLogProbs& b) {
     if (a.vocab != b.vocab) throw std::invalid_argument("log-probabilities over different vocabularies");
 }
@@ -66,6 +59,20 @@ NextTokenLogProbs teacher_force(Transformer& transformer, KvSource& kv, const st
     return result;
 }
 
+int most_likely(const float* log_probs, int vocab) {
+    int best = 0;
+    for (int t = 1; t < vocab; ++t)
+        if (log_probs[t] > log_probs[best]) best = t;
+    return best;
+}
+
+double kl_divergence(const float* reference, const float* run, int vocab) {
+    double total = 0;
+    for (int t = 0; t < vocab; ++t)
+        total += std::exp(static_cast<double>(reference[t])) * (static_cast<double>(reference[t]) - run[t]);
+    return total;
+}
+
 double top1_agreement(const NextTokenLogProbs& reference, const NextTokenLogProbs& run) {
     check_comparable(reference, run);
     const int steps = std::min(reference.steps(), run.steps());
@@ -81,12 +88,7 @@ double mean_kl_divergence(const NextTokenLogProbs& reference, const NextTokenLog
     const int steps = std::min(reference.steps(), run.steps());
     if (steps == 0) return 0;
     double total = 0;
-    for (int s = 0; s < steps; ++s) {
-        const float* p = reference.at(s);
-        const float* q = run.at(s);
-        for (int t = 0; t < reference.vocab; ++t)
-            total += std::exp(static_cast<double>(p[t])) * (static_cast<double>(p[t]) - q[t]);
-    }
+    for (int s = 0; s < steps; ++s) total += kl_divergence(reference.at(s), run.at(s), reference.vocab);
     return total / steps;
 }
 

@@ -34,6 +34,11 @@ void log_softmax(const std::vector<float>& logits, float* out);
 NextTokenLogProbs teacher_force(Transformer& transformer, KvSource& kv, const std::vector<int>& tokens,
                                 const EvictedPositions* evicted = nullptr);
 
+// One step's measures: the most likely token (lowest id on ties), and KL(reference || run) in nats,
+// sum_t p_ref(t) (log p_ref(t) - log p_run(t)), of two log-probability rows [vocab].
+int most_likely(const float* log_probs, int vocab);
+double kl_divergence(const float* reference, const float* run, int vocab);
+
 // The share of steps (of the shorter run) whose most likely token (lowest id on ties) agrees.
 double top1_agreement(const NextTokenLogProbs& reference, const NextTokenLogProbs& run);
 // The mean over steps of KL(reference || run) in nats: sum_t p_ref(t) (log p_ref(t) - log p_run(t)).

@@ -77,29 +77,42 @@ void RealTraceWriter::State::header(std::string& text) const {
                              "greedy decode (docs/trace-format.md, \"Real attention\")");
 }
 
+PrefillAttention::PrefillAttention(const ModelConfig& config, int prompt_tokens)
+    : config_(config), prompt_(prompt_tokens),
+      received_(static_cast<std::size_t>(config.layers * config.heads) * static_cast<std::size_t>(prompt_tokens), 0.0) {}
+
+void PrefillAttention::add(const StepAttention& attention) {
+    for (int layer = 0; layer < config_.layers; ++layer)
+        for (int h = 0; h < config_.heads; ++h) {
+            const std::vector<std::uint32_t>& positions = attention.kv_positions(layer, h / config_.group());
+            const std::vector<float>& p = attention.query(layer, h);
+            double* row = &received_[static_cast<std::size_t>(layer * config_.heads + h) * static_cast<std::size_t>(prompt_)];
+            for (std::size_t i = 0; i < positions.size(); ++i) row[positions[i]] += p[i];
+        }
+}
+
+void PrefillAttention::append_lines(int topk, std::string& text) const {
+    std::vector<ScoreCandidate> candidates;
+    for (int layer = 0; layer < config_.layers; ++layer)
+        for (int h = 0; h < config_.heads; ++h) {
+            const double* row =
+                &received_[static_cast<std::size_t>(layer * config_.heads + h) * static_cast<std::size_t>(prompt_)];
+            candidates.clear();
+            for (int position = 0; position < prompt_; ++position)
+                candidates.push_back({static_cast<std::uint32_t>(position), row[position] / prompt_});
+            append_trace_head_line(layer, h, topk, candidates, text);
+        }
+}
+
 void RealTraceWriter::State::prefill(std::string& text) {
-    const std::size_t heads = static_cast<std::size_t>(config.layers * config.heads);
-    std::vector<double> received(heads * static_cast<std::size_t>(prompt), 0.0);  // [layer][head][position]
+    PrefillAttention received(config, prompt);
     for (int position = 0; position < prompt; ++position) {
         forward(position);
-        for (int layer = 0; layer < config.layers; ++layer)
-            for (int h = 0; h < config.heads; ++h) {
-                const std::vector<std::uint32_t>& positions = attention.kv_positions(layer, h / config.group());
-                const std::vector<float>& p = attention.query(layer, h);
-                double* row = &received[static_cast<std::size_t>(layer * config.heads + h) * static_cast<std::size_t>(prompt)];
-                for (std::size_t i = 0; i < positions.size(); ++i) row[positions[i]] += p[i];
-            }
+        received.add(attention);
     }
     text = id_comments("prompt token ids, BOS first", {tokens.begin(), tokens.begin() + prompt});
     text += "prefill\n";
-    for (int layer = 0; layer < config.layers; ++layer)
-        for (int h = 0; h < config.heads; ++h) {
-            const double* row = &received[static_cast<std::size_t>(layer * config.heads + h) * static_cast<std::size_t>(prompt)];
-            candidates.clear();
-            for (int position = 0; position < prompt; ++position)
-                candidates.push_back({static_cast<std::uint32_t>(position), row[position] / prompt});
-            append_trace_head_line(layer, h, topk, candidates, text);
-        }
+    received.append_lines(topk, text);
 }
 
 void RealTraceWriter::State::step(int s, std::string& text) {

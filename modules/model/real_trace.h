@@ -15,6 +15,7 @@
 
 #include "trace/trace.h"
 #include "model/checkpoint.h"
+#include "model/transformer.h"
 
 namespace kelle {
 
@@ -22,6 +23,21 @@ namespace kelle {
 // binary16 K/V (dtype_bytes 2, as the platform stores them), gated FFN. `name` keeps only
 // [A-Za-z0-9._-] (the model line is split at spaces).
 ModelShape shape_of(const ModelConfig& config, const std::string& name);
+
+// The prefill block's scores: per (layer, query head), each prompt position's attention summed
+// over the prompt's queries (add() each prompt position's StepAttention), written as its mean.
+class PrefillAttention {
+public:
+    PrefillAttention(const ModelConfig& config, int prompt_tokens);
+    void add(const StepAttention& attention);
+    // One head line per (layer, query head), in the trace's order.
+    void append_lines(int topk, std::string& text) const;
+
+private:
+    const ModelConfig& config_;
+    int prompt_;
+    std::vector<double> received_;  // [layer][head][position]
+};
 
 class RealTraceWriter {
 public:

@@ -64,6 +64,12 @@ Transformer::Transformer(const Checkpoint& checkpoint)
 
 const std::vector<float>& Transformer::forward(int token, int position, KvSource& kv, const EvictedPositions* evicted,
                                                StepAttention* attention_record) {
+    begin(token, attention_record);
+    for (int layer = 0; layer < config_.layers; ++layer) run_layer(layer, position, kv, evicted, attention_record);
+    return finish();
+}
+
+void Transformer::begin(int token, StepAttention* attention_record) {
     const int dim = config_.dim;
     std::memcpy(x_.data(), checkpoint_.token_embedding() + to_size(token) * to_size(dim), to_size(dim) * sizeof(float));
     if (attention_record) {
@@ -73,12 +79,17 @@ const std::vector<float>& Transformer::forward(int token, int position, KvSource
         attention_record->importance.resize(attention_record->positions.size());
         attention_record->probabilities.resize(to_size(config_.layers * config_.heads));
     }
-    for (int layer = 0; layer < config_.layers; ++layer) {
-        attention(layer, position, kv, evicted, attention_record);
-        feed_forward(layer);
-    }
-    rmsnorm(x_.data(), x_.data(), checkpoint_.rms_final(), dim);
-    matmul(logits_.data(), x_.data(), checkpoint_.classifier(), dim, config_.vocab);
+}
+
+void Transformer::run_layer(int layer, int position, KvSource& kv, const EvictedPositions* evicted,
+                            StepAttention* attention_record) {
+    attention(layer, position, kv, evicted, attention_record);
+    feed_forward(layer);
+}
+
+const std::vector<float>& Transformer::finish() {
+    rmsnorm(x_.data(), x_.data(), checkpoint_.rms_final(), config_.dim);
+    matmul(logits_.data(), x_.data(), checkpoint_.classifier(), config_.dim, config_.vocab);
     return logits_;
 }
 

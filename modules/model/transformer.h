@@ -61,6 +61,14 @@ public:
     const std::vector<float>& forward(int token, int position, KvSource& kv, const EvictedPositions* evicted = nullptr,
                                       StepAttention* attention = nullptr);
 
+    // forward() in three parts, for a caller that runs each layer when its platform reaches it
+    // (execution-driven decode): begin(token), run_layer(0 .. layers-1) in order, finish(); the
+    // same arithmetic in the same order, so the logits are forward()'s bit for bit.
+    void begin(int token, StepAttention* attention = nullptr);
+    void run_layer(int layer, int position, KvSource& kv, const EvictedPositions* evicted = nullptr,
+                   StepAttention* attention = nullptr);
+    const std::vector<float>& finish();
+
     // The input of `layer` for the token last forwarded: x = RMSNorm(residual) * rms_att[layer],
     // the dim floats Wq, Wk and Wv multiply, so K = RoPE(Wk x) and V = Wv x (project_kv).
     const float* layer_input(int layer) const { return &layer_inputs_[static_cast<std::size_t>(layer * config_.dim)]; }

@@ -127,6 +127,7 @@ double LayerSequencer::decode_layer(const LayerCommand& command, double t_ns) {
         recompute_tokens = x.recompute_tokens;
         t_ns = sync(x.done_ns);
     }
+    if (layer_hook_) layer_hook_(layer);
     double written_ns = t_ns;
     const double read_ns = qkv_and_kv(command, recompute_tokens, t_ns, written_ns);
 

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -74,6 +75,13 @@ public:
     LayerSequencer(sc_core::sc_module_name name, const SequencerConfig& config, const TraceHeader& header,
                    KvCache& kv);
 
+    // Execution-driven decode: called in each decode layer once the new token is admitted (and
+    // AERP's x read), before the QKV projection: the model computes the layer there, reading the
+    // K/V the cache holds, and fills the layer's scores in the command's StepScores, which the
+    // layer's K/V read, importance update and class moves then use.
+    using LayerHook = std::function<void(int layer)>;
+    void on_decode_layer(LayerHook hook) { layer_hook_ = std::move(hook); }
+
     // Layer commands received (a stat: part of tlm_transactions).
     std::uint64_t commands() const { return commands_; }
     // The sequencer only orders work, whose energy is charged where it is done; it charges the
@@ -98,6 +106,7 @@ private:
     double search(std::uint64_t compare_elements, double t_ns);
 
     SequencerConfig config_;
+    LayerHook layer_hook_;
     TraceHeader header_;
     KvCache& kv_;
     WeightMap weights_;

@@ -3,7 +3,7 @@
 //
 // TraceReader streams: it holds one decode step at a time and reuses its buffers, so memory
 // does not grow with the number of steps. It reads a text file, a gzip-compressed one or a
-// recipe the generator expands (common/trace_source.h). Every malformed input is an InputError
+// recipe the generator expands (trace/trace_source.h). Every malformed input is an InputError
 // naming the file, the line (of the decompressed text; a recipe's line of arguments) and what
 // was wrong; nothing is guessed or skipped.
 #pragma once
@@ -58,22 +58,36 @@ struct StepScores {
     }
 };
 
-class TraceReader {
+// Where the host's decode steps come from: a trace (TraceReader) or a model run inside the
+// platform (execution/model_step_source.h). header() and prefill() are final once it is built.
+class StepSource {
+public:
+    virtual ~StepSource() = default;
+    virtual const TraceHeader& header() const = 0;
+    // The trace file or checkpoint the steps come from (the stats' "trace").
+    virtual const std::string& path() const = 0;
+    virtual const StepScores* prefill() const = 0;
+    // Starts the next decode step in `out` (step, context_tokens and, for a trace, every score);
+    // false after the last one.
+    virtual bool next(StepScores& out) = 0;
+};
+
+class TraceReader : public StepSource {
 public:
     explicit TraceReader(const std::string& path);
 
-    const TraceHeader& header() const { return header_; }
-    const std::string& path() const { return path_; }
+    const TraceHeader& header() const override { return header_; }
+    const std::string& path() const override { return path_; }
 
     // The optional prefill block: per layer and query head, how much attention each prompt
     // position received while the prompt was processed (the mean over the prompt's queries;
     // context_tokens = prompt_tokens, step = -1). Null when the trace has none.
-    const StepScores* prefill() const { return has_prefill_ ? &prefill_ : nullptr; }
+    const StepScores* prefill() const override { return has_prefill_ ? &prefill_ : nullptr; }
 
     // Reads the next step into `out`, reusing its vectors. False after the last step (having
     // checked that nothing but blank or comment lines follows). Steps are read one ahead, on a
     // thread of their own (read_ahead.h); an error in a step is thrown when that step is asked for.
-    bool next(StepScores& out);
+    bool next(StepScores& out) override;
 
 private:
     bool read_line();  // next non-blank, non-comment line into line_; false at end of file

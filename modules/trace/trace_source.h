@@ -20,7 +20,7 @@ struct TraceSource {
 
 // Opens `path`. A missing or unreadable file, a directory, and a recipe's unknown option or bad
 // value (naming the recipe, its line and the option) are an InputError. Reading a gzip text may
-// throw GzipError (common/gzip_file.h) for corrupt or truncated data.
+// throw GzipError (trace/gzip_file.h) for corrupt or truncated data.
 TraceSource open_trace_source(const std::string& path);
 
 }  // namespace kelle

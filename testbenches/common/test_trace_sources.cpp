@@ -1,4 +1,4 @@
-// Where a trace's text comes from (common/trace_source.h): gzip-compressed files and recipes
+// Where a trace's text comes from (trace/trace_source.h): gzip-compressed files and recipes
 // read as the text they stand for, and their errors still name the file, the line and the key.
 #include <unistd.h>
 
