@@ -1,6 +1,8 @@
 #include "machine_config.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 #include "common/error.h"
 #include "common/units.h"
@@ -78,6 +80,9 @@ void check_functional_mode(const ParamRegistry& registry, const MachineConfig& m
     if (m.sequencing.batch > 1)
         throw InputError(registry.origin_of("workload.batch"), 0, "workload.batch",
                          "functional mode stores one sequence's values: it needs workload.batch = 1");
+    if (m.kv.size_rule != KvSizeRule::model)
+        throw InputError(registry.origin_of("kv.size_rule"), 0, "kv.size_rule",
+                         "functional mode stores the trace's K/V values, head_dim wide: it needs kv.size_rule = model");
     if (m.sequencing.order == SchedOrder::overlap)
         throw InputError(registry.origin_of("sched.order"), 0, "sched.order",
                          "functional mode checks every slot read, the new token's too: it needs sched.order = serial "
@@ -98,6 +103,28 @@ void check_rtl_blocks(const ParamRegistry& registry, const MachineConfig& m) {
     if (m.cosim.checks_evictor() && !has_evictor_impl("rtl")) throw missing("cosim.lockstep", "the evictor lockstep");
     if (m.pe.evictor_impl == EvictorImpl::rtl && !has_evictor_impl("rtl"))
         throw missing("pe.evictor_impl", "the RTL evictor");
+}
+
+// sram.capacity_scope = total: sram.kv_capacity_mb is the SRAM baseline's whole SRAM, and its KV
+// store what the activation buffer and the weight SRAM leave of it.
+void apply_sram_scope(const ParamRegistry& registry, MachineConfig& m) {
+    if (m.sram.capacity_scope != SramScope::total || m.kv.store != KvStore::sram) return;
+    const double others_mb = static_cast<double>(m.sram.buffer_bytes() + m.sram.weight_bytes()) / kBytesPerMb;
+    if (m.sram.kv_capacity_mb <= others_mb)
+        throw InputError(registry.origin_of("sram.kv_capacity_mb"), 0, "sram.kv_capacity_mb",
+                         "with sram.capacity_scope = total it must exceed the buffer and weight SRAM (" +
+                             std::to_string(others_mb) + " MB) to leave room for the KV store");
+    m.derived["sram.kv_capacity_mb"] = m.sram.kv_capacity_mb -= others_mb;
+}
+
+TraceHeader stored_kv_header(const ParamRegistry& registry, const TraceHeader& header, KvSizeRule rule) {
+    TraceHeader stored = header;
+    try {
+        stored.model = stored_kv_shape(header.model, rule);
+    } catch (const std::invalid_argument& error) {
+        throw InputError(registry.origin_of("kv.size_rule"), 0, "kv.size_rule", error.what());
+    }
+    return stored;
 }
 
 // kv.onchip_capacity = retained: the smallest whole number of copies of the configured eDRAM
@@ -176,9 +203,13 @@ MachineConfig load_machine(const ParamRegistry& registry, const TraceHeader& hea
     d["act.static_mw_per_mb"] = act.static_mw_per_mb;
     check_functional_mode(registry, m);
 
+    apply_sram_scope(registry, m);
+    m.kv_header = stored_kv_header(registry, header, m.kv.size_rule);
+    d["kv.stored_head_dim"] = m.kv_header.model.head_dim;
     const double important_share = m.kv.store == KvStore::edram ? m.edram.important_share : 0;
-    m.budget = KvBudget::of(m.kv, header, m.sequencing.x_tier_limit_tokens(header.model), important_share);
-    m.kv_capacity = size_kv_store(m, header.model);
+    // The x tier's size is what the array recomputes: the model's arithmetic, not the stored shape.
+    m.budget = KvBudget::of(m.kv, m.kv_header, m.sequencing.x_tier_limit_tokens(header.model), important_share);
+    m.kv_capacity = size_kv_store(m, m.kv_header.model);
     if (m.platform.kv_capacity != KvCapacityRule::stated) {
         d["edram.capacity_mb"] = m.edram.capacity_mb;
         d["edram.refresh_subarrays"] = m.edram.refresh_subarrays;
