@@ -80,9 +80,6 @@ void check_functional_mode(const ParamRegistry& registry, const MachineConfig& m
     if (m.sequencing.batch > 1)
         throw InputError(registry.origin_of("workload.batch"), 0, "workload.batch",
                          "functional mode stores one sequence's values: it needs workload.batch = 1");
-    if (m.kv.size_rule != KvSizeRule::model)
-        throw InputError(registry.origin_of("kv.size_rule"), 0, "kv.size_rule",
-                         "functional mode stores the trace's K/V values, head_dim wide: it needs kv.size_rule = model");
     if (m.sequencing.order == SchedOrder::overlap)
         throw InputError(registry.origin_of("sched.order"), 0, "sched.order",
                          "functional mode checks every slot read, the new token's too: it needs sched.order = serial "
@@ -206,6 +203,10 @@ MachineConfig load_machine(const ParamRegistry& registry, const TraceHeader& hea
     apply_sram_scope(registry, m);
     m.kv_header = stored_kv_header(registry, header, m.kv.size_rule);
     d["kv.stored_head_dim"] = m.kv_header.model.head_dim;
+    if (m.edram.functional && m.kv_header.model.head_dim != header.model.head_dim)
+        throw InputError(registry.origin_of("kv.size_rule"), 0, "kv.size_rule",
+                         "functional mode stores the trace's K/V values, head_dim wide: on this grouped-query trace it "
+                         "needs kv.size_rule = model");
     const double important_share = m.kv.store == KvStore::edram ? m.edram.important_share : 0;
     // The x tier's size is what the array recomputes: the model's arithmetic, not the stored shape.
     m.budget = KvBudget::of(m.kv, m.kv_header, m.sequencing.x_tier_limit_tokens(header.model), important_share);
