@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <sstream>
+#include <stdexcept>
+#include <string>
 
 #include "common/error.h"
 #include "common/units.h"
@@ -116,6 +118,28 @@ void check_rtl_blocks(const ParamRegistry& registry, const MachineConfig& m) {
         throw missing("pe.evictor_impl", "the RTL evictor");
 }
 
+// sram.capacity_scope = total: sram.kv_capacity_mb is the SRAM baseline's whole SRAM, and its KV
+// store what the activation buffer and the weight SRAM leave of it.
+void apply_sram_scope(const ParamRegistry& registry, MachineConfig& m) {
+    if (m.sram.capacity_scope != SramScope::total || m.kv.store != KvStore::sram) return;
+    const double others_mb = static_cast<double>(m.sram.buffer_bytes() + m.sram.weight_bytes()) / kBytesPerMb;
+    if (m.sram.kv_capacity_mb <= others_mb)
+        throw InputError(registry.origin_of("sram.kv_capacity_mb"), 0, "sram.kv_capacity_mb",
+                         "with sram.capacity_scope = total it must exceed the buffer and weight SRAM (" +
+                             std::to_string(others_mb) + " MB) to leave room for the KV store");
+    m.derived["sram.kv_capacity_mb"] = m.sram.kv_capacity_mb -= others_mb;
+}
+
+TraceHeader stored_kv_header(const ParamRegistry& registry, const TraceHeader& header, KvSizeRule rule) {
+    TraceHeader stored = header;
+    try {
+        stored.model = stored_kv_shape(header.model, rule);
+    } catch (const std::invalid_argument& error) {
+        throw InputError(registry.origin_of("kv.size_rule"), 0, "kv.size_rule", error.what());
+    }
+    return stored;
+}
+
 // kv.onchip_capacity = retained: the smallest whole number of copies of the configured eDRAM
 // that holds `needed_bytes`.
 std::uint64_t edram_copies(const EdramConfig& edram, std::uint64_t needed_bytes) {
@@ -194,12 +218,20 @@ MachineConfig load_machine(const ParamRegistry& registry, const TraceHeader& hea
     d["act.static_mw_per_mb"] = act.static_mw_per_mb;
     check_functional_mode(registry, m);
 
+    apply_sram_scope(registry, m);
+    m.kv_header = stored_kv_header(registry, header, m.kv.size_rule);
+    d["kv.stored_head_dim"] = m.kv_header.model.head_dim;
+    if (m.edram.functional && m.kv_header.model.head_dim != header.model.head_dim)
+        throw registry.rule_error({"kv.size_rule", "edram.functional"},
+                                  "functional mode stores the trace's K/V values, head_dim wide: on this grouped-query "
+                                  "trace it needs kv.size_rule = model");
     const double important_share = m.kv.store == KvStore::edram ? m.edram.important_share : 0;
-    m.budget = KvBudget::of(m.kv, header, m.sequencing.x_tier_limit_tokens(header.model), important_share);
+    // The x tier's size is what the array recomputes: the model's arithmetic, not the stored shape.
+    m.budget = KvBudget::of(m.kv, m.kv_header, m.sequencing.x_tier_limit_tokens(header.model), important_share);
     const std::uint64_t context_tokens = static_cast<std::uint64_t>(header.prompt_tokens) + header.decode_steps;
     check_memory_bound(input_sized_memory(header.model, context_tokens, m.budget.held_tokens, m.sequencing.weight_bytes),
                        usable_memory_bytes(), trace_path);
-    m.kv_capacity = size_kv_store(m, header.model);
+    m.kv_capacity = size_kv_store(m, m.kv_header.model);
     if (m.platform.kv_capacity != KvCapacityRule::stated) {
         d["edram.capacity_mb"] = m.edram.capacity_mb;
         d["edram.refresh_subarrays"] = m.edram.refresh_subarrays;

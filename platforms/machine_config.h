@@ -5,7 +5,8 @@
 //
 // Derived values: the PE array's buffer and weight-SRAM sizes (sram.*), the x-tier sizing facts
 // (pe.*, dram.*, sram.*), the KV cache's batch (workload.batch), the activation eDRAM's size and
-// technology (act.*, edram.*), the seed, and the KV store's size under kv.onchip_capacity.
+// technology (act.*, edram.*), the seed, the KV store's size under kv.onchip_capacity and
+// sram.capacity_scope, and the shape a token's K/V is stored in under kv.size_rule.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +70,7 @@ struct MachineConfig {
     SramConfig sram;
     DramConfig dram;
     CosimConfig cosim;
+    TraceHeader kv_header;                 // the trace's header with the shape the KV store sizes by (kv.size_rule)
     KvBudget budget;                       // per (layer, KV head), from kv.* and the trace
     KvAreaPlan plan;                       // the KV store's areas, which the KV cache places data by
     std::uint64_t spill_base_address = 0;  // DRAM above the weights, where K/V that does not fit goes

@@ -32,7 +32,7 @@ Platform::Platform(sc_core::sc_module_name name, const MachineConfig& machine, S
         sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes(), SramRole::kv);
     evictor_ = make_evictor(machine.pe.evictor_impl, machine.cosim);
     const TraceHeader& header = trace.header();
-    kv_ = std::make_unique<KvCache>("kv_cache", machine.kv, header, machine.plan, machine.budget,
+    kv_ = std::make_unique<KvCache>("kv_cache", machine.kv, machine.kv_header, machine.plan, machine.budget,
                                     machine.spill_base_address, machine.edram.functional, evictor_.get());
     sequencer_ = std::make_unique<LayerSequencer>("sequencer", machine.sequencing, header, *kv_);
     host_ = std::make_unique<HostInterface>("host", trace, std::move(progress), machine.sequencing.quantum_ns);

@@ -64,6 +64,14 @@ inline const Choices<KvStore> kKvStores{{"edram", KvStore::edram}, {"sram", KvSt
 // AERP: which tokens are kept as x (docs/kv-policies.md). tier: a per-head x tier sized by
 // kv.recompute_sizing (the sequencer's); popularity: the paper's rule, the prompt tokens kept by
 // more than kv.popular_share of a layer's KV heads, stored once as x where that saves bytes.
+// How many bytes a token's K/V takes in the store (kv.size_rule): `model`, the trace's shape,
+// 2 x kv_heads x head_dim per layer; `per_head_c`, 2 x C (the hidden size) on every model, as the
+// paper describes k and v, 1 x C each per token [paper sec. 2.2], so a grouped-query model stores
+// what its multi-head sibling would. Only the stored bytes follow the rule (stored_kv_shape,
+// below): the weights, the MACs and the attention's arithmetic stay the model's.
+enum class KvSizeRule { model, per_head_c };
+inline const Choices<KvSizeRule> kKvSizeRules{{"model", KvSizeRule::model}, {"per_head_c", KvSizeRule::per_head_c}};
+
 enum class XSelection { tier, popularity };
 inline const Choices<XSelection> kXSelections{{"tier", XSelection::tier}, {"popularity", XSelection::popularity}};
 
@@ -78,6 +86,7 @@ struct KvConfig {
     double popular_share = 0.5;  // popularity: a token kept by more than this share of the heads is x
     KvPlacement placement = KvPlacement::slot_spill;
     KvStore store = KvStore::edram;
+    KvSizeRule size_rule = KvSizeRule::model;
     std::uint64_t batch = 1;  // sequences decoded together: the workload's, set by the platform
 
     // Its rules check that the budget holds the recent window and the kept sinks (h2o, aep,
@@ -88,6 +97,11 @@ struct KvConfig {
     std::uint64_t kept_sinks() const;
     bool popularity() const { return policy == KvPolicy::aerp && x_selection == XSelection::popularity; }
 };
+
+// The shape the KV store sizes its slots by under kv.size_rule: the model's, or under per_head_c
+// the same KV heads each hidden / kv_heads wide, so a token's K/V per layer is 2 x hidden. Throws
+// std::invalid_argument when kv_heads does not divide hidden.
+ModelShape stored_kv_shape(const ModelShape& model, KvSizeRule rule);
 
 class KvCache : public sc_core::sc_module, public Observable {
 public:

@@ -1,5 +1,8 @@
 #include "kvcache/kv_cache.h"
 
+#include <stdexcept>
+#include <string>
+
 namespace kelle {
 
 void KvConfig::bind(ParamBinder& p) {
@@ -34,6 +37,10 @@ void KvConfig::bind(ParamBinder& p) {
              "in DRAM (kelle-paper.md sec. 2: 'a subset of layers' in eDRAM, rule not given; first fit is our "
              "assumption)");
     p.choice("kv.store", store, kKvStores, "on-chip KV store: edram (Kelle) or sram (the baselines)");
+    p.choice("kv.size_rule", size_rule, kKvSizeRules,
+             "bytes of a token's K/V in the store; model: the trace's 2 x kv_heads x head_dim per layer; per_head_c: "
+             "2 x hidden on every model, as the paper describes k and v (1 x C each, paper sec. 2.2), so a "
+             "grouped-query model stores what a multi-head one would (weights and MACs stay the model's)");
 
     const auto smaller_than_budget = [this](std::uint64_t tokens) {
         return tokens < budget_tokens ? "" : "must be smaller than kv.budget_tokens (" + std::to_string(budget_tokens) + ")";
@@ -52,6 +59,16 @@ void KvConfig::bind(ParamBinder& p) {
 std::uint64_t KvConfig::kept_sinks() const {
     if (policy == KvPolicy::streaming || (keep_sinks && ranks_by_importance(policy))) return sink_tokens;
     return 0;
+}
+
+ModelShape stored_kv_shape(const ModelShape& model, KvSizeRule rule) {
+    if (rule == KvSizeRule::model) return model;
+    if (model.kv_heads <= 0 || model.hidden % model.kv_heads != 0)
+        throw std::invalid_argument("kv.size_rule = per_head_c needs kv_heads (" + std::to_string(model.kv_heads) +
+                                    ") to divide hidden (" + std::to_string(model.hidden) + ")");
+    ModelShape stored = model;
+    stored.head_dim = model.hidden / model.kv_heads;
+    return stored;
 }
 
 }  // namespace kelle

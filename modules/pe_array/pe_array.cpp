@@ -27,6 +27,12 @@ const Choices<TileModel>& tile_models() {
     return models;
 }
 
+const Choices<ArrayEnergy>& array_energies() {
+    static const Choices<ArrayEnergy> energies{{"per_mac", ArrayEnergy::per_mac},
+                                               {"array_always_on", ArrayEnergy::array_always_on}};
+    return energies;
+}
+
 void PeConfig::bind(ParamBinder& p) {
     p.real("clock_mhz", clock_mhz, "MHz",
            "accelerator core clock (PE array, SFU)").between(1, 1e5);
@@ -63,6 +69,11 @@ void PeConfig::bind(ParamBinder& p) {
            "power of the systolic evictor, drawn over the whole run when pe.evictor_latency = hidden (paper sec. "
            "8.1.4: 0.028 W; the searching eviction unit's leakage is part of pe.static_mw)")
         .non_negative().at_most(1e6);
+    p.choice("pe.recompute_energy", array_energy, array_energies(),
+             "the array's energy; per_mac: pe.mac_pj per MAC performed; array_always_on: every PE draws pe.mac_pj "
+             "each cycle a layer's product or attention holds the array, so AERP's recomputation in the weight "
+             "stream's idle cycles costs only time (paper sec. 8.3.2: the array 'remains active regardless of the "
+             "number of input vectors')");
 }
 
 PeArray::PeArray(sc_core::sc_module_name name, const PeConfig& config)
@@ -134,10 +145,17 @@ double PeArray::execute(const PeCommand& command, double start_ns) {
     stats_.sfu_elements += command.sfu_elements;
     stats_.compare_elements += command.compare_elements;
     stats_.compute_ns += compute_ns;
-    stats_.compute_energy_pj += static_cast<double>(macs) * config_.mac_pj +
+    stats_.compute_energy_pj += array_energy_pj(command, macs, core_ns) +
                                 static_cast<double>(command.sfu_elements) * config_.sfu_pj_per_element +
                                 static_cast<double>(command.compare_elements) * config_.compare_pj;
     return done_ns;
+}
+
+double PeArray::array_energy_pj(const PeCommand& command, std::uint64_t macs, double core_ns) const {
+    if (config_.array_energy == ArrayEnergy::per_mac) return static_cast<double>(macs) * config_.mac_pj;
+    if (command.kind == PeCommand::Kind::eviction_search) return 0;  // the eviction unit's, not the array's
+    const double pes = static_cast<double>(config_.geometry.rows) * static_cast<double>(config_.geometry.cols);
+    return pes * config_.mac_pj * core_ns / config_.ns_per_cycle();
 }
 
 void PeArray::count_recompute(double recompute_ns, double compute_ns, double stream_ns) {

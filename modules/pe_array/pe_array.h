@@ -17,8 +17,16 @@
 // pe.weight_load_bytes_per_cycle, which the weight SRAM's port bounds. Every product is counted
 // as one or the other (stats pe.memory_bound_gemvs / pe.compute_bound_gemvs; on the default
 // platform decode GEMVs up to 16 vectors are memory bound, prefill GEMMs compute bound).
-// Cycle counts: pe_timing.h. Energy: MACs x mac_pj + softmax elements x sfu_pj_per_element +
-// compares x compare_pj.
+// Cycle counts: pe_timing.h. Energy: the array's (pe.recompute_energy, below) + softmax elements x
+// sfu_pj_per_element + compares x compare_pj.
+//
+// The array's energy (pe.recompute_energy): `per_mac` charges mac_pj per MAC performed;
+// `array_always_on` follows [paper sec. 8.3.2]: the array "remains active regardless of the number
+// of input vectors, so the incremental energy cost of recomputation is negligible". Every PE then
+// draws mac_pj each cycle a layer's product or attention holds the array (its weight stream or its
+// compute, whichever is longer), whether it has a vector to multiply or not: AERP's recomputation
+// inside the weight stream's idle cycles costs no energy, and one that outlasts the stream costs
+// the time it adds. The eviction unit's search is not the array's and stays per compare.
 //
 // The eviction unit's latency (pe.evictor_latency): `search` takes its min search's cycles after
 // the attention that produced the scores; `hidden` is the paper's systolic evictor [paper sec. 2,
@@ -61,6 +69,10 @@ const Choices<EvictorLatency>& evictor_latencies();
 
 const Choices<TileModel>& tile_models();
 
+// How the array's energy is counted (pe.recompute_energy; header comment).
+enum class ArrayEnergy { per_mac, array_always_on };
+const Choices<ArrayEnergy>& array_energies();
+
 struct PeConfig {
     double clock_mhz = 0;
     PeGeometry geometry;
@@ -71,6 +83,7 @@ struct PeConfig {
     double evictor_mw = 0;  // drawn only with evictor_latency = hidden: that unit is the systolic evictor
     EvictorImpl evictor_impl = EvictorImpl::tlm;
     EvictorLatency evictor_latency = EvictorLatency::search;
+    ArrayEnergy array_energy = ArrayEnergy::per_mac;
     std::uint64_t buffer_bytes = 0;  // the activation buffer's size (the platform sets it from the
                                      // buffer SRAM's config): larger operands pass in pieces
     std::uint64_t weight_sram_bytes = 0;  // the weight SRAM's size, 0 for none (the platform sets it
@@ -127,6 +140,7 @@ private:
     static MatrixProduct matrix_product(const PeCommand& command);
     std::string tiles_note(const MatrixProduct& product) const;
     std::uint64_t timed_cycles(const PeCommand& command, std::uint64_t cycles) const;
+    double array_energy_pj(const PeCommand& command, std::uint64_t macs, double core_ns) const;
     void count_recompute(double recompute_ns, double compute_ns, double stream_ns);
     void count_bound(std::string_view label, bool memory_bound);
 

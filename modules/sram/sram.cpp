@@ -24,7 +24,12 @@ void SramConfig::bind(ParamBinder& p) {
            "silicon area per MB, reported beside the capacity assumption ([paper] Table 1: 7.3 mm2 for 4 MB)")
         .non_negative().at_most(1e6);
     p.real("sram.kv_capacity_mb", kv_capacity_mb, "MB",
-           "KV store of the SRAM baselines (kv.store = sram)").positive().at_most(1 << 20);
+           "KV store of the SRAM baselines (kv.store = sram), or their whole SRAM under sram.capacity_scope = total")
+        .positive().at_most(1 << 20);
+    p.choice("sram.capacity_scope", capacity_scope, kSramScopes,
+             "what sram.kv_capacity_mb counts on an SRAM baseline; kv: the KV store alone; total: all its SRAM, the "
+             "KV store getting what sram.buffer_kb and sram.weight_kb leave (the paper's area match: 4 MB of SRAM "
+             "in all, paper Table 1 and sec. 8.1.1)");
     p.integer("sram.weight_kb", weight_kb, "KB",
               "weight SRAM between DRAM and the PE array, double-buffered: every weight byte is written into it "
               "and read out to the array (paper sec. 2: 2 MB = 2048); 0 = none, weights stream from DRAM straight "

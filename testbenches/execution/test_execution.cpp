@@ -114,7 +114,7 @@ TEST_CASE("stressed retention flips corrupt the stored K/V and the model's outpu
     // below 0.5 (a run that ignored the stored bytes would keep 1.0).
     const std::string functional =
         "--config " + source_path("platforms/kelle.ini") +
-        " --set kv.policy=full --set edram.functional=true --set sched.order=serial "
+        " --set kv.policy=full --set edram.functional=true --set sched.order=serial --set kv.size_rule=model "
         "--set edram.refresh_policy=periodic --set edram.refresh_interval_us=7200 ";
     const nlohmann::json stressed = run_stats("exec_stress", exec_arguments(kDecode, functional + "--set edram.retention_stress=150"));
     CHECK(stressed["retention"]["actual_bit_flips"].get<double>() > 0);
@@ -140,7 +140,7 @@ TEST_CASE("quality is in the summary table and per step in the waveform", "[exec
 
 TEST_CASE("execution-driven runs are deterministic", "[execution]") {
     const std::string args = exec_arguments(16, "--set edram.functional=true --set kv.policy=h2o --set sched.order=serial "
-                                                "--set edram.retention_stress=1000 --seed 3");
+                                                "--set kv.size_rule=model --set edram.retention_stress=1000 --seed 3");
     nlohmann::json a = run_stats("exec_det_a", args), b = run_stats("exec_det_b", args);
     for (const char* key : {"wall_time_s", "decode_wall_time_s", "peak_rss_mb"}) a.erase(key), b.erase(key);
     CHECK(a == b);

@@ -7,7 +7,8 @@ Checks: exit status 0; the run time printed; each table's heading under both cap
 every ratio cell a finite number (no division by a zero cost, no nan; 0.00x is a ratio below 0.005); the ablation
 chain's baseline at exactly 1.00x, since it is its own reference; the weight-load section's rows for each
 tile reading; Kelle under its energy ceiling on every
-workload (it spends at least the weights' energy, which the ceiling divides by). Exit 0 or 1 with the reason.
+workload (it spends at least the weights' energy, which the ceiling divides by); the readings
+section with a row per figure of the paper in its headline table. Exit 0 or 1 with the reason.
 """
 import argparse
 import math
@@ -61,6 +62,10 @@ def main():
     above = [(ceiling, kelle) for ceiling, kelle in ceiling_rows if float(kelle) > float(ceiling)]
     if above:
         return fail(f"Kelle above its energy ceiling (ceiling, Kelle): {above}")
+    readings = report.split("## The paper's readings")[-1]
+    headline_rows = re.findall(r"^\| (?:\S+ speed|\S+ energy|T9 b\d+ \S+|T7 \S+) \| [0-9.]+x \|", readings, re.M)
+    if "## The paper's readings" not in report or len(headline_rows) < 8:
+        return fail(f"no readings table, or its headline table has {len(headline_rows)} of at least 8 figures")
     print(f"reproduce-paper --quick: {len(ratios)} ratios, {result.stderr.strip().splitlines()[-1]}")
     return 0
 

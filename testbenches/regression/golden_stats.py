@@ -50,7 +50,8 @@ def cases():
                 yield f"{trace}-{platform}-kv-{kv}", platform, trace, [f"kv.policy={kv}"], []
         # Paths off the main grid: functional bit flips, batch, decoupling, granularity, and
         # the per-burst refresh path a waveform forces.
-        yield f"{trace}-kelle-functional", "kelle", trace, ["kv.policy=h2o", "edram.functional=true", "sched.order=serial"], ["--seed", "7"]
+        yield f"{trace}-kelle-functional", "kelle", trace, ["kv.policy=h2o", "edram.functional=true", "sched.order=serial",
+                                                              "kv.size_rule=model"], ["--seed", "7"]
         yield f"{trace}-kelle-batch4", "kelle", trace, ["workload.batch=4"], []
         yield f"{trace}-kelle-quantum", "kelle", trace, ["sim.quantum_ns=1000"], []
         yield f"{trace}-original_sram-transactions", "original_sram", trace, ["sim.transaction_bytes=4096"], []
