@@ -70,8 +70,9 @@ void check_trace_against_config(const TraceHeader& header, const std::string& tr
 
 namespace {
 // The rules that span modules: functional mode stores one sequence's K/V values in the eDRAM, and
-// checks every slot it reads, so it needs the new token's K/V written before the resident read.
-void check_functional_mode(const ParamRegistry& registry, const MachineConfig& m) {
+// checks every slot it reads, so it needs the new token's K/V written before the resident read;
+// the values it stores are the trace's, so the store must hold them at the model's own width.
+void check_functional_mode(const ParamRegistry& registry, const MachineConfig& m, const ModelShape& model) {
     if (!m.edram.functional) return;
     if (m.kv.store != KvStore::edram)
         throw registry.rule_error({"edram.functional", "kv.store"},
@@ -79,6 +80,10 @@ void check_functional_mode(const ParamRegistry& registry, const MachineConfig& m
     if (m.kv.policy == KvPolicy::aerp)
         throw registry.rule_error({"kv.policy", "edram.functional"},
                                   "aerp in functional mode is not built yet (x values are not stored)");
+    if (m.kv_header.model.head_dim != model.head_dim)
+        throw registry.rule_error({"kv.size_rule", "edram.functional"},
+                                  "functional mode stores the trace's K/V values, head_dim wide: on this grouped-query "
+                                  "trace it needs kv.size_rule = model");
     if (m.sequencing.batch > 1)
         throw registry.rule_error({"workload.batch", "edram.functional"},
                                   "functional mode stores one sequence's values: it needs workload.batch = 1");
@@ -216,15 +221,11 @@ MachineConfig load_machine(const ParamRegistry& registry, const TraceHeader& hea
     d["act.row_bytes"] = act.row_bytes;
     d["act.refresh_pj_per_row"] = act.refresh_pj_per_row;
     d["act.static_mw_per_mb"] = act.static_mw_per_mb;
-    check_functional_mode(registry, m);
 
     apply_sram_scope(registry, m);
     m.kv_header = stored_kv_header(registry, header, m.kv.size_rule);
     d["kv.stored_head_dim"] = m.kv_header.model.head_dim;
-    if (m.edram.functional && m.kv_header.model.head_dim != header.model.head_dim)
-        throw registry.rule_error({"kv.size_rule", "edram.functional"},
-                                  "functional mode stores the trace's K/V values, head_dim wide: on this grouped-query "
-                                  "trace it needs kv.size_rule = model");
+    check_functional_mode(registry, m, header.model);
     const double important_share = m.kv.store == KvStore::edram ? m.edram.important_share : 0;
     // The x tier's size is what the array recomputes: the model's arithmetic, not the stored shape.
     m.budget = KvBudget::of(m.kv, m.kv_header, m.sequencing.x_tier_limit_tokens(header.model), important_share);

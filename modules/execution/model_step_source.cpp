@@ -218,7 +218,10 @@ void ModelStepSource::record_scores(int layer) {
         const std::vector<std::uint32_t>& positions = attention_.kv_positions(layer, h / config_.group());
         const std::vector<float>& p = attention_.query(layer, h);
         candidates.clear();
-        for (std::size_t i = 0; i < positions.size(); ++i) candidates.push_back({positions[i], p[i]});
+        // A flipped exponent can make a K inf or NaN, and the head's probabilities NaN: a NaN ranks
+        // nothing, so it scores 0 and the head's mass falls to its residual.
+        for (std::size_t i = 0; i < positions.size(); ++i)
+            candidates.push_back({positions[i], std::isfinite(p[i]) ? p[i] : 0.0f});
         append_trace_head_line(layer, h, header_.topk, candidates, line_);
     }
     parse_head_lines(line_, *current_);

@@ -12,7 +12,8 @@
 // eDRAM holds in functional mode (flips included, read without time by debug transport), or the
 // model's own values when the store is exact (SRAM, or the eDRAM in timing mode); an AERP token
 // held as x has K/V recomputed from its x (project_kv). The layer's scores (per query head: its
-// top-k, the rest as the residual, rounded as kelle-tracegen --checkpoint writes them) go into
+// top-k, the rest as the residual, rounded as kelle-tracegen --checkpoint writes them; a NaN
+// probability, from a flipped exponent, scores 0) go into
 // the step's StepScores for the cache's read, importance update and 2DRP classes.
 //
 // Stats (docs/stats.md): `execution` with the token ids and `quality` (top-1 agreement, mean KL,

@@ -51,6 +51,18 @@ TEST_CASE("functional mode needs an eDRAM KV store", "[functional][bad-input]") 
     CHECK(r.err.find("edram.functional") != std::string::npos);
 }
 
+TEST_CASE("functional mode stores a grouped-query trace's K/V at the model's own width", "[functional][bad-input]") {
+    // tiny with 2 query heads of 4 dims sharing 1 KV head: per_head_c stores K and V per query head,
+    // 2 x 4 x 2 = 16 values a token, twice the trace's 1 x 4 x 2; functional mode refuses it, model runs.
+    const std::string gqa = make_trace("gqa.trace", "--model tiny --heads 2 --kv-heads 1 --hidden 8 --prompt 2 --decode 2 --topk 2 --seed 3");
+    const std::string run = "--config " + source_path("testbenches/system/tiny.ini") + " --trace " + gqa +
+                            " --set edram.functional=true --set kv.size_rule=";
+    const RunResult refused = sim(run + "per_head_c");
+    CHECK(refused.status == 2);
+    CHECK(refused.err.find("needs kv.size_rule = model") != std::string::npos);
+    CHECK(sim(run + "model").status == 0);
+}
+
 TEST_CASE("attention output error: zero for an intact full cache, larger with eviction or flips", "[functional][kv]") {
     // full + safe interval: the cache holds every token, intact, and the scores of a head sum
     // to 1, so its output equals the reference up to float rounding.
