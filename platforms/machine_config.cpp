@@ -121,6 +121,11 @@ void check_rtl_blocks(const ParamRegistry& registry, const MachineConfig& m) {
     if (m.cosim.checks_evictor() && !has_evictor_impl("rtl")) throw missing("cosim.lockstep", "the evictor lockstep");
     if (m.pe.evictor_impl == EvictorImpl::rtl && !has_evictor_impl("rtl"))
         throw missing("pe.evictor_impl", "the RTL evictor");
+    const bool rtl_evictor = m.cosim.checks_evictor() || m.pe.evictor_impl == EvictorImpl::rtl;
+    if (rtl_evictor && !has_evictor_impl("rtl", m.kv.registers.bits))
+        throw registry.rule_error({"pe.score_bits", m.cosim.checks_evictor() ? "cosim.lockstep" : "pe.evictor_impl"},
+                                  "the RTL evictor is built with 64-bit (exact) or 4-bit (the paper's) scores, not " +
+                                      std::to_string(m.kv.registers.bits));
 }
 
 // sram.capacity_scope = total: sram.kv_capacity_mb is the SRAM baseline's whole SRAM, and its KV

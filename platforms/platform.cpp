@@ -30,7 +30,7 @@ Platform::Platform(sc_core::sc_module_name name, const MachineConfig& machine, S
         edram_ = std::make_unique<EdramController>("edram", machine.edram, machine.plan);
     else
         sram_kv_ = std::make_unique<Sram>("kv_store", sram, sram.kv_capacity_bytes(), SramRole::kv);
-    evictor_ = make_evictor(machine.pe.evictor_impl, machine.cosim);
+    evictor_ = make_evictor(machine.pe.evictor_impl, machine.cosim, machine.kv.registers.bits);
     const TraceHeader& header = trace.header();
     kv_ = std::make_unique<KvCache>("kv_cache", machine.kv, machine.kv_header, machine.plan, machine.budget,
                                     machine.spill_base_address, machine.edram.functional, evictor_.get());

@@ -13,6 +13,7 @@
 
 namespace kelle {
 
-std::unique_ptr<EvictionUnit> make_evictor(EvictorImpl impl, const CosimConfig& cosim);
+// `score_bits`: the KV cache's score registers (pe.score_bits), which the RTL block's width matches.
+std::unique_ptr<EvictionUnit> make_evictor(EvictorImpl impl, const CosimConfig& cosim, int score_bits);
 
 }  // namespace kelle

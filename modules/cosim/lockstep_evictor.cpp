@@ -25,17 +25,18 @@ std::string victim_text(const HeadCache& head, std::size_t index) {
 }
 }  // namespace
 
-LockstepEvictor::LockstepEvictor(std::unique_ptr<EvictionUnit> rtl) : rtl_(std::move(rtl)) {
+LockstepEvictor::LockstepEvictor(std::unique_ptr<EvictionUnit> rtl, int score_bits)
+    : rtl_(std::move(rtl)), lanes_(dynamic_cast<LaneSearcher*>(rtl_.get())), score_bits_(score_bits) {
     translate_faults(kSystolicEvictorBlock, [this](const RtlFault& fault) {
         failed_ = true;
         return CosimMismatch(now_ns(), block_, tlm_text_(), fault.what());
     });
-    if (auto* lanes = dynamic_cast<LaneSearcher*>(rtl_.get())) check_corner_cases(*lanes);
+    if (lanes_) check_corner_cases(*lanes_);
 }
 
 void LockstepEvictor::check_corner_cases(LaneSearcher& rtl) {
-    for (const LaneSearch& corner : directed_corner_cases(kRows, kScoreBits)) {
-        const LaneResult tlm = reference_search(corner, kScoreBits);
+    for (const LaneSearch& corner : directed_corner_cases(kRows, score_bits_)) {
+        const LaneResult tlm = reference_search(corner, score_bits_);
         block_ = "evictor (start-up corner case: " + corner.name + ")";
         tlm_text_ = [&tlm] { return lane_text(tlm, tlm.written.size()); };
         const LaneResult answer = rtl.search_lanes(corner);
@@ -66,9 +67,39 @@ std::size_t LockstepEvictor::least_important(const HeadCache& head, std::size_t 
     head_ = &head;
     if (failed_) return least_important_scan(head, sinks, recent);  // the run is stopping
     tlm_victim_ = least_important_scan(head, sinks, recent);
+    if (lanes_ && !head.registers().exact()) {
+        check_registers(*lanes_, head, sinks, recent);
+        return tlm_victim_;
+    }
     const std::size_t rtl = rtl_->least_important(head, sinks, recent);  // a fault is translated above
     if (rtl != tlm_victim_) fail(now_ns(), victim_text(head, tlm_victim_), victim_text(head, rtl));
     return tlm_victim_;
+}
+
+void LockstepEvictor::check_registers(LaneSearcher& rtl, const HeadCache& head, std::size_t sinks, std::size_t recent) {
+    search_.scores.clear();
+    search_.logits.clear();
+    for (std::size_t i = 0; i < head.size(); ++i) {
+        const ScoreLane lane = head.score_lane(i);
+        search_.scores.push_back(lane.before);
+        search_.logits.push_back(lane.lane);
+    }
+    search_.sinks = sinks;
+    search_.recent = recent;
+    const LaneResult answer = rtl.search_lanes(search_);  // a fault is translated above
+    if (failed_) return;
+    if (!answer.found || answer.index != tlm_victim_) {
+        fail(now_ns(), victim_text(head, tlm_victim_), answer.found ? victim_text(head, answer.index) : "no victim");
+        return;
+    }
+    for (std::size_t i = 0; i < head.size(); ++i) {
+        if (static_cast<double>(answer.written[i]) == head.importance(i)) continue;
+        const std::string token = "register " + std::to_string(i) + " of " + std::to_string(head.size()) +
+                                  " (position " + std::to_string(head.tokens()[i].position) + ") ";
+        fail(now_ns(), token + std::to_string(static_cast<std::uint64_t>(head.importance(i))),
+             token + std::to_string(answer.written[i]));
+        return;
+    }
 }
 
 }  // namespace kelle

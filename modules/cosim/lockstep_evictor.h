@@ -7,6 +7,10 @@
 // protected rows below the minimum, no candidate), on its logit lanes, against the block's rule
 // in C++; the victim and every written-back register must agree, or the run stops there with the
 // case's name (t = 0). The platform's searches alone never reach those corners.
+// With the paper's fixed-point registers (pe.score_bits = 4) every search drives the block's lanes
+// with the head's registers and the step's increments (HeadCache::score_lane), so its own adder
+// and saturation decide: the victims must agree, and then every register it writes back must be
+// the one the cache holds; the first that differs is the mismatch.
 #pragma once
 
 #include <functional>
@@ -23,21 +27,26 @@ inline constexpr const char* kSystolicEvictorBlock = "systolic evictor";
 
 class LockstepEvictor : public EvictionUnit {
 public:
-    explicit LockstepEvictor(std::unique_ptr<EvictionUnit> rtl);
+    // `score_bits`: the cache's registers (pe.score_bits), the width `rtl` was built with.
+    LockstepEvictor(std::unique_ptr<EvictionUnit> rtl, int score_bits);
     ~LockstepEvictor() override;
     std::size_t least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) override;
     void open_waveform(const std::string& path) override { rtl_->open_waveform(path); }
 
 private:
-    // The platform's block: 32 rows of 64-bit registers (CMakeLists.txt, rtl_evictor.h).
+    // The platform's block: 32 rows (CMakeLists.txt, rtl_evictor.h).
     static constexpr int kRows = 32;
-    static constexpr int kScoreBits = 64;
 
     void check_corner_cases(LaneSearcher& rtl);
+    // A fixed-point head's search on the block's lanes: victim, then the written registers.
+    void check_registers(LaneSearcher& rtl, const HeadCache& head, std::size_t sinks, std::size_t recent);
     void reg_fail(const LaneResult& tlm, const LaneResult& rtl, std::size_t reg);
     void fail(double t_ns, const std::string& tlm, const std::string& rtl);
 
     std::unique_ptr<EvictionUnit> rtl_;
+    LaneSearcher* lanes_ = nullptr;  // rtl_ at its lanes, if it has them
+    int score_bits_;
+    LaneSearch search_;              // check_registers' lanes, reused
     bool failed_ = false;
     const HeadCache* head_ = nullptr;  // the search under way, for a fault's mismatch line
     std::size_t tlm_victim_ = 0;

@@ -11,12 +11,14 @@ void HeadCache::append(std::uint32_t position, std::uint32_t slot, double import
     if (!tokens_.empty() && tokens_.back().position >= position)
         throw std::logic_error("HeadCache: positions must arrive in increasing order");
     tokens_.push_back(KvToken{position, as_x ? 1u : 0u, slot, importance - base_});
+    if (!registers_.exact()) lanes_.push_back({static_cast<std::uint16_t>(importance), 0});
     if (!as_x) ++kv_tokens_;
 }
 
 KvToken HeadCache::erase(std::size_t index) {
     const KvToken token = tokens_.at(index);
     tokens_.erase(tokens_.begin() + static_cast<std::ptrdiff_t>(index));
+    if (!registers_.exact()) lanes_.erase(lanes_.begin() + static_cast<std::ptrdiff_t>(index));
     if (!token.as_x) --kv_tokens_;
     return token;
 }
@@ -51,27 +53,52 @@ std::size_t HeadCache::index_of(std::uint32_t position) const {
     return index;
 }
 
+void HeadCache::begin_step() {
+    for (std::size_t i = 0; i < lanes_.size(); ++i)
+        lanes_[i] = {static_cast<std::uint16_t>(tokens_[i].relative_importance), 0};
+}
+
 double HeadCache::accumulate(const HeadScores& scores, int context_tokens, std::vector<ListedChange>* listed) {
     const std::size_t unlisted = static_cast<std::size_t>(context_tokens) - scores.top.size();
     const double share = unlisted > 0 ? scores.residual / static_cast<double>(unlisted) : 0.0;
+    // Exact: the even share goes to the base. A register adds its increment, and saturates
+    // token by token, so a share worth an increment is a pass over the head.
+    const double share_gain = registers_.exact() ? 0.0 : registers_.increment(share);
+    if (registers_.exact()) base_ += share;
     if (listed) listed->clear();
+    if (share_gain > 0) scored_.assign(tokens_.size(), 0);
     double listed_held = 0;
     std::size_t listed_held_count = 0;
-    base_ += share;
     for (const ScoreEntry& entry : scores.top) {
         const std::size_t index = search(entry.position);
         if (index == tokens_.size()) continue;
-        KvToken& token = tokens_[index];
-        const double before = token.relative_importance;
-        token.relative_importance += entry.score - share;
-        if (static_cast<std::int64_t>(token.position) <= candidates_through_ && index >= sinks_ &&
-            RankHeap<LeastOldestFirst>::passes_bound(before, token.relative_importance))
-            candidates_.push({token.relative_importance, token.position});
-        if (listed) listed->push_back({index, before});
+        raise(index, registers_.exact() ? entry.score - share : registers_.increment(entry.score), listed);
+        if (share_gain > 0) scored_[index] = 1;
         listed_held += entry.score;
         ++listed_held_count;
     }
+    if (share_gain > 0) raise_unlisted(share_gain, listed);
     return listed_held + share * static_cast<double>(tokens_.size() - listed_held_count);
+}
+
+void HeadCache::raise(std::size_t index, double gain, std::vector<ListedChange>* listed) {
+    KvToken& token = tokens_[index];
+    const double before = token.relative_importance;
+    if (registers_.exact()) {
+        token.relative_importance += gain;
+    } else {
+        token.relative_importance = registers_.add(before, gain);
+        lanes_[index].lane = static_cast<std::uint16_t>(registers_.add(lanes_[index].lane, gain));
+    }
+    if (static_cast<std::int64_t>(token.position) <= candidates_through_ && index >= sinks_ &&
+        RankHeap<LeastOldestFirst>::passes_bound(before, token.relative_importance))
+        candidates_.push({token.relative_importance, token.position});
+    if (listed) listed->push_back({index, before});
+}
+
+void HeadCache::raise_unlisted(double gain, std::vector<ListedChange>* listed) {
+    for (std::size_t i = 0; i < tokens_.size(); ++i)
+        if (!scored_[i]) raise(i, gain, listed);
 }
 
 void HeadCache::push_candidates(std::size_t sinks, std::size_t end) {

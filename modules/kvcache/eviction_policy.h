@@ -23,6 +23,8 @@
 //   aerp    aep's eviction; the KV cache keeps part of the retained tokens as x (x_store.h).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -46,6 +48,35 @@ inline bool ranks_by_importance(KvPolicy policy) {
 }
 
 class EvictionUnit;  // eviction_unit.h
+
+// The evictor's score registers, one per held token (pe.score_bits; paper sec. 5.1: 4 bits). At
+// 64 the importance is exact: the attention received, summed as a double. Below 64 it is a
+// register of `bits` bits to which each query head's attention at a step adds its count of
+// 2^-bits, rounded down, saturating at 2^bits - 1 [assumption: the paper accumulates pre-softmax
+// QK^T logits but gives neither their scale nor how a negative logit enters an unsigned
+// register; the platform's scores are attention probabilities]. At 4 bits a token gains one for
+// each head that gives it at least 1/16 of its attention, and stops at 15; ties, which become
+// common, evict the oldest.
+struct ScoreRegisters {
+    static constexpr int kExactBits = 64;
+    static constexpr int kMaxFixedBits = 16;
+    int bits = kExactBits;
+
+    bool exact() const { return bits >= kExactBits; }
+    double max() const { return std::ldexp(1.0, bits) - 1; }
+    // What `attention` adds to a register.
+    double increment(double attention) const { return std::floor(std::ldexp(attention, bits)); }
+    // A register holding `value` after `increment` is added.
+    double add(double value, double increment) const { return std::min(max(), value + increment); }
+};
+
+// A fixed-point register as the evictor sees it at its next search: its value before the last
+// step's scores and the sum they added (at most the register's max), so that the block's own
+// adder and saturation give the register the cache holds: min(max, before + lane).
+struct ScoreLane {
+    std::uint16_t before;
+    std::uint16_t lane;
+};
 
 // 16 bytes (position and form share a word): under `full`, LLaMA-2-7B at 16K tokens of context
 // keeps 16K of these in each of its 1024 heads, and the run must stay under 500 MB of RSS.
@@ -75,38 +106,54 @@ public:
     std::size_t index_of(std::uint32_t position) const;
     // Index of the token at `position`, or size() when it is not held.
     std::size_t search(std::uint32_t position) const;
-    // The accumulated attention of tokens()[index].
+    // The accumulated attention of tokens()[index] (with fixed-point registers, its register).
     double importance(std::size_t index) const { return tokens_[index].relative_importance + base_; }
+    // The registers importances are kept in: exact unless set before the first token.
+    void use_registers(ScoreRegisters registers) { registers_ = registers; }
+    const ScoreRegisters& registers() const { return registers_; }
+    // Fixed-point registers only: tokens()[index]'s register as the last step left it to the evictor.
+    ScoreLane score_lane(std::size_t index) const { return lanes_[index]; }
+    // Fixed-point registers only (a no-op when exact): a new step's scores start, every lane at 0.
+    void begin_step();
     // Index of the least important of tokens()[sinks, size() - recent), the oldest of equals:
     // least_important_scan's answer (eviction_unit.h), kept in a RankHeap from call to call
     // instead of scanned. A head must be asked with the same `sinks` every time.
     std::size_t least_important(std::size_t sinks, std::size_t recent);
 
-    // Appends a token with the attention it has already received (from prefill, if known);
-    // positions arrive in increasing order.
+    // Appends a token with the attention it has already received (from prefill, if known; with
+    // fixed-point registers as a register value); positions arrive in increasing order.
     void append(std::uint32_t position, std::uint32_t slot, double importance = 0, bool as_x = false);
     // Removes tokens()[index] and returns it.
     KvToken erase(std::size_t index);
     // AERP: tokens()[index], held as K/V, is held as x from now on, in `x_entry`.
     void make_x(std::size_t index, std::uint32_t x_entry);
 
-    // A listed token the head holds, by its index in tokens(), and its relative importance before
-    // the step's score.
+    // A token whose importance a step changed, by its index in tokens(), and its relative
+    // importance before the step's score.
     struct ListedChange {
         std::size_t index;
         double before;
     };
     // Adds one query head's attention at a step over `context_tokens` cached positions:
-    // listed positions get their score, every other position residual / (unlisted count).
+    // listed positions get their score, every other position residual / (unlisted count)
+    // (with fixed-point registers, each as its increment).
     // Returns the attention mass this head put on the tokens this cache holds (1 = none lost).
-    // `listed`, if given, is filled with the listed tokens held (for rankings kept elsewhere).
+    // `listed`, if given, is filled with the listed tokens held, and with fixed-point registers
+    // every token the share raised (for rankings kept elsewhere).
     double accumulate(const HeadScores& scores, int context_tokens, std::vector<ListedChange>* listed = nullptr);
 
 private:
     // Pushes the tokens that have left the recent window since the last call.
     void push_candidates(std::size_t sinks, std::size_t end);
+    // Adds `gain` to tokens()[index]'s importance (relative, or its register's increment).
+    void raise(std::size_t index, double gain, std::vector<ListedChange>* listed);
+    // Fixed-point registers: the even share's increment to every token no listed score reached.
+    void raise_unlisted(double gain, std::vector<ListedChange>* listed);
 
     std::vector<KvToken> tokens_;
+    ScoreRegisters registers_;
+    std::vector<ScoreLane> lanes_;  // fixed-point registers only, one per token
+    std::vector<char> scored_;      // raise_unlisted's marks of the listed tokens, reused
     std::size_t kv_tokens_ = 0;
     double base_ = 0;  // attention every token held has received as an even share
     // least_important's candidates: every token past the sinks up to the youngest pushed.

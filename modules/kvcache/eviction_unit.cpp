@@ -3,12 +3,17 @@
 #include <algorithm>
 #include <map>
 #include <stdexcept>
+#include <string>
 
 namespace kelle {
 
 namespace {
-std::map<std::string, EvictionUnitFactory>& factories() {
-    static std::map<std::string, EvictionUnitFactory> registered;
+struct Registered {
+    EvictionUnitFactory factory;
+    std::vector<int> score_bits;
+};
+std::map<std::string, Registered>& factories() {
+    static std::map<std::string, Registered> registered;
     return registered;
 }
 }  // namespace
@@ -29,16 +34,23 @@ std::size_t least_important_scan(const HeadCache& head, std::size_t sinks, std::
     return best;
 }
 
-void register_evictor_impl(const std::string& impl, EvictionUnitFactory factory) {
-    factories()[impl] = std::move(factory);
+void register_evictor_impl(const std::string& impl, EvictionUnitFactory factory, std::vector<int> score_bits) {
+    factories()[impl] = {std::move(factory), std::move(score_bits)};
 }
 
 bool has_evictor_impl(const std::string& impl) { return factories().count(impl) != 0; }
 
-std::unique_ptr<EvictionUnit> make_eviction_unit(const std::string& impl) {
+bool has_evictor_impl(const std::string& impl, int score_bits) {
     const auto it = factories().find(impl);
-    if (it == factories().end()) throw std::logic_error("no eviction unit registered as '" + impl + "'");
-    return it->second();
+    return it != factories().end() &&
+           std::find(it->second.score_bits.begin(), it->second.score_bits.end(), score_bits) != it->second.score_bits.end();
+}
+
+std::unique_ptr<EvictionUnit> make_eviction_unit(const std::string& impl, int score_bits) {
+    if (!has_evictor_impl(impl, score_bits))
+        throw std::logic_error("no eviction unit registered as '" + impl + "' for " + std::to_string(score_bits) +
+                               "-bit scores");
+    return factories().at(impl).factory(score_bits);
 }
 
 }  // namespace kelle

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kvcache/eviction_policy.h"
 
@@ -32,11 +33,15 @@ public:
 // The rule every unit must match, as a scan: strictly smaller replaces (ties keep the oldest).
 std::size_t least_important_scan(const HeadCache& head, std::size_t sinks, std::size_t recent);
 
-using EvictionUnitFactory = std::function<std::unique_ptr<EvictionUnit>()>;
+// A unit for the cache's score registers (pe.score_bits, ScoreRegisters::bits).
+using EvictionUnitFactory = std::function<std::unique_ptr<EvictionUnit>(int score_bits)>;
 
-void register_evictor_impl(const std::string& impl, EvictionUnitFactory factory);
+// `score_bits`: the register widths the unit is built for.
+void register_evictor_impl(const std::string& impl, EvictionUnitFactory factory, std::vector<int> score_bits);
 bool has_evictor_impl(const std::string& impl);
-// std::logic_error for an impl nobody registered: the platform turns that into a user error first.
-std::unique_ptr<EvictionUnit> make_eviction_unit(const std::string& impl);
+// Whether `impl` is registered for `score_bits`.
+bool has_evictor_impl(const std::string& impl, int score_bits);
+// std::logic_error for an impl or width nobody registered: the platform turns that into a user error first.
+std::unique_ptr<EvictionUnit> make_eviction_unit(const std::string& impl, int score_bits);
 
 }  // namespace kelle

@@ -20,9 +20,13 @@ KvAdmission::KvAdmission(const KvConfig& config, const ModelShape& model, std::u
       stats_(stats),
       policy_(make_eviction_policy(config.policy, config.recent_tokens, config.kept_sinks(), evictor)),
       aerp_(config.policy == KvPolicy::aerp),
+      registers_(config.registers),
       heads_(static_cast<std::size_t>(model.layers) * static_cast<std::size_t>(model.kv_heads)) {
     // A head never holds more tokens than the context has: a budget past it reserves nothing more.
-    for (HeadCache& head : heads_) head.reserve(std::min<std::uint64_t>(budget.held_tokens, context_tokens));
+    for (HeadCache& head : heads_) {
+        head.reserve(std::min<std::uint64_t>(budget.held_tokens, context_tokens));
+        head.use_registers(config.registers);
+    }
 }
 
 void KvAdmission::admit(int region, std::uint32_t position, double t_ns, double importance) {
@@ -84,6 +88,10 @@ void KvAdmission::prefill_importance(int layer, int kv_head, const StepScores& p
         for (double& importance : prompt_importance_) importance += share;
         for (const ScoreEntry& entry : scores.top) prompt_importance_[entry.position] += entry.score - share;
     }
+    // A fixed-point register takes the prompt's attention once, as one increment [assumption:
+    // the paper does not say how prefill fills the registers].
+    if (!registers_.exact())
+        for (double& importance : prompt_importance_) importance = registers_.add(0, registers_.increment(importance));
 }
 
 void KvAdmission::admit_prompt(int layer, int kv_head, const StepScores* prefill, double t_ns) {

@@ -81,6 +81,7 @@ private:
     KvStats& stats_;
     std::unique_ptr<EvictionPolicy> policy_;
     bool aerp_;
+    ScoreRegisters registers_;
     std::vector<HeadCache> heads_;  // per region
     int held_all_ = 0;
     // A head's prompt while it is admitted by replay: each position's token and whether it is

@@ -202,6 +202,7 @@ double KvCache::read_resident(int layer, const StepScores& scores, double t_ns) 
 void KvCache::update_importance(int layer, const StepScores& scores) {
     const ModelShape& m = header_.model;
     const int group = m.heads / m.kv_heads;
+    for (int kv_head = 0; kv_head < m.kv_heads; ++kv_head) admission_.head(layout_.region(layer, kv_head)).begin_step();
     for (int q = 0; q < m.heads; ++q) {
         const int region = layout_.region(layer, q / group);
         HeadCache& cache = admission_.head(region);

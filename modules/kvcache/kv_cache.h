@@ -88,6 +88,7 @@ struct KvConfig {
     KvStore store = KvStore::edram;
     KvSizeRule size_rule = KvSizeRule::model;
     std::uint64_t batch = 1;  // sequences decoded together: the workload's, set by the platform
+    ScoreRegisters registers;  // the evictor's (pe.score_bits)
 
     // Its rules check that the budget holds the recent window and the kept sinks (h2o, aep,
     // aerp) or the sinks (streaming), naming the key.

@@ -41,6 +41,21 @@ void KvConfig::bind(ParamBinder& p) {
              "bytes of a token's K/V in the store; model: the trace's 2 x kv_heads x head_dim per layer; per_head_c: "
              "2 x hidden on every model, as the paper describes k and v (1 x C each, paper sec. 2.2), so a "
              "grouped-query model stores what a multi-head one would (weights and MACs stay the model's)");
+    // The registers sit in the systolic evictor beside the PE array, hence the key's group; what
+    // they hold is the cache's importance, hence bound here.
+    p.integer("pe.score_bits", registers.bits, "bits",
+              "the evictor's importance register per held token, which h2o, aep, aerp and 2DRP's classes rank by: "
+              "64 keeps the attention received exactly (a double); 1 to 16 is a saturating register each query "
+              "head's attention adds its count of 2^-bits to, rounded down (paper sec. 5.1: 4 bits; "
+              "docs/kv-policies.md, \"Score registers\")")
+        .positive().at_most(ScoreRegisters::kExactBits);
+    p.rule("pe.score_bits",
+           [this] {
+               return registers.bits <= ScoreRegisters::kMaxFixedBits || registers.exact()
+                          ? std::string()
+                          : "must be 1 to 16 (a fixed-point register) or 64 (exact)";
+           },
+           {});
 
     const auto smaller_than_budget = [this](std::uint64_t tokens) {
         return tokens < budget_tokens ? "" : "must be smaller than kv.budget_tokens (" + std::to_string(budget_tokens) + ")";

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Mutation check of the RTL blocks: every seeded mutant must be caught by kelle-sim's lockstep.
 
-For each block (rtl/refresh_scheduler.sv, rtl/systolic_evictor.sv) the script verilates the
-unmutated block and then each mutant (one textual substitution of the .sv, below), links each
+For each block (rtl/refresh_scheduler.sv, rtl/systolic_evictor.sv, and the evictor's 4-bit build
+that pe.score_bits = 4 puts in the loop) the script verilates the unmutated block and then each mutant (one textual substitution of the .sv, below), links each
 into a copy of kelle-sim, and runs it on the bundled trace with `--set cosim.lockstep=<block>`:
   - the unmutated block must run clean (exit 0): the check would mean nothing otherwise;
   - every mutant must stop with exit status 5 and one stderr line naming the block and the first
@@ -24,6 +24,7 @@ Usage: mutation_check.py --source SRC --build BUILD --work DIR [--jobs 2]
 """
 import argparse
 import concurrent.futures
+import glob
 import os
 import re
 import shlex
@@ -105,6 +106,11 @@ MUTANTS = [
      "found[r] = candidate;\n                min_v[r] = sum[r];", "found[r] = live[r];\n                min_v[r] = sum[r];"),
 ]
 
+# The paper's 4-bit build of the evictor (pe.score_bits = 4, its own verilated model in kelle-sim)
+# gets the mutants that touch its adder, saturation and write-back, and one of its compare.
+PAPER_EVICTOR_MUTANTS = ("wrap_not_saturate", "logit_ignored", "stale_writeback", "max_not_min")
+MUTANTS += [("evictor4",) + m[1:] for m in MUTANTS if m[0] == "evictor" and m[1] in PAPER_EVICTOR_MUTANTS]
+
 # Injected faults: mutants run with the block in the loop alone (no lockstep), where the adapter's
 # own check must end the run with one line, "kelle-sim: RTL error: ...", and exit status 1, never
 # an abort. The refresh one is issue 14's: its due time falls behind simulated time, which the
@@ -115,12 +121,17 @@ FAULTS = {
 }
 
 BLOCKS = {
-    # block: (sv file, top, verilator mode args, adapter source, mode defines)
-    "refresh": ("rtl/refresh_scheduler.sv", "refresh_scheduler", ["--sc"],
+    # block: (sv file, model prefix, verilator mode args, adapter source, mode defines)
+    "refresh": ("rtl/refresh_scheduler.sv", "Vrefresh_scheduler", ["--sc"],
                 "modules/rtl_refresh/rtl_refresh_scheduler.cpp", ["-DVM_SC=1", "-DVM_TRACE=0"]),
-    "evictor": ("rtl/systolic_evictor.sv", "systolic_evictor", ["--cc", "--trace", "-GSCORE_BITS=64", "-GINDEX_BITS=24"],
+    "evictor": ("rtl/systolic_evictor.sv", "Vsystolic_evictor", ["--cc", "--trace", "-GSCORE_BITS=64", "-GINDEX_BITS=24"],
                 "modules/rtl_evictor/rtl_evictor.cpp", ["-DVM_SC=0", "-DVM_TRACE=1"]),
+    "evictor4": ("rtl/systolic_evictor.sv", "Vsystolic_evictor_paper",
+                 ["--cc", "--trace", "-GSCORE_BITS=4", "-GINDEX_BITS=24"],
+                 "modules/rtl_evictor/rtl_evictor.cpp", ["-DVM_SC=0", "-DVM_TRACE=1"]),
 }
+# What a block's mutants run under: the lockstep that names it, and the settings that select it.
+LOCKSTEP = {"refresh": ("refresh", ()), "evictor": ("evictor", ()), "evictor4": ("evictor", ("pe.score_bits=4",))}
 
 
 def run(command, cwd=None):
@@ -131,20 +142,24 @@ def run(command, cwd=None):
 
 
 def verilate(args, block, sv_text, directory):
-    sv_file, top, mode, _, _ = BLOCKS[block]
+    sv_file, prefix, mode, _, _ = BLOCKS[block]
     os.makedirs(directory, exist_ok=True)
     source = os.path.join(directory, os.path.basename(sv_file))
     with open(source, "w") as out:
         out.write(sv_text)
-    run(["verilator", *mode, "-Wall", "-Wno-fatal", "--Mdir", directory, "--build", "-j", "1", source])
-    return os.path.join(directory, f"V{top}__ALL.a")
+    run(["verilator", *mode, "--prefix", prefix, "-Wall", "-Wno-fatal", "--Mdir", directory, "--build", "-j", "1",
+         source])
+    return os.path.join(directory, f"{prefix}__ALL.a")
 
 
 def compile_adapter(args, block, model_directory):
     _, _, _, adapter, defines = BLOCKS[block]
     systemc = shlex.split(run(["pkg-config", "--cflags", "systemc"]).stdout)
     obj = os.path.join(model_directory, "adapter.o")
-    run(["c++", "-std=c++17", "-O2", *defines, "-I", os.path.join(args.source, "modules"), "-I", model_directory,
+    # The adapter may hold other builds of its block (the evictor's 4-bit one): their headers are the build's.
+    others = [arg for d in sorted(glob.glob(os.path.join(args.build, "CMakeFiles", "kelle_rtl_*.dir", "V*.dir")))
+              for arg in ("-I", d)]
+    run(["c++", "-std=c++17", "-O2", *defines, "-I", os.path.join(args.source, "modules"), "-I", model_directory, *others,
          "-isystem", "/usr/share/verilator/include", "-isystem", "/usr/share/verilator/include/vltstd", *systemc,
          "-c", os.path.join(args.source, adapter), "-o", obj])
     return obj
@@ -161,7 +176,8 @@ def link(args, objects, output):
 
 
 def lockstep(args, binary, block, settings=()):
-    return run_sim(binary, f"cosim.lockstep={block}", *settings)
+    name, block_settings = LOCKSTEP[block]
+    return run_sim(binary, f"cosim.lockstep={name}", *block_settings, *settings)
 
 
 def run_sim(binary, *assignments):
@@ -201,8 +217,9 @@ def check_mutant(args, block, name, what, old, new, settings, adapter):
     link(args, [adapter, model], binary)
     status, err = lockstep(args, binary, block, settings)
     # The refresh line names its scheduler, the evictor's a start-up corner case when one caught it.
-    named = re.search(rf": {block}( \([^)]*\))?: tlm ", err) is not None
+    named = re.search(rf": {LOCKSTEP[block][0]}( \([^)]*\))?: tlm ", err) is not None
     caught = status == 5 and err.count("\n") == 0 and named and at_right_time(err)
+    settings = LOCKSTEP[block][1] + tuple(settings)
     line = f"{block}/{name} ({what}{', ' + ' '.join(settings) if settings else ''}): exit {status}: {err}"
     if name in FAULTS:
         faulted, fault_line = check_fault(binary, name)

@@ -2,6 +2,7 @@
 // derived by hand in evictor_lanes.cpp, and the platform's verilated block (32 rows, 64-bit
 // registers) agrees with it victim for victim and register for register.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <limits>
 
 #include "cosim/evictor_lanes.h"
@@ -36,14 +37,34 @@ TEST_CASE("the corner cases' victims, by hand", "[cosim][evictor]") {
     CHECK(r4.index == 1);
 }
 
-TEST_CASE("the platform's RTL evictor answers every corner case as the C++ rule does", "[cosim][evictor]") {
-    RtlEvictor rtl;
-    for (const LaneSearch& corner : directed_corner_cases(kRows, 64)) {
-        INFO(corner.name);
-        const LaneResult want = reference_search(corner, 64);
-        const LaneResult got = rtl.search_lanes(corner);
-        CHECK(got.found == want.found);
-        if (want.found) CHECK(got.index == want.index);
-        CHECK(got.written == want.written);
+TEST_CASE("the platform's RTL evictors, 64-bit and 4-bit, answer every corner case as the C++ rule does", "[cosim][evictor]") {
+    for (const int bits : {RtlEvictor::kExactBits, RtlEvictor::kPaperBits}) {
+        RtlEvictor rtl(bits);
+        for (const LaneSearch& corner : directed_corner_cases(kRows, bits)) {
+            INFO(bits << "-bit " << corner.name);
+            const LaneResult want = reference_search(corner, bits);
+            const LaneResult got = rtl.search_lanes(corner);
+            CHECK(got.found == want.found);
+            if (want.found) CHECK(got.index == want.index);
+            CHECK(got.written == want.written);
+        }
     }
+}
+
+TEST_CASE("the 4-bit RTL evictor packs eight rows to a word: each row's lane is its own", "[cosim][evictor]") {
+    // 40 tokens, two waves: token i has register i mod 16 and logit 1, so each writes back
+    // (i mod 16) + 1, saturated at 15 for i mod 16 = 15; the victim is 0's register 1, the oldest
+    // of the three tokens (0, 16, 32) at 1 -> index 0 with no sinks; with 1 sink, 16.
+    LaneSearch search{"packing", {}, {}, 0, 0};
+    for (std::uint64_t i = 0; i < 40; ++i) {
+        search.scores.push_back(i % 16);
+        search.logits.push_back(1);
+    }
+    RtlEvictor rtl(RtlEvictor::kPaperBits);
+    LaneResult got = rtl.search_lanes(search);
+    REQUIRE(got.written.size() == 40);
+    for (std::uint64_t i = 0; i < 40; ++i) CHECK(got.written[i] == std::min<std::uint64_t>(i % 16 + 1, 15));
+    CHECK(got.index == 0);
+    search.sinks = 1;
+    CHECK(rtl.search_lanes(search).index == 16);
 }

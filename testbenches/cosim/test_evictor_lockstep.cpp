@@ -9,6 +9,9 @@
 // exactly the fill, ROWS - 1 cycles: the bench checks that relation on every search.
 #include <catch2/catch.hpp>
 
+#include "cosim/evictor_lanes.h"
+#include "cosim/lockstep_evictor.h"
+#include "cosim/rtl_fault.h"
 #include "trace/trace.h"
 #include "kvcache/eviction_policy.h"
 #include "kvcache/eviction_unit.h"
@@ -99,4 +102,45 @@ TEST_CASE("the RTL evictor protects the sinks and the recent window, and takes t
     scores[3] = 1;
     CHECK(victim(scores, 0, 0) == 3);
     CHECK(rtl.search(scores, 0, 0).cycles == 3 + 31);  // ceil(70 / 32) waves + ROWS - 1
+}
+
+namespace {
+// A 4-bit unit that answers the start-up corner cases by the block's rule, and in the run's
+// searches picks the right victim but writes register `wrong` back one higher.
+class OffByOneWriteBack : public EvictionUnit, public LaneSearcher {
+public:
+    explicit OffByOneWriteBack(std::size_t wrong) : wrong_(wrong) {}
+    std::size_t least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) override {
+        return least_important_scan(head, sinks, recent);
+    }
+    LaneResult search_lanes(const LaneSearch& search) override {
+        LaneResult result = reference_search(search, 4);
+        if (search.name.empty() && wrong_ < result.written.size()) ++result.written[wrong_];
+        return result;
+    }
+
+private:
+    std::size_t wrong_;
+};
+}  // namespace
+
+TEST_CASE("with 4-bit registers the lockstep compares every written-back register, not only the victim", "[cosim][evictor]") {
+    // Four tokens, registers after one step (hand-derived in test_eviction_policy.cpp's first
+    // 4-bit case): 1, 8, 1, 4. The unit's victim (index 0, the oldest of the 1s) is right, but
+    // it writes register 2 back as 2: the lockstep names that register and both values.
+    HeadCache head;
+    head.use_registers(ScoreRegisters{4});
+    for (std::uint32_t p = 0; p < 4; ++p) head.append(p, p);
+    head.begin_step();
+    head.accumulate(HeadScores{{{1, 0.5f}, {3, 0.3f}}, 0.2f}, 4);
+    LockstepEvictor clean(std::make_unique<OffByOneWriteBack>(99), 4);
+    CHECK(clean.least_important(head, 0, 0) == 0);
+    LockstepEvictor lockstep(std::make_unique<OffByOneWriteBack>(2), 4);
+    try {
+        lockstep.least_important(head, 0, 0);
+        FAIL("no mismatch raised");
+    } catch (const CosimMismatch& mismatch) {
+        const std::string line = mismatch.what();
+        CHECK(line.find("tlm register 2 of 4 (position 2) 1, rtl register 2 of 4 (position 2) 2") != std::string::npos);
+    }
 }

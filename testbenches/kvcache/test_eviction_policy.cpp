@@ -226,3 +226,59 @@ TEST_CASE("a prompt's replayed evictions are the ones victim() makes, ties inclu
     }
     CHECK(make_eviction_policy(KvPolicy::full, 0)->prompt_evictions(40) == nullptr);
 }
+
+TEST_CASE("4-bit score registers add each head's attention in sixteenths, rounded down, and saturate at 15", "[kv][registers]") {
+    HeadCache head;
+    head.use_registers(ScoreRegisters{4});
+    for (std::uint32_t p = 0; p < 4; ++p) head.append(p, p);
+    head.begin_step();
+    // context 4, listed {1: 0.5, 3: 0.3}, residual 0.2 over 2 unlisted -> 0.1 each.
+    // 0.5 x 16 = 8; 0.3 x 16 = 4.8 -> 4; 0.1 x 16 = 1.6 -> 1 for positions 0 and 2.
+    const double mass = head.accumulate(scores({{1, 0.5f}, {3, 0.3f}}, 0.2f), 4);
+    CHECK(mass == Approx(1.0));  // the attention held, not its register counts
+    CHECK(head.importance(0) == 1);
+    CHECK(head.importance(1) == 8);
+    CHECK(head.importance(2) == 1);
+    CHECK(head.importance(3) == 4);
+    // A second query head of the same step (grouped-query): 1 gets 0.9 -> 14, saturating 8 + 14 at
+    // 15; its lane is what the step added, 8 + 14 capped at 15 too, from a register of 0.
+    head.accumulate(scores({{1, 0.9f}}, 0.1f), 4);  // residual 0.1 / 3 = 0.033 -> 0: nothing
+    CHECK(head.importance(1) == 15);
+    CHECK(head.score_lane(1).before == 0);
+    CHECK(head.score_lane(1).lane == 15);
+    CHECK(head.importance(0) == 1);
+    // The next step starts from the registers: before = the register, lane 0.
+    head.begin_step();
+    CHECK(head.score_lane(3).before == 4);
+    CHECK(head.score_lane(3).lane == 0);
+    head.accumulate(scores({{3, 0.125f}}, 0.0f), 4);  // 0.125 x 16 = 2
+    CHECK(head.importance(3) == 6);
+    CHECK(head.score_lane(3).lane == 2);
+}
+
+TEST_CASE("with 4-bit registers a small share adds nothing and ties evict the oldest", "[kv][registers]") {
+    auto policy = make_eviction_policy(KvPolicy::h2o, 1);
+    HeadCache head;
+    head.use_registers(ScoreRegisters{4});
+    for (std::uint32_t p = 0; p < 5; ++p) head.append(p, p);
+    head.begin_step();
+    // Position 2 gets 0.05 (0.8 of a sixteenth -> 0), 3 gets 0.07 (1.12 -> 1); the residual
+    // 0.88 over 3 unlisted is 0.29 each (4.7 -> 4). Registers: 0:4 1:4 2:0 3:1 4:4.
+    head.accumulate(scores({{2, 0.05f}, {3, 0.07f}}, 0.88f), 5);
+    CHECK(head.importance(2) == 0);
+    CHECK(head.importance(3) == 1);
+    CHECK(head.importance(0) == 4);
+    CHECK(policy->victim(head) == 2);
+    // Exact importances would rank 2 (0.05) below 3 (0.07) too; with 3 at 0.05 they tie in
+    // registers, 0 and 0, and the oldest, 2, goes: compare the exact head, where 3 (0.04) goes.
+    HeadCache exact;
+    for (std::uint32_t p = 0; p < 5; ++p) exact.append(p, p);
+    exact.accumulate(scores({{2, 0.05f}, {3, 0.04f}}, 0.91f), 5);
+    CHECK(policy->victim(exact) == 3);
+    HeadCache fixed;
+    fixed.use_registers(ScoreRegisters{4});
+    for (std::uint32_t p = 0; p < 5; ++p) fixed.append(p, p);
+    fixed.begin_step();
+    fixed.accumulate(scores({{2, 0.05f}, {3, 0.04f}}, 0.91f), 5);
+    CHECK(policy->victim(fixed) == 2);
+}
