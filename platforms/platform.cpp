@@ -65,6 +65,7 @@ void Platform::for_each_module(const std::function<void(Observable&)>& visit) co
     for (sc_core::sc_object* child : get_child_objects())
         if (auto* module = dynamic_cast<Observable*>(child)) visit(*module);
     if (model_) visit(*model_);
+    if (auto* lockstep = dynamic_cast<Observable*>(evictor_.get())) visit(*lockstep);
 }
 
 void Platform::attach_model(ModelStepSource& model) {

@@ -45,6 +45,7 @@ void LockstepEvictor::check_corner_cases(LaneSearcher& rtl) {
         if (answer.found != tlm.found || (tlm.found && answer.index != tlm.index)) reg_fail(tlm, answer, tlm.written.size());
         else if (reg < tlm.written.size()) reg_fail(tlm, answer, reg);
         if (failed_) break;
+        ++coverage_.startup_corner_cases;
     }
     block_ = "evictor";
     tlm_text_ = [this] { return victim_text(*head_, tlm_victim_); };
@@ -67,6 +68,7 @@ std::size_t LockstepEvictor::least_important(const HeadCache& head, std::size_t 
     head_ = &head;
     if (failed_) return least_important_scan(head, sinks, recent);  // the run is stopping
     tlm_victim_ = least_important_scan(head, sinks, recent);
+    coverage_.count(head, sinks, recent, tlm_victim_);
     if (lanes_ && !head.registers().exact()) {
         check_registers(*lanes_, head, sinks, recent);
         return tlm_victim_;
@@ -100,6 +102,35 @@ void LockstepEvictor::check_registers(LaneSearcher& rtl, const HeadCache& head, 
              token + std::to_string(answer.written[i]));
         return;
     }
+}
+
+void EvictorCoverage::count(const HeadCache& head, std::size_t sinks, std::size_t recent, std::size_t victim) {
+    const std::size_t window = head.size() - std::min(recent, head.size());
+    const double least = head.importance(victim);
+    bool tie = false, saturated = false, sink_below = false, recent_below = false;
+    for (std::size_t i = 0; i < head.size(); ++i) {
+        const double importance = head.importance(i);
+        saturated |= !head.registers().exact() && importance >= head.registers().max();
+        if (i < sinks) sink_below |= importance < least;
+        else if (i >= window) recent_below |= importance < least;
+        else tie |= i != victim && importance == least;
+    }
+    ++searches;
+    ties += tie;
+    this->saturated += saturated;
+    sink_protected += sink_below;
+    recent_protected += recent_below;
+    victim_at_window_edge += victim + 1 == window;
+}
+
+void LockstepEvictor::report_stats(StatsReport& report) const {
+    report.set("cosim.evictor_coverage", {{"searches", coverage_.searches},
+                                          {"ties", coverage_.ties},
+                                          {"saturated", coverage_.saturated},
+                                          {"sink_protected", coverage_.sink_protected},
+                                          {"recent_protected", coverage_.recent_protected},
+                                          {"victim_at_window_edge", coverage_.victim_at_window_edge},
+                                          {"startup_corner_cases", coverage_.startup_corner_cases}});
 }
 
 }  // namespace kelle

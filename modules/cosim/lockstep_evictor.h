@@ -11,12 +11,21 @@
 // with the head's registers and the step's increments (HeadCache::score_lane), so its own adder
 // and saturation decide: the victims must agree, and then every register it writes back must be
 // the one the cache holds; the first that differs is the mismatch.
+//
+// Coverage (stats `cosim.evictor_coverage`, docs/cosim.md): what the run's searches reached, on
+// the TLM side's head: searches; ties (more than one candidate at the least importance, so the
+// oldest-of-equals rule decided); saturated (a register of the head at its max, fixed-point
+// registers only); sink_protected and recent_protected (a sink, or a token of the recent window,
+// below the victim: the protection decided); victim_at_window_edge (the victim is the last
+// candidate before the recent window); and the start-up corner cases run.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "common/observable.h"
 #include "cosim/evictor_lanes.h"
 #include "kvcache/eviction_unit.h"
 
@@ -25,13 +34,31 @@ namespace kelle {
 // The block name the RTL evictor's faults carry (RtlFault::block).
 inline constexpr const char* kSystolicEvictorBlock = "systolic evictor";
 
-class LockstepEvictor : public EvictionUnit {
+struct EvictorCoverage {
+    std::uint64_t searches = 0;
+    std::uint64_t ties = 0;
+    std::uint64_t saturated = 0;
+    std::uint64_t sink_protected = 0;
+    std::uint64_t recent_protected = 0;
+    std::uint64_t victim_at_window_edge = 0;
+    std::uint64_t startup_corner_cases = 0;
+
+    // Counts one search of `head` whose victim is `victim` (least_important_scan's answer).
+    void count(const HeadCache& head, std::size_t sinks, std::size_t recent, std::size_t victim);
+};
+
+class LockstepEvictor : public EvictionUnit, public Observable {
 public:
     // `score_bits`: the cache's registers (pe.score_bits), the width `rtl` was built with.
     LockstepEvictor(std::unique_ptr<EvictionUnit> rtl, int score_bits);
     ~LockstepEvictor() override;
     std::size_t least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) override;
     void open_waveform(const std::string& path) override { rtl_->open_waveform(path); }
+    const EvictorCoverage& coverage() const { return coverage_; }
+
+    void report_energy(StatsReport&) const override {}  // the TLM model's: the PE array reports it
+    void report_stats(StatsReport& report) const override;
+    void trace(sc_core::sc_trace_file*) override {}
 
 private:
     // The platform's block: 32 rows (CMakeLists.txt, rtl_evictor.h).
@@ -47,6 +74,7 @@ private:
     LaneSearcher* lanes_ = nullptr;  // rtl_ at its lanes, if it has them
     int score_bits_;
     LaneSearch search_;              // check_registers' lanes, reused
+    EvictorCoverage coverage_;
     bool failed_ = false;
     const HeadCache* head_ = nullptr;  // the search under way, for a fault's mismatch line
     std::size_t tlm_victim_ = 0;

@@ -144,3 +144,39 @@ TEST_CASE("with 4-bit registers the lockstep compares every written-back registe
         CHECK(line.find("tlm register 2 of 4 (position 2) 1, rtl register 2 of 4 (position 2) 2") != std::string::npos);
     }
 }
+
+TEST_CASE("the evictor coverage counts each corner a search reached, by hand", "[cosim][evictor]") {
+    // 4-bit head of 8 tokens, registers set by their prefill value (append):
+    //   index  0  1  2  3  4  5  6  7
+    //   reg    0 15  3  2  2  9  1  4     sinks 1, recent 2: candidates 1..5
+    // victim: least of 15,3,2,2,9 = 2 at 3 (oldest of the two 2s): a tie; 0 (a sink) and 6 (recent)
+    // are below it; 15 is saturated; the window starts at 6, so the edge is 5, not the victim.
+    HeadCache head;
+    head.use_registers(ScoreRegisters{4});
+    const std::vector<double> registers{0, 15, 3, 2, 2, 9, 1, 4};
+    for (std::uint32_t p = 0; p < registers.size(); ++p) head.append(p, p, registers[p]);
+    EvictorCoverage coverage;
+    const std::size_t victim = least_important_scan(head, 1, 2);
+    REQUIRE(victim == 3);
+    coverage.count(head, 1, 2, victim);
+    CHECK(coverage.searches == 1);
+    CHECK(coverage.ties == 1);
+    CHECK(coverage.saturated == 1);
+    CHECK(coverage.sink_protected == 1);
+    CHECK(coverage.recent_protected == 1);
+    CHECK(coverage.victim_at_window_edge == 0);
+    // recent 4: candidates 1..3, victim 3 is the window's edge, and no tie is left (4 is recent).
+    coverage.count(head, 1, 4, least_important_scan(head, 1, 4));
+    CHECK(coverage.victim_at_window_edge == 1);
+    CHECK(coverage.ties == 1);
+}
+
+TEST_CASE("a run under the evictor lockstep reports its coverage in the stats", "[cosim][system]") {
+    // The default trace's searches: 32768 (kv.evictions, one per search), 8 start-up corner cases.
+    const nlohmann::json stats = kelle_test::run_stats("coverage", "--set cosim.lockstep=evictor");
+    const nlohmann::json& coverage = stats["cosim"]["evictor_coverage"];
+    CHECK(coverage["searches"] == stats["kv"]["evictions"]);
+    CHECK(coverage["startup_corner_cases"] == 8);
+    CHECK(coverage["saturated"] == 0);  // 64-bit exact importances never saturate
+    CHECK(kelle_test::run_stats("no_coverage", "").count("cosim") == 0);
+}
