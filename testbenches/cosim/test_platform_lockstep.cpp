@@ -14,8 +14,9 @@ TEST_CASE("cosim.lockstep=all runs every shipped platform clean, to the TLM stat
         const std::string config = "--config " + source_path(std::string("platforms/") + platform + ".ini");
         nlohmann::json tlm = run_stats(std::string("lockstep_off_") + platform, config);
         nlohmann::json both = run_stats(std::string("lockstep_all_") + platform, config + " --set cosim.lockstep=all");
+        CHECK(both["cosim"]["evictor_coverage"]["searches"] == tlm["kv"]["evictions"]);
         for (nlohmann::json* stats : {&tlm, &both})
-            for (const char* key : {"wall_time_s", "decode_wall_time_s", "peak_rss_mb", "config"}) stats->erase(key);
+            for (const char* key : {"wall_time_s", "decode_wall_time_s", "peak_rss_mb", "config", "cosim"}) stats->erase(key);
         CHECK(both == tlm);
     }
 }
