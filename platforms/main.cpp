@@ -451,7 +451,6 @@ int run(int argc, char* argv[]) {
     if (vcd) {
         platform.trace_signals(vcd.get());
         check_signal_patterns(*vcd);
-        platform.trace_rtl(options.vcd.substr(0, options.vcd.size() - 4));
         if (!window) vcd->start_recording();
     }
 

@@ -74,12 +74,10 @@ void Platform::attach_model(ModelStepSource& model) {
     sequencer_->on_decode_layer([&model](int layer) { model.run_layer(layer); });
 }
 
-void Platform::trace_rtl(const std::string& vcd_stem) {
-    if (evictor_) evictor_->open_waveform(vcd_stem + ".evictor.vcd");
-}
-
 void Platform::trace_signals(sc_core::sc_trace_file* file) {
     for_each_module([file](Observable& module) { module.trace(file); });
+    const auto cycle_ps = static_cast<std::uint64_t>(std::llround(1e6 / machine_.pe.clock_mhz));
+    if (evictor_) evictor_->trace_rtl(file, cycle_ps);
 }
 
 namespace {

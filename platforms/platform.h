@@ -45,10 +45,8 @@ public:
     // reports its stats and signals with the modules'. Call before trace_signals and sc_start.
     void attach_model(ModelStepSource& model);
 
+    // Every module's signals, and the RTL evictor's pins and registers (docs/cosim.md, "Waveforms").
     void trace_signals(sc_core::sc_trace_file* file);
-    // An RTL block that keeps its own waveform (the evictor: cosim/, docs/cosim.md) writes it to
-    // <vcd_stem>.<block>.vcd.
-    void trace_rtl(const std::string& vcd_stem);
 
     // Valid after the simulation has ended; wall_time_s is the only non-deterministic value.
     nlohmann::ordered_json stats(double wall_time_s) const;

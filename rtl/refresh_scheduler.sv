@@ -57,14 +57,16 @@ module refresh_scheduler #(
     localparam logic [7:0] ADDR_START = 8'h02;
     localparam logic [3:0] ADDR_STEP_PAGE = 4'h1;
 
-    logic [ACC_BITS-1:0] banks;
-    logic [$clog2(MAX_GROUPS):0] groups;
-    logic running;
-    logic [TIME_BITS-1:0] step_ticks [MAX_GROUPS];
-    logic [ACC_BITS-1:0] step_rem [MAX_GROUPS];
-    logic [TIME_BITS-1:0] due [MAX_GROUPS];
-    logic [ACC_BITS-1:0] acc [MAX_GROUPS];
-    logic [BANK_BITS-1:0] bank_of [MAX_GROUPS];
+    // The registers are readable from C++ (public_flat_rd): the adapter writes them into the
+    // platform's waveform (docs/cosim.md, "Waveforms").
+    logic [ACC_BITS-1:0] banks /*verilator public_flat_rd*/;
+    logic [$clog2(MAX_GROUPS):0] groups /*verilator public_flat_rd*/;
+    logic running /*verilator public_flat_rd*/;
+    logic [TIME_BITS-1:0] step_ticks [MAX_GROUPS] /*verilator public_flat_rd*/;
+    logic [ACC_BITS-1:0] step_rem [MAX_GROUPS] /*verilator public_flat_rd*/;
+    logic [TIME_BITS-1:0] due [MAX_GROUPS] /*verilator public_flat_rd*/;
+    logic [ACC_BITS-1:0] acc [MAX_GROUPS] /*verilator public_flat_rd*/;
+    logic [BANK_BITS-1:0] bank_of [MAX_GROUPS] /*verilator public_flat_rd*/;
 
     // One step of a group's grid: the remainder accumulator's carry (the tick it adds to the
     // whole-tick step) and its new value, {carry, accumulator}.

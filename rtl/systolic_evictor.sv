@@ -51,14 +51,19 @@ module systolic_evictor #(
     localparam logic [SCORE_BITS-1:0] SCORE_MAX = '1;
     localparam logic [INDEX_BITS:0] ROWS_WIDE = (INDEX_BITS + 1)'(ROWS);
 
-    logic [INDEX_BITS-1:0] sinks, recent, tokens_q, next_base;
+    // The registers are readable from C++ (public_flat_rd): the adapter writes them into the
+    // platform's waveform (docs/cosim.md, "Waveforms").
+    logic [INDEX_BITS-1:0] sinks /*verilator public_flat_rd*/;
+    logic [INDEX_BITS-1:0] recent /*verilator public_flat_rd*/;
+    logic [INDEX_BITS-1:0] tokens_q /*verilator public_flat_rd*/;
+    logic [INDEX_BITS-1:0] next_base /*verilator public_flat_rd*/;
 
     // The pipeline between rows: register r holds what row r handed down at the last edge.
-    logic                  live_q [ROWS];   // a wave is at row r + 1 this cycle
-    logic [INDEX_BITS-1:0] base_q [ROWS];   // the index of its row-0 token
-    logic                  found_q [ROWS];  // it has a candidate so far
-    logic [SCORE_BITS-1:0] min_q [ROWS];
-    logic [INDEX_BITS-1:0] idx_q [ROWS];
+    logic                  live_q [ROWS] /*verilator public_flat_rd*/;   // a wave is at row r + 1 this cycle
+    logic [INDEX_BITS-1:0] base_q [ROWS] /*verilator public_flat_rd*/;   // the index of its row-0 token
+    logic                  found_q [ROWS] /*verilator public_flat_rd*/;  // it has a candidate so far
+    logic [SCORE_BITS-1:0] min_q [ROWS] /*verilator public_flat_rd*/;
+    logic [INDEX_BITS-1:0] idx_q [ROWS] /*verilator public_flat_rd*/;
 
     // What row r sees and hands down this cycle.
     logic                  live [ROWS];

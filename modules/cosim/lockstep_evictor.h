@@ -53,7 +53,7 @@ public:
     LockstepEvictor(std::unique_ptr<EvictionUnit> rtl, int score_bits);
     ~LockstepEvictor() override;
     std::size_t least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) override;
-    void open_waveform(const std::string& path) override { rtl_->open_waveform(path); }
+    void trace_rtl(sc_core::sc_trace_file* file, std::uint64_t cycle_ps) override { rtl_->trace_rtl(file, cycle_ps); }
     const EvictorCoverage& coverage() const { return coverage_; }
 
     void report_energy(StatsReport&) const override {}  // the TLM model's: the PE array reports it

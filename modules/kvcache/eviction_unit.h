@@ -10,12 +10,17 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "kvcache/eviction_policy.h"
+
+namespace sc_core {
+class sc_trace_file;
+}
 
 namespace kelle {
 
@@ -25,9 +30,9 @@ public:
     // Index into head.tokens() of the least important candidate, the oldest of equals; the
     // candidates are the tokens past the first `sinks` and before the last `recent`, at least one.
     virtual std::size_t least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) = 0;
-    // A unit with pins writes them, and its internal registers, to a VCD of its own at `path`
-    // (called before the first search); a unit without pins writes nothing.
-    virtual void open_waveform(const std::string& /*path*/) {}
+    // A unit with pins adds them, and its internal registers, to the run's waveform, each clock
+    // one PE cycle of `cycle_ps` (called before the first search); a unit without pins adds nothing.
+    virtual void trace_rtl(sc_core::sc_trace_file* /*file*/, std::uint64_t /*cycle_ps*/) {}
 };
 
 // The rule every unit must match, as a scan: strictly smaller replaces (ties keep the oldest).

@@ -1,14 +1,21 @@
 #include "rtl_evictor/rtl_evictor.h"
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <stdexcept>
 
+// The verilated (plain C++) models before anything that includes SystemC: verilated_funcs.h
+// takes SystemC's presence for a SystemC model's and calls its sc_time_stamp().
 #include "Vsystolic_evictor.h"
+#include "Vsystolic_evictor___024root.h"
 #include "Vsystolic_evictor_paper.h"
+#include "Vsystolic_evictor_paper___024root.h"
 #include "common/error.h"
 #include "cosim/lockstep_evictor.h"
 #include "cosim/rtl_fault.h"
-#include "verilated_vcd_c.h"
+#include "waveform/vcd_writer.h"
 
 namespace kelle {
 
@@ -16,7 +23,6 @@ namespace {
 constexpr const char* kBlock = kSystolicEvictorBlock;
 constexpr std::uint32_t kAddrSinks = 0;
 constexpr std::uint32_t kAddrRecent = 1;
-constexpr std::uint64_t kPsPerCycle = 1000;  // VCD time unit 1 ps: a 1 GHz cycle, its edge halfway
 constexpr int kWordBits = 32;                // Verilator's wide ports are arrays of 32-bit words
 
 // Row r's lane of a packed port, `bits` wide: 64 (two words) or a divisor of 32 (part of one).
@@ -66,9 +72,11 @@ std::uint64_t order_code(double value) {
 class RtlEvictor::Column {
 public:
     virtual ~Column() = default;
-    virtual void open_waveform(const std::string& path) = 0;
-    virtual void close_waveform() = 0;
-    virtual bool tracing() const = 0;
+    // Declares the block's pins and registers as timed signals of `vcd`, each clock one cycle of
+    // `cycle_ps`.
+    virtual void trace(VcdWriter& vcd, std::uint64_t cycle_ps) = 0;
+    // The clocks from here on start at `now_ps`, or where the previous ones ended if later.
+    virtual void begin_clocks(std::uint64_t now_ps) = 0;
     virtual void reset() = 0;
     virtual void configure(std::uint32_t address, std::uint32_t value) = 0;
     // Clocks one search from its start edge; the edges until victim_valid, 0 if not by edge_limit.
@@ -79,26 +87,57 @@ public:
 
 namespace {
 
+constexpr int kIndexBits = 24;  // the verilated INDEX_BITS (CMakeLists.txt)
+
 template <class Model, int kScoreBits>
 class ColumnOf final : public RtlEvictor::Column {
 public:
-    ColumnOf() : context_(std::make_unique<VerilatedContext>()), rtl_(std::make_unique<Model>(context_.get(), "systolic_evictor")) {}
-    ~ColumnOf() override {
-        close_waveform();  // a run of fewer searches than the cap
-        rtl_->final();
+    // In the thread's Verilator context, the refresh block's: a context of its own would be the
+    // thread's after its first eval, and gone when the refresh block's scopes are erased at its end.
+    ColumnOf() : rtl_(std::make_unique<Model>("systolic_evictor")) {}
+    ~ColumnOf() override { rtl_->final(); }
+
+    void trace(VcdWriter& vcd, std::uint64_t cycle_ps) override {
+        vcd_ = &vcd;
+        cycle_ps_ = cycle_ps;
+        Model& m = *rtl_;
+        const auto* root = m.rootp;
+        // The clock at both edges, the inputs (driven before the falling edge) at the falling
+        // edge, the registers and outputs at the rising edge.
+        probe(Edge::both, "clk", 1, [&m] { return m.clk; });
+        probe(Edge::falling, "rst_n", 1, [&m] { return m.rst_n; });
+        probe(Edge::falling, "cfg_we", 1, [&m] { return m.cfg_we; });
+        probe(Edge::falling, "cfg_addr", 1, [&m] { return m.cfg_addr; });
+        probe(Edge::falling, "cfg_wdata", kIndexBits, [&m] { return m.cfg_wdata; });
+        probe(Edge::falling, "start", 1, [&m] { return m.start; });
+        probe(Edge::falling, "tokens", kIndexBits, [&m] { return m.tokens; });
+        probe(Edge::falling, "wave_in", 1, [&m] { return m.wave_in; });
+        probe(Edge::rising, "victim_valid", 1, [&m] { return m.victim_valid; });
+        probe(Edge::rising, "victim_found", 1, [&m] { return m.victim_found; });
+        probe(Edge::rising, "victim_index", kIndexBits, [&m] { return m.victim_index; });
+        probe(Edge::rising, "victim_score", kScoreBits, [&m] { return m.victim_score; });
+        probe(Edge::rising, "sinks", kIndexBits, [root] { return root->systolic_evictor__DOT__sinks; });
+        probe(Edge::rising, "recent", kIndexBits, [root] { return root->systolic_evictor__DOT__recent; });
+        probe(Edge::rising, "tokens_q", kIndexBits, [root] { return root->systolic_evictor__DOT__tokens_q; });
+        probe(Edge::rising, "next_base", kIndexBits, [root] { return root->systolic_evictor__DOT__next_base; });
+        for (std::uint64_t r = 0; r < RtlEvictor::kRows; ++r) {
+            const std::string row = "row" + std::to_string(r) + ".";
+            probe(Edge::falling, row + "score", kScoreBits, [&m, r] { return get_lane(m.row_score.data(), r, kScoreBits); });
+            probe(Edge::falling, row + "logit", kScoreBits, [&m, r] { return get_lane(m.row_logit.data(), r, kScoreBits); });
+            probe(Edge::rising, row + "score_out", kScoreBits,
+                  [&m, r] { return get_lane(m.row_score_out.data(), r, kScoreBits); });
+            probe(Edge::rising, row + "live_q", 1, [root, r] { return root->systolic_evictor__DOT__live_q[r]; });
+            probe(Edge::rising, row + "base_q", kIndexBits, [root, r] { return root->systolic_evictor__DOT__base_q[r]; });
+            probe(Edge::rising, row + "found_q", 1, [root, r] { return root->systolic_evictor__DOT__found_q[r]; });
+            probe(Edge::rising, row + "min_q", kScoreBits, [root, r] { return root->systolic_evictor__DOT__min_q[r]; });
+            probe(Edge::rising, row + "idx_q", kIndexBits, [root, r] { return root->systolic_evictor__DOT__idx_q[r]; });
+        }
     }
 
-    void open_waveform(const std::string& path) override {
-        context_->traceEverOn(true);
-        vcd_ = std::make_unique<VerilatedVcdC>();
-        rtl_->trace(vcd_.get(), 99);
-        vcd_->open(path.c_str());
-        if (!vcd_->isOpen()) throw InputError(path, 0, "--vcd", "cannot open the evictor's waveform for writing");
+    void begin_clocks(std::uint64_t now_ps) override {
+        origin_ps_ = std::max(now_ps, free_ps_);
+        origin_cycle_ = cycle_;
     }
-    void close_waveform() override {
-        if (tracing()) vcd_->close();
-    }
-    bool tracing() const override { return vcd_ && vcd_->isOpen(); }
 
     void reset() override {
         rtl_->rst_n = 0;
@@ -140,14 +179,43 @@ public:
     }
 
 private:
+    enum class Edge { falling, rising, both };
+    struct Probe {
+        std::size_t timed;
+        std::function<std::uint64_t()> read;
+        std::optional<std::uint64_t> written;
+    };
+
+    void probe(Edge edge, const std::string& name, int width, std::function<std::uint64_t()> read) {
+        const std::optional<std::size_t> timed = vcd_->add_timed("pe.evictor." + name, width);
+        if (!timed) return;
+        if (edge != Edge::rising) falling_.push_back(probes_.size());
+        if (edge != Edge::falling) rising_.push_back(probes_.size());
+        probes_.push_back({*timed, std::move(read), std::nullopt});
+    }
+
+    // The falling edge opens the cycle, the rising edge is halfway: each probe's change at each.
     void clock() {
+        const std::uint64_t cycle_start_ps = origin_ps_ + (cycle_ - origin_cycle_) * cycle_ps_;
         rtl_->clk = 0;
         rtl_->eval();
-        if (tracing()) vcd_->dump(kPsPerCycle * cycle_);
+        sample(falling_, cycle_start_ps);
         rtl_->clk = 1;
         rtl_->eval();
-        if (tracing()) vcd_->dump(kPsPerCycle * cycle_ + kPsPerCycle / 2);
+        sample(rising_, cycle_start_ps + cycle_ps_ / 2);
         ++cycle_;
+        free_ps_ = cycle_start_ps + cycle_ps_;
+    }
+
+    void sample(const std::vector<std::size_t>& probes, std::uint64_t time_ps) {
+        if (!vcd_ || !vcd_->takes_changes()) return;
+        for (const std::size_t i : probes) {
+            Probe& p = probes_[i];
+            const std::uint64_t value = p.read();
+            if (p.written == value) continue;
+            vcd_->change_at(p.timed, time_ps, value);
+            p.written = value;
+        }
     }
 
     void drive_rows(const Lanes& lanes, std::uint64_t edge, std::uint64_t waves) {
@@ -166,10 +234,14 @@ private:
         }
     }
 
-    std::unique_ptr<VerilatedContext> context_;
     std::unique_ptr<Model> rtl_;
-    std::unique_ptr<VerilatedVcdC> vcd_;
     std::uint64_t cycle_ = 0;
+    VcdWriter* vcd_ = nullptr;  // none: not traced
+    std::vector<Probe> probes_;
+    std::vector<std::size_t> falling_, rising_;  // the probes sampled after each edge
+    std::uint64_t cycle_ps_ = 0;
+    std::uint64_t origin_ps_ = 0, origin_cycle_ = 0;  // where the current clocks started
+    std::uint64_t free_ps_ = 0;                       // where the last clock ended
 };
 
 std::unique_ptr<RtlEvictor::Column> make_column(int score_bits) {
@@ -186,7 +258,9 @@ RtlEvictor::RtlEvictor(int score_bits) : score_bits_(score_bits), column_(make_c
 
 RtlEvictor::~RtlEvictor() = default;
 
-void RtlEvictor::open_waveform(const std::string& path) { column_->open_waveform(path); }
+void RtlEvictor::trace_rtl(sc_core::sc_trace_file* file, std::uint64_t cycle_ps) {
+    if (auto* vcd = dynamic_cast<VcdWriter*>(file)) column_->trace(*vcd, cycle_ps);
+}
 
 std::uint64_t RtlEvictor::search_cycles(std::uint64_t tokens) { return (tokens + kRows - 1) / kRows + kRows - 1; }
 
@@ -209,6 +283,7 @@ RtlEvictor::Search RtlEvictor::search(const std::vector<std::uint64_t>& scores, 
         throw InputError("pe.evictor_impl=rtl", 0, "kv.budget_tokens",
                          "the RTL evictor searches 1 to " + std::to_string(kMaxTokens) + " tokens, not " +
                              std::to_string(scores.size()));
+    column_->begin_clocks(sc_core::sc_time_stamp().value());  // a tick is 1 ps (units.h)
     if (!reset_done_) {
         column_->reset();
         reset_done_ = true;
@@ -217,7 +292,6 @@ RtlEvictor::Search RtlEvictor::search(const std::vector<std::uint64_t>& scores, 
     if (recent != recent_) column_->configure(kAddrRecent, static_cast<std::uint32_t>(recent_ = recent));
     const std::uint64_t expected = search_cycles(scores.size());
     const std::uint64_t cycles = column_->clock_search(Lanes{scores, logits, written}, expected);
-    if (column_->tracing() && ++searches_ == kWaveformSearches) column_->close_waveform();
     if (cycles != expected) {
         raise(RtlFault(kBlock, "the victim of " + std::to_string(scores.size()) + " tokens was not ready at edge " +
                                    std::to_string(expected) + " (ROWS " + std::to_string(kRows) + ")"));

@@ -22,13 +22,12 @@
 // KV cache's admission, and takes tens of clocks at one simulated instant; a --sc model would
 // need a process and three delta cycles a clock.
 //
-// Waveform (open_waveform; kelle-sim writes it beside --vcd as <stem>.evictor.vcd): every port,
-// the configuration port among them, and every internal register (the column's pipeline, the
-// running minimum, SINKS / RECENT). Its time is the block's own clock count, 1 ns a cycle (1 GHz),
-// searches back to back: simulated time stands still while the block searches. The block is
-// reset and configured at the first search, so reset and the register writes show at the start.
-// Only the first kWaveformSearches searches are written: all of the default trace's 32768 would
-// be 7 GB of 2048-bit lanes.
+// Waveform (trace_rtl): every port and every register of the block (the column's pipeline, the
+// running minimum, SINKS / RECENT) in the run's own VCD under `pe.evictor`, selected by
+// --vcd-signals and bounded by --vcd-window like every other signal. The block searches within
+// one simulated instant, so its clocks are drawn on the platform's time base from the admission
+// that asked, one PE cycle each, searches back to back (VcdWriter's timed signals); the PE
+// array's timing charges its own eviction cycles (pe_timing.h), which the drawing does not move.
 //
 // Limits (the verilated parameters): heads of at most 2^24 - 1 tokens.
 #pragma once
@@ -51,7 +50,6 @@ class RtlEvictor : public EvictionUnit, public LaneSearcher {
 public:
     static constexpr int kRows = 32;
     static constexpr std::uint64_t kMaxTokens = (1u << 24) - 1;
-    static constexpr std::uint64_t kWaveformSearches = 256;
     // The widths built (CMakeLists.txt); has_score_bits tells whether `bits` is one.
     static constexpr int kExactBits = 64;
     static constexpr int kPaperBits = 4;
@@ -70,8 +68,7 @@ public:
 
     int score_bits() const { return score_bits_; }
     std::size_t least_important(const HeadCache& head, std::size_t sinks, std::size_t recent) override;
-    // InputError when the file cannot be written.
-    void open_waveform(const std::string& path) override;
+    void trace_rtl(sc_core::sc_trace_file* file, std::uint64_t cycle_ps) override;
     // One search over `scores` (score registers, index order) with zero logits.
     Search search(const std::vector<std::uint64_t>& scores, std::size_t sinks, std::size_t recent);
     // A search with logits on the logit lanes, reading back every written register.
@@ -90,7 +87,6 @@ private:
     int score_bits_;
     std::unique_ptr<Column> column_;
     bool reset_done_ = false;
-    std::uint64_t searches_ = 0;
     std::uint64_t sinks_ = 0, recent_ = 0;  // as last written
     std::vector<std::uint64_t> codes_, logits_;  // one head's lanes, reused
 };

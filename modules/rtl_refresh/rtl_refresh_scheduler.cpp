@@ -1,6 +1,7 @@
 #include "rtl_refresh/rtl_refresh_scheduler.h"
 
 #include "Vrefresh_scheduler.h"
+#include "Vrefresh_scheduler___024root.h"
 #include "common/error.h"
 #include "common/units.h"
 #include "cosim/rtl_fault.h"
@@ -15,6 +16,7 @@ constexpr std::uint32_t kAddrStart = 0x02;
 constexpr std::uint32_t kAddrStepTicks = 0x10;  // + 2 x group
 constexpr std::uint32_t kAddrStepRem = 0x11;    // + 2 x group
 constexpr int kBankBits = 6;                    // $clog2(MAX_BANKS): the width of a packed bank field
+constexpr int kTimeBits = 48;                   // TIME_BITS: due times and steps
 
 std::uint64_t now_ticks() { return sc_core::sc_time_stamp().value(); }  // a tick is 1 ps, SystemC's resolution
 
@@ -98,6 +100,20 @@ void RtlRefreshScheduler::trace(sc_core::sc_trace_file* file, const std::string&
     sc_core::sc_trace(file, cmd_valid_, prefix + ".cmd_valid");
     sc_core::sc_trace(file, cmd_bank_, prefix + ".cmd_bank");
     sc_core::sc_trace(file, bank_req_, prefix + ".bank_req");
+    // The block's registers (public_flat_rd in the .sv), updated in the model's delta cycles and
+    // so settled at the end of each time step, when the waveform samples them.
+    const auto* root = rtl_->rootp;
+    sc_core::sc_trace(file, root->refresh_scheduler__DOT__banks, prefix + ".banks", kBankBits + 1);
+    sc_core::sc_trace(file, root->refresh_scheduler__DOT__groups, prefix + ".groups", 4);
+    sc_core::sc_trace(file, root->refresh_scheduler__DOT__running, prefix + ".running", 1);
+    for (int g = 0; g < kMaxGroups; ++g) {
+        const std::string group = prefix + ".group" + std::to_string(g);
+        sc_core::sc_trace(file, root->refresh_scheduler__DOT__step_ticks[g], group + ".step_ticks", kTimeBits);
+        sc_core::sc_trace(file, root->refresh_scheduler__DOT__step_rem[g], group + ".step_rem", kBankBits + 1);
+        sc_core::sc_trace(file, root->refresh_scheduler__DOT__due[g], group + ".due", kTimeBits);
+        sc_core::sc_trace(file, root->refresh_scheduler__DOT__acc[g], group + ".acc", kBankBits + 1);
+        sc_core::sc_trace(file, root->refresh_scheduler__DOT__bank_of[g], group + ".bank_of", kBankBits);
+    }
 }
 
 void RtlRefreshScheduler::reset_and_configure() {

@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -90,6 +91,32 @@ void VcdWriter::add_signal(const void* address, int bytes, int width, bool is_si
     signals_.push_back({name, identifier_code(signals_.size()), address, bytes, width, is_signed});
 }
 
+std::optional<std::size_t> VcdWriter::add_timed(const std::string& name, int width) {
+    const std::size_t before = signals_.size();
+    add_signal(nullptr, 0, width, false, name);
+    if (signals_.size() == before) return std::nullopt;
+    return before;
+}
+
+void VcdWriter::change_at(std::size_t timed, std::uint64_t time_ps, std::uint64_t value) {
+    if (state_ == State::done) return;
+    if (time_ps < now_ps() || (!timed_.empty() && time_ps < timed_.back().time_ps))
+        throw std::logic_error("VCD signal " + signals_.at(timed).name + ": a change stamped before an earlier one");
+    const int width = signals_.at(timed).width;
+    timed_.push_back({time_ps, timed, width >= 64 ? value : value & ((std::uint64_t{1} << width) - 1)});
+}
+
+void VcdWriter::apply_timed(std::uint64_t time_ps) {
+    for (; !timed_.empty() && timed_.front().time_ps <= time_ps; timed_.pop_front()) {
+        Signal& signal = signals_[timed_.front().signal];
+        if (signal.value == timed_.front().value && state_ == State::recording) continue;
+        signal.value = timed_.front().value;
+        if (state_ != State::recording) continue;
+        write_time(timed_.front().time_ps);
+        write_value(signal);
+    }
+}
+
 void VcdWriter::unsupported(const std::string& name) const {
     throw std::logic_error("VCD signal " + name + ": kelle's VCD writer traces bool and integers only");
 }
@@ -97,6 +124,7 @@ void VcdWriter::unsupported(const std::string& name) const {
 void VcdWriter::write_comment(const std::string& comment) { comments_.push_back(comment); }
 
 std::uint64_t VcdWriter::read(const Signal& signal) const {
+    if (!signal.address) return signal.value;  // timed: its last change applied
     std::uint64_t raw = 0;
     static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the low bytes of `raw` must be the value's");
     std::memcpy(&raw, signal.address, static_cast<std::size_t>(signal.bytes));
@@ -108,6 +136,7 @@ std::uint64_t VcdWriter::read(const Signal& signal) const {
 void VcdWriter::cycle(bool delta_cycle) {
     if (delta_cycle || state_ == State::done) return;
     const std::uint64_t now = now_ps();
+    apply_timed(now);
     if (state_ == State::waiting) {
         if (!start_requested_) return;
         write_header();
@@ -130,6 +159,7 @@ void VcdWriter::cycle(bool delta_cycle) {
 void VcdWriter::end_recording(std::uint64_t now) {
     if (now > last_time_ps_) write_time(now);
     state_ = State::done;
+    timed_.clear();  // past the window
 }
 
 void VcdWriter::write_changes(std::uint64_t now) {
@@ -147,7 +177,12 @@ void VcdWriter::write_changes(std::uint64_t now) {
 bool VcdWriter::finish() {
     cycle(false);
     if (state_ == State::waiting) return false;
-    if (state_ == State::recording) end_recording(now_ps());
+    if (state_ == State::recording) {
+        // A block clocked outside the kernel may have stamped changes past the last time step.
+        const std::uint64_t last_change_ps = timed_.empty() ? 0 : timed_.back().time_ps;
+        apply_timed(last_change_ps);
+        end_recording(std::max(now_ps(), last_change_ps));
+    }
     flush_buffer();
     const bool closed = std::fclose(file_) == 0;
     file_ = nullptr;
@@ -181,8 +216,10 @@ void VcdWriter::write_scopes() {
 }
 
 void VcdWriter::write_time(std::uint64_t now) {
+    if (time_written_ && now == last_time_ps_) return;  // timed changes may have written it
     buffer_ += '#' + std::to_string(now) + '\n';
     last_time_ps_ = now;
+    time_written_ = true;
 }
 
 // A vector's leading zeros are left out: VCD extends a value with zeros to its width.

@@ -12,10 +12,18 @@
 //
 // Supported values: bool and the integer types (the only ones the platform traces); anything
 // else is a model error when it is traced. Time is written in ps, the kernel's resolution.
+//
+// Timed signals: a block clocked outside the kernel (the RTL evictor searches within one
+// simulated instant, docs/cosim.md) cannot be sampled at the end of a time step. Its owner
+// declares each signal with add_timed() and stamps every change itself (change_at), at or after
+// the current simulated time and never before its previous change; the writer merges those
+// changes into the file in time order, inside the window like every other signal.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
+#include <deque>
+#include <optional>
 #include <string>
 #include <systemc>
 #include <type_traits>
@@ -60,6 +68,15 @@ public:
     void start_recording() { start_requested_ = true; }
     void stop_recording() { stop_requested_ = true; }
 
+    // A timed signal (see above) of `width` bits, 0 until its first change: its handle for
+    // change_at, or nothing when the selection leaves it out. Declared before recording starts.
+    std::optional<std::size_t> add_timed(const std::string& name, int width);
+    // `value` from `time_ps` on. Throws std::logic_error for a time before the current simulated
+    // time or before an earlier change.
+    void change_at(std::size_t timed, std::uint64_t time_ps, std::uint64_t value);
+    // Whether a change from now on can still reach the file (false once the window has closed).
+    bool takes_changes() const { return state_ != State::done; }
+
     // After the simulation: writes the last time step (the kernel has no time step after
     // sc_stop) and closes the file. False when nothing was recorded (the window never opened);
     // throws std::runtime_error when a write failed.
@@ -102,7 +119,8 @@ protected:
     void cycle(bool delta_cycle) override;
 
 private:
-    // One declared signal: `bytes` bytes at `address`, read as an integer of `width` bits.
+    // One declared signal: `bytes` bytes at `address`, read as an integer of `width` bits (a
+    // timed signal has no address: its value is the last change applied).
     struct Signal {
         std::string name;
         std::string id;  // the VCD identifier code
@@ -128,6 +146,14 @@ private:
     void write_changes(std::uint64_t now_ps);
     void end_recording(std::uint64_t now_ps);
     void flush_buffer();
+    // Applies the timed changes up to `time_ps`, writing them when recording.
+    void apply_timed(std::uint64_t time_ps);
+
+    struct TimedChange {
+        std::uint64_t time_ps;
+        std::size_t signal;
+        std::uint64_t value;
+    };
 
     enum class State { waiting, recording, done };
 
@@ -135,12 +161,14 @@ private:
     std::FILE* file_ = nullptr;
     SignalSelection selection_;
     std::vector<Signal> signals_;
+    std::deque<TimedChange> timed_;  // in time order, not yet applied
     std::vector<std::string> comments_;  // written into the header
     std::string buffer_;                 // written out in large blocks
     State state_ = State::waiting;
     bool start_requested_ = false;
     bool stop_requested_ = false;
     std::uint64_t last_time_ps_ = 0;  // of the last "#time" line
+    bool time_written_ = false;
     bool write_failed_ = false;
 };
 
