@@ -8,7 +8,8 @@
 // r cycles after the wave entered. A new wave may enter every cycle. Each row adds the token's
 // logit to its importance score, saturating at 2^SCORE_BITS - 1, registers the sum on
 // `row_score_out` for the host to write back, and passes the running (min score, index) of the
-// wave down; the bottom row folds the wave's minimum into the search's. So the victim is
+// wave down; the bottom row folds the wave's minimum into the search's. A row no wave is at
+// holds its registers and its `row_score_out` lane (its clock can be gated). So the victim is
 // registered in the very edge at which the last wave's last logit leaves the column: a search
 // over N tokens, the first wave entering at the `start` edge, ends at edge
 // ceil(N / ROWS) + ROWS - 1 (1-based), when `victim_valid` rises.
@@ -58,79 +59,86 @@ module systolic_evictor #(
     logic [INDEX_BITS-1:0] tokens_q /*verilator public_flat_rd*/;
     logic [INDEX_BITS-1:0] next_base /*verilator public_flat_rd*/;
 
-    // The pipeline between rows: register r holds what row r handed down at the last edge.
-    logic                  live_q [ROWS] /*verilator public_flat_rd*/;   // a wave is at row r + 1 this cycle
-    logic [INDEX_BITS-1:0] base_q [ROWS] /*verilator public_flat_rd*/;   // the index of its row-0 token
-    logic                  found_q [ROWS] /*verilator public_flat_rd*/;  // it has a candidate so far
-    logic [SCORE_BITS-1:0] min_q [ROWS] /*verilator public_flat_rd*/;
-    logic [INDEX_BITS-1:0] idx_q [ROWS] /*verilator public_flat_rd*/;
+    // The pipeline between rows: register r holds what row r handed down at the last edge a wave
+    // was at it. Packed, a field of every row in one vector: a verilated model commits each
+    // vector once a clock, where an unpacked array's elements are committed one by one.
+    logic [ROWS-1:0]                 live_q /*verilator public_flat_rd*/;   // a wave is at row r + 1 this cycle
+    logic [ROWS-1:0][INDEX_BITS-1:0] base_q /*verilator public_flat_rd*/;   // the index of its row-0 token
+    logic [ROWS-1:0]                 found_q /*verilator public_flat_rd*/;  // it has a candidate so far
+    logic [ROWS-1:0][SCORE_BITS-1:0] min_q /*verilator public_flat_rd*/;
+    logic [ROWS-1:0][INDEX_BITS-1:0] idx_q /*verilator public_flat_rd*/;
 
-    // What row r sees and hands down this cycle.
-    logic                  live [ROWS];
-    logic [INDEX_BITS-1:0] base [ROWS];
-    logic                  found [ROWS];
-    logic [SCORE_BITS-1:0] min_v [ROWS];
-    logic [INDEX_BITS-1:0] idx [ROWS];
-    logic [SCORE_BITS-1:0] sum [ROWS];
-
-    // Saturating accumulation: the 4-bit score of a heavily attended token stays at its maximum.
+    // Saturating accumulation: the score of a heavily attended token stays at its maximum. The
+    // SCORE_BITS-wide sum wraps below an addend exactly when it carries out.
     function automatic logic [SCORE_BITS-1:0] saturate(input logic [SCORE_BITS-1:0] a,
                                                        input logic [SCORE_BITS-1:0] b);
-        logic [SCORE_BITS:0] wide = {1'b0, a} + {1'b0, b};
-        return wide[SCORE_BITS] ? SCORE_MAX : wide[SCORE_BITS-1:0];
+        logic [SCORE_BITS-1:0] wrapped = a + b;
+        return wrapped < a ? SCORE_MAX : wrapped;
     endfunction
 
-    // Row 0 compares against the tokens of a search starting this very edge.
-    wire [INDEX_BITS-1:0] tokens_now = start ? tokens : tokens_q;
-
-    always_comb begin
+    // The column's next state is computed in one clocked process, each row's logic in its local
+    // variables. Every output is registered, so nothing is combinational from the inputs and a
+    // verilated model evaluates the rows once a clock, at the edge (an always_comb over the input
+    // lanes would be evaluated on every eval(), both edges, and again after the flops;
+    // docs/cosim.md, "Wall time").
+    always_ff @(posedge clk) begin : column
+        // What row r sees and hands down this cycle; after the loop, the bottom row's.
+        logic                  live;
+        logic [INDEX_BITS-1:0] base;
+        logic                  found;
+        logic [SCORE_BITS-1:0] min_v;
+        logic [INDEX_BITS-1:0] idx;
+        logic [SCORE_BITS-1:0] sum;
+        logic [INDEX_BITS:0]   index;
+        logic [INDEX_BITS:0]   held;
+        logic                  candidate;
+        // Row 0 compares against the tokens of a search starting this very edge.
+        logic [INDEX_BITS-1:0] tokens_now;
+        logic [INDEX_BITS-1:0] base_row0;
+        logic                  bottom_live;
+        logic                  keep_best;
+        tokens_now = start ? tokens : tokens_q;
+        base_row0 = start ? '0 : next_base;
         for (int r = 0; r < ROWS; r++) begin
-            logic [INDEX_BITS:0] index;
-            logic [INDEX_BITS:0] held;
-            logic candidate;
-            live[r] = r == 0 ? wave_in : live_q[r-1];
-            base[r] = r == 0 ? (start ? '0 : next_base) : base_q[r-1];
-            index = {1'b0, base[r]} + (INDEX_BITS + 1)'(r);
-            held = {1'b0, r == 0 ? tokens_now : tokens_q};
-            sum[r] = saturate(row_score[r*SCORE_BITS +: SCORE_BITS], row_logit[r*SCORE_BITS +: SCORE_BITS]);
-            candidate = live[r] && index < held && index >= {1'b0, sinks} && index + {1'b0, recent} < held;
-            // The row above holds the older tokens: this one wins only when strictly smaller.
-            if (r == 0 || !found_q[r-1] || !live[r]) begin
-                found[r] = candidate;
-                min_v[r] = sum[r];
-                idx[r] = index[INDEX_BITS-1:0];
-            end else if (candidate && sum[r] < min_q[r-1]) begin
-                found[r] = 1'b1;
-                min_v[r] = sum[r];
-                idx[r] = index[INDEX_BITS-1:0];
-            end else begin
-                found[r] = 1'b1;
-                min_v[r] = min_q[r-1];
-                idx[r] = idx_q[r-1];
+            live = r == 0 ? wave_in : live_q[r-1];
+            live_q[r] <= live && !(start && r > 0);
+            // A row without a wave holds its registers: the row below reads them only behind a
+            // live wave, the bottom only a live wave, the host only the rows its tokens are at.
+            // So its clock can be gated, and the column's power and the verilated model's time
+            // go to the rows a wave is at (a 256-token search: 256 row-cycles of 39 x 32).
+            if (live) begin
+                base = r == 0 ? base_row0 : base_q[r-1];
+                index = {1'b0, base} + (INDEX_BITS + 1)'(r);
+                held = {1'b0, r == 0 ? tokens_now : tokens_q};
+                sum = saturate(row_score[r*SCORE_BITS +: SCORE_BITS], row_logit[r*SCORE_BITS +: SCORE_BITS]);
+                candidate = index < held && index >= {1'b0, sinks} && index + {1'b0, recent} < held;
+                // The row above holds the older tokens: this one wins only when strictly smaller.
+                if (r == 0 || !found_q[r-1]) begin
+                    found = candidate;
+                    min_v = sum;
+                    idx = index[INDEX_BITS-1:0];
+                end else if (candidate && sum < min_q[r-1]) begin
+                    found = 1'b1;
+                    min_v = sum;
+                    idx = index[INDEX_BITS-1:0];
+                end else begin
+                    found = 1'b1;
+                    min_v = min_q[r-1];
+                    idx = idx_q[r-1];
+                end
+                base_q[r] <= base;
+                found_q[r] <= found;
+                min_q[r] <= min_v;
+                idx_q[r] <= idx;
+                row_score_out[r*SCORE_BITS +: SCORE_BITS] <= sum;
             end
         end
-    end
 
-    // The bottom row's wave against the waves before it (older, so again strictly smaller wins).
-    // A search's waves never meet a stale one: `start` empties the rows below row 0.
-    wire bottom_live = live[ROWS-1] && (ROWS == 1 || !start);
-    wire [INDEX_BITS-1:0] bottom_tokens = ROWS == 1 ? tokens_now : tokens_q;
-    wire [INDEX_BITS:0] bottom_end = {1'b0, base[ROWS-1]} + ROWS_WIDE;
-    // With ROWS = 1 a wave reaches the bottom in its start edge: the old victim must not count.
-    wire keep_best = victim_found && !start && !(found[ROWS-1] && min_v[ROWS-1] < victim_score);
-
-    always_ff @(posedge clk) begin : pipeline
-        for (int r = 0; r < ROWS; r++) begin
-            live_q[r] <= live[r] && !(start && r > 0);
-            base_q[r] <= base[r];
-            found_q[r] <= found[r];
-            min_q[r] <= min_v[r];
-            idx_q[r] <= idx[r];
-            row_score_out[r*SCORE_BITS +: SCORE_BITS] <= sum[r];
-        end
-    end
-
-    always_ff @(posedge clk) begin : control
+        // The bottom row's wave against the waves before it (older, so again strictly smaller
+        // wins). A search's waves never meet a stale one: `start` empties the rows below row 0.
+        bottom_live = live && (ROWS == 1 || !start);
+        // With ROWS = 1 a wave reaches the bottom in its start edge: the old victim must not count.
+        keep_best = victim_found && !start && !(found && min_v < victim_score);
         if (!rst_n) begin
             sinks <= '0;
             recent <= '0;
@@ -144,18 +152,19 @@ module systolic_evictor #(
             if (cfg_we && !cfg_addr) sinks <= cfg_wdata;
             if (cfg_we && cfg_addr) recent <= cfg_wdata;
             if (start) tokens_q <= tokens;
-            if (wave_in) next_base <= base[0] + INDEX_BITS'(ROWS);
+            if (wave_in) next_base <= base_row0 + INDEX_BITS'(ROWS);
             else if (start) next_base <= '0;
             if (start) begin
                 victim_valid <= 1'b0;
                 victim_found <= 1'b0;
             end
             if (bottom_live && !keep_best) begin
-                victim_found <= found[ROWS-1];
-                victim_score <= min_v[ROWS-1];
-                victim_index <= idx[ROWS-1];
+                victim_found <= found;
+                victim_score <= min_v;
+                victim_index <= idx;
             end
-            if (bottom_live && bottom_end >= {1'b0, bottom_tokens}) victim_valid <= 1'b1;
+            if (bottom_live && {1'b0, base} + ROWS_WIDE >= {1'b0, ROWS == 1 ? tokens_now : tokens_q})
+                victim_valid <= 1'b1;
         end
     end
 endmodule

@@ -39,18 +39,41 @@ void put_lane(std::uint32_t* words, std::uint64_t row, int bits, std::uint64_t v
     word = (word & ~mask) | ((static_cast<std::uint32_t>(value) << shift) & mask);
 }
 
+// Row r's lane of any packed value up to 64 bits a lane (a port, or a register array of the block),
+// as Verilator stores it: 32-bit words, lane 0 lowest.
 std::uint64_t get_lane(const std::uint32_t* words, std::uint64_t row, int bits) {
-    if (bits == 64) return words[2 * row] | std::uint64_t{words[2 * row + 1]} << kWordBits;
-    const std::uint64_t bit = row * static_cast<std::uint64_t>(bits);
-    return (words[bit / kWordBits] >> (bit % kWordBits)) & ((std::uint32_t{1} << bits) - 1);
+    std::uint64_t value = 0;
+    for (int got = 0; got < bits;) {
+        const std::uint64_t bit = row * static_cast<std::uint64_t>(bits) + static_cast<std::uint64_t>(got);
+        const int shift = static_cast<int>(bit % kWordBits);
+        const int take = std::min(bits - got, kWordBits - shift);
+        const std::uint64_t mask = (std::uint64_t{1} << take) - 1;
+        value |= ((words[bit / kWordBits] >> shift) & mask) << got;
+        got += take;
+    }
+    return value;
 }
 
-// Token index row r holds at `edge` of a search (wave edge - r, the skewed front), or `tokens` when none.
-std::uint64_t token_at(std::uint64_t edge, std::uint64_t r, std::uint64_t waves, std::uint64_t tokens) {
-    const bool on_front = edge >= r && edge - r < waves;
-    const std::uint64_t index = (edge - r) * RtlEvictor::kRows + r;
-    return on_front && index < tokens ? index : tokens;
+// The words of a packed value: one for up to 32 bits, the VlWide's beyond 64.
+const std::uint32_t* words_of(const std::uint32_t& value) { return &value; }
+template <std::size_t kWords>
+const std::uint32_t* words_of(const VlWide<kWords>& value) {
+    return value.data();
 }
+
+// The rows a search's skewed front is at, at `edge`: row r reads wave edge - r, while that is one of
+// the search's `waves`; rows [first, end).
+struct Front {
+    std::uint64_t first, end;
+};
+
+Front front_at(std::uint64_t edge, std::uint64_t waves) {
+    const std::uint64_t first = edge >= waves ? edge - waves + 1 : 0;
+    return {first, std::max(first, std::min<std::uint64_t>(edge + 1, RtlEvictor::kRows))};
+}
+
+// The token row r holds at `edge`, on the front: wave edge - r, row r.
+std::uint64_t token_at(std::uint64_t edge, std::uint64_t r) { return (edge - r) * RtlEvictor::kRows + r; }
 
 struct Lanes {
     const std::vector<std::uint64_t>& scores;
@@ -126,11 +149,11 @@ public:
             probe(Edge::falling, row + "logit", kScoreBits, [&m, r] { return get_lane(m.row_logit.data(), r, kScoreBits); });
             probe(Edge::rising, row + "score_out", kScoreBits,
                   [&m, r] { return get_lane(m.row_score_out.data(), r, kScoreBits); });
-            probe(Edge::rising, row + "live_q", 1, [root, r] { return root->systolic_evictor__DOT__live_q[r]; });
-            probe(Edge::rising, row + "base_q", kIndexBits, [root, r] { return root->systolic_evictor__DOT__base_q[r]; });
-            probe(Edge::rising, row + "found_q", 1, [root, r] { return root->systolic_evictor__DOT__found_q[r]; });
-            probe(Edge::rising, row + "min_q", kScoreBits, [root, r] { return root->systolic_evictor__DOT__min_q[r]; });
-            probe(Edge::rising, row + "idx_q", kIndexBits, [root, r] { return root->systolic_evictor__DOT__idx_q[r]; });
+            probe(Edge::rising, row + "live_q", 1, [root, r] { return get_lane(words_of(root->systolic_evictor__DOT__live_q), r, 1); });
+            probe(Edge::rising, row + "base_q", kIndexBits, [root, r] { return get_lane(words_of(root->systolic_evictor__DOT__base_q), r, kIndexBits); });
+            probe(Edge::rising, row + "found_q", 1, [root, r] { return get_lane(words_of(root->systolic_evictor__DOT__found_q), r, 1); });
+            probe(Edge::rising, row + "min_q", kScoreBits, [root, r] { return get_lane(words_of(root->systolic_evictor__DOT__min_q), r, kScoreBits); });
+            probe(Edge::rising, row + "idx_q", kIndexBits, [root, r] { return get_lane(words_of(root->systolic_evictor__DOT__idx_q), r, kIndexBits); });
         }
     }
 
@@ -157,6 +180,7 @@ public:
         const std::uint64_t waves = (lanes.scores.size() + RtlEvictor::kRows - 1) / RtlEvictor::kRows;
         rtl_->tokens = static_cast<std::uint32_t>(lanes.scores.size());
         std::uint64_t edges = 0;
+        clear_rows();
         while (edges < edge_limit && (edges == 0 || !rtl_->victim_valid)) {  // valid until start clears it
             rtl_->start = edges == 0;
             rtl_->wave_in = edges < waves;
@@ -179,6 +203,7 @@ public:
     }
 
 private:
+    static constexpr std::size_t kPortWords = (RtlEvictor::kRows * kScoreBits + kWordBits - 1) / kWordBits;
     enum class Edge { falling, rising, both };
     struct Probe {
         std::size_t timed;
@@ -218,18 +243,32 @@ private:
         }
     }
 
+    // The rows off the front carry zeros, so each search starts from clear lanes.
+    void clear_rows() {
+        std::fill_n(rtl_->row_score.data(), kPortWords, 0);
+        std::fill_n(rtl_->row_logit.data(), kPortWords, 0);
+    }
+
+    // Only the rows the front is at change, and the one its last wave has just left.
     void drive_rows(const Lanes& lanes, std::uint64_t edge, std::uint64_t waves) {
         const std::uint64_t tokens = lanes.scores.size();
-        for (std::uint64_t r = 0; r < RtlEvictor::kRows; ++r) {
-            const std::uint64_t index = token_at(edge, r, waves, tokens);
+        const Front front = front_at(edge, waves);
+        if (front.first > 0 && front.first <= RtlEvictor::kRows) {
+            put_lane(rtl_->row_score.data(), front.first - 1, kScoreBits, 0);
+            put_lane(rtl_->row_logit.data(), front.first - 1, kScoreBits, 0);
+        }
+        for (std::uint64_t r = front.first; r < front.end; ++r) {
+            const std::uint64_t index = token_at(edge, r);
             put_lane(rtl_->row_score.data(), r, kScoreBits, index < tokens ? lanes.scores[index] : 0);
-            put_lane(rtl_->row_logit.data(), r, kScoreBits, index < tokens && lanes.logits ? (*lanes.logits)[index] : 0);
+            if (lanes.logits)
+                put_lane(rtl_->row_logit.data(), r, kScoreBits, index < tokens ? (*lanes.logits)[index] : 0);
         }
     }
 
     void read_written(std::uint64_t edge, std::uint64_t waves, std::vector<std::uint64_t>& written) const {
-        for (std::uint64_t r = 0; r < RtlEvictor::kRows; ++r) {
-            const std::uint64_t index = token_at(edge, r, waves, written.size());
+        const Front front = front_at(edge, waves);
+        for (std::uint64_t r = front.first; r < front.end; ++r) {
+            const std::uint64_t index = token_at(edge, r);
             if (index < written.size()) written[index] = get_lane(rtl_->row_score_out.data(), r, kScoreBits);
         }
     }
