@@ -63,9 +63,11 @@ struct ScoreRegisters {
     int bits = kExactBits;
 
     bool exact() const { return bits >= kExactBits; }
-    double max() const { return std::ldexp(1.0, bits) - 1; }
-    // What `attention` adds to a register.
-    double increment(double attention) const { return std::floor(std::ldexp(attention, bits)); }
+    // 2^bits, by a shift below 64 bits: ldexp was a tenth of a 4-bit run's time.
+    double scale() const { return exact() ? std::ldexp(1.0, bits) : static_cast<double>(std::uint64_t{1} << bits); }
+    double max() const { return scale() - 1; }
+    // What `attention` adds to a register (a product by a power of two, exact as ldexp).
+    double increment(double attention) const { return std::floor(attention * scale()); }
     // A register holding `value` after `increment` is added.
     double add(double value, double increment) const { return std::min(max(), value + increment); }
 };

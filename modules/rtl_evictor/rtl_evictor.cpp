@@ -42,9 +42,12 @@ void put_lane(std::uint32_t* words, std::uint64_t row, int bits, std::uint64_t v
 // Row r's lane of any packed value up to 64 bits a lane (a port, or a register array of the block),
 // as Verilator stores it: 32-bit words, lane 0 lowest.
 std::uint64_t get_lane(const std::uint32_t* words, std::uint64_t row, int bits) {
+    const std::uint64_t lsb = row * static_cast<std::uint64_t>(bits);
+    if (bits < kWordBits && lsb % kWordBits + static_cast<std::uint64_t>(bits) <= kWordBits)  // within a word
+        return (words[lsb / kWordBits] >> (lsb % kWordBits)) & ((std::uint32_t{1} << bits) - 1);
     std::uint64_t value = 0;
     for (int got = 0; got < bits;) {
-        const std::uint64_t bit = row * static_cast<std::uint64_t>(bits) + static_cast<std::uint64_t>(got);
+        const std::uint64_t bit = lsb + static_cast<std::uint64_t>(got);
         const int shift = static_cast<int>(bit % kWordBits);
         const int take = std::min(bits - got, kWordBits - shift);
         const std::uint64_t mask = (std::uint64_t{1} << take) - 1;
