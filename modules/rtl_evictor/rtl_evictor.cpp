@@ -57,7 +57,8 @@ std::uint64_t get_lane(const std::uint32_t* words, std::uint64_t row, int bits) 
     return value;
 }
 
-// The words of a packed value: one for up to 32 bits, the VlWide's beyond 64.
+// The words of a packed value as Verilator stores it: one up to 32 bits, a VlWide's beyond 64 (the
+// block's register vectors are one or the other).
 const std::uint32_t* words_of(const std::uint32_t& value) { return &value; }
 template <std::size_t kWords>
 const std::uint32_t* words_of(const VlWide<kWords>& value) {
@@ -152,11 +153,14 @@ public:
             probe(Edge::falling, row + "logit", kScoreBits, [&m, r] { return get_lane(m.row_logit.data(), r, kScoreBits); });
             probe(Edge::rising, row + "score_out", kScoreBits,
                   [&m, r] { return get_lane(m.row_score_out.data(), r, kScoreBits); });
-            probe(Edge::rising, row + "live_q", 1, [root, r] { return get_lane(words_of(root->systolic_evictor__DOT__live_q), r, 1); });
-            probe(Edge::rising, row + "base_q", kIndexBits, [root, r] { return get_lane(words_of(root->systolic_evictor__DOT__base_q), r, kIndexBits); });
-            probe(Edge::rising, row + "found_q", 1, [root, r] { return get_lane(words_of(root->systolic_evictor__DOT__found_q), r, 1); });
-            probe(Edge::rising, row + "min_q", kScoreBits, [root, r] { return get_lane(words_of(root->systolic_evictor__DOT__min_q), r, kScoreBits); });
-            probe(Edge::rising, row + "idx_q", kIndexBits, [root, r] { return get_lane(words_of(root->systolic_evictor__DOT__idx_q), r, kIndexBits); });
+            const auto lane_of = [this, &row, r](const char* name, int width, const auto& packed) {
+                probe(Edge::rising, row + name, width, [&packed, r, width] { return get_lane(words_of(packed), r, width); });
+            };
+            lane_of("live_q", 1, root->systolic_evictor__DOT__live_q);
+            lane_of("base_q", kIndexBits, root->systolic_evictor__DOT__base_q);
+            lane_of("found_q", 1, root->systolic_evictor__DOT__found_q);
+            lane_of("min_q", kScoreBits, root->systolic_evictor__DOT__min_q);
+            lane_of("idx_q", kIndexBits, root->systolic_evictor__DOT__idx_q);
         }
     }
 
