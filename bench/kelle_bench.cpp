@@ -25,11 +25,22 @@
 // PG19: the full shape, LLaMA-2-7B, prompt 512, 8192 decode steps, batch 16, N' 2048,
 // prefill timed as shipped, from a one-line recipe (no trace file).
 //
+// Co-simulation (--cosim, instead of the above): the default run (platforms/kelle.ini, the bundled
+// trace) with each RTL block in the loop, alone and in lockstep, against the all-TLM run:
+// whole-process wall time (kelle-sim started directly, no shell), the two taking turns, each
+// figure a median over the rounds and the ratio the median of the rounds' ratios
+// (docs/cosim.md, "Wall time", holds a run).
+//
 //   kelle-bench [--work DIR] [--quick]
+//   kelle-bench --cosim [--rounds N]
 // --quick leaves out the PG19 run and the 2048-budget rows of the per-token table.
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -48,6 +59,8 @@ namespace {
 struct Options {
     std::string work_dir = KELLE_BENCH_WORK;
     bool quick = false;
+    bool cosim = false;
+    int rounds = 15;  // --cosim
 };
 
 struct RunStats {
@@ -180,7 +193,71 @@ void pg19_run(const Options& options) {
                 recipe.c_str(), run.wall_s, run.decode_wall_s, 8192.0 * 16 / run.decode_wall_s, run.peak_rss_mb);
 }
 
-constexpr const char* kUsage = "usage: kelle-bench [--work DIR] [--quick] [--help]";
+// Whole-process wall seconds of kelle-sim with `args`, its output discarded.
+double sim_wall_s(const std::vector<std::string>& args) {
+    std::vector<char*> argv{const_cast<char*>(KELLE_SIM)};
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t quiet;
+    posix_spawn_file_actions_init(&quiet);
+    posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    const auto start = std::chrono::steady_clock::now();
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, KELLE_SIM, &quiet, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&quiet);
+    int status = 0;
+    if (spawned != 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error(std::string("failed: ") + KELLE_SIM + " with " + std::to_string(args.size()) + " arguments");
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct CosimRun {
+    const char* name;
+    std::vector<std::string> settings;
+};
+
+void cosim_overhead(const Options& options) {
+    const std::vector<CosimRun> runs = {
+        {"`pe.evictor_impl=rtl` (64-bit)", {"--set", "pe.evictor_impl=rtl"}},
+        {"`pe.evictor_impl=rtl`, `pe.score_bits=4`", {"--set", "pe.evictor_impl=rtl", "--set", "pe.score_bits=4"}},
+        {"`edram.refresh_impl=rtl`", {"--set", "edram.refresh_impl=rtl"}},
+        {"`cosim.lockstep=evictor`", {"--set", "cosim.lockstep=evictor"}},
+        {"`cosim.lockstep=refresh`", {"--set", "cosim.lockstep=refresh"}},
+        {"`cosim.lockstep=all`", {"--set", "cosim.lockstep=all"}},
+        {"`cosim.lockstep=all`, `pe.score_bits=4`", {"--set", "cosim.lockstep=all", "--set", "pe.score_bits=4"}},
+    };
+    std::printf("Co-simulation: the default run, whole-process wall time, medians of %d rounds (the RTL run and the "
+                "all-TLM run in turn)\n\n| run | wall s | all-TLM wall s | / tlm | rounds' range |\n"
+                "|---|---|---|---|---|\n",
+                options.rounds);
+    sim_wall_s({});  // warm-up: the page cache, the trace
+    for (const CosimRun& run : runs) {
+        std::vector<double> rtl_s, tlm_s, ratios;
+        for (int round = 0; round < options.rounds; ++round) {
+            rtl_s.push_back(sim_wall_s(run.settings));
+            tlm_s.push_back(sim_wall_s({}));
+            ratios.push_back(rtl_s.back() / tlm_s.back());
+        }
+        std::printf("| %s | %.3f | %.3f | %.1f | %.1f to %.1f |\n", run.name, median(rtl_s), median(tlm_s), median(ratios),
+                    *std::min_element(ratios.begin(), ratios.end()), *std::max_element(ratios.begin(), ratios.end()));
+        std::fflush(stdout);
+    }
+}
+
+constexpr const char* kUsage = "usage: kelle-bench [--work DIR] [--quick] [--cosim [--rounds N]] [--help]";
+
+int parse_rounds(const std::string& text) {
+    std::size_t end = 0;
+    int rounds = 0;
+    try {
+        rounds = std::stoi(text, &end);
+    } catch (const std::exception&) {
+        end = 0;
+    }
+    if (end != text.size() || rounds < 1 || rounds > 1000)
+        throw std::runtime_error("--rounds: '" + text + "' is not a whole number from 1 to 1000");
+    return rounds;
+}
 
 Options parse(int argc, char* argv[]) {
     Options options;
@@ -188,11 +265,15 @@ Options parse(int argc, char* argv[]) {
         const std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
             std::printf("%s\n  --work DIR  where traces are generated and cached\n"
-                        "  --quick     without the PG19 run and the N' 2048 rows\n", kUsage);
+                        "  --quick     without the PG19 run and the N' 2048 rows\n"
+                        "  --cosim     only the co-simulation overhead on the default run\n"
+                        "  --rounds N  its rounds (default 15)\n", kUsage);
             std::exit(0);
         }
         if (arg == "--quick") options.quick = true;
+        else if (arg == "--cosim") options.cosim = true;
         else if (arg == "--work" && i + 1 < argc) options.work_dir = argv[++i];
+        else if (arg == "--rounds" && i + 1 < argc) options.rounds = parse_rounds(argv[++i]);
         else throw std::runtime_error(kUsage);
     }
     shell("mkdir -p " + options.work_dir);
@@ -201,6 +282,10 @@ Options parse(int argc, char* argv[]) {
 
 int run(int argc, char* argv[]) {
     const Options options = parse(argc, argv);
+    if (options.cosim) {
+        cosim_overhead(options);
+        return 0;
+    }
     const FloorNs floor = measure_floor(20'000'000, 2'000'000);
     std::printf("TLM floor on this machine: b_transport with annotated delay (loosely timed, no wait) %.1f ns, "
                 "with wait() per transaction %.1f ns\n\n", floor.loosely_timed_ns, floor.with_wait_ns);

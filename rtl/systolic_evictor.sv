@@ -82,21 +82,19 @@ module systolic_evictor #(
     // lanes would be evaluated on every eval(), both edges, and again after the flops;
     // docs/cosim.md, "Wall time").
     always_ff @(posedge clk) begin : column
-        // What row r sees and hands down this cycle; after the loop, the bottom row's.
-        logic                  live;
-        logic [INDEX_BITS-1:0] base;
-        logic                  found;
-        logic [SCORE_BITS-1:0] min_v;
-        logic [INDEX_BITS-1:0] idx;
-        logic [SCORE_BITS-1:0] sum;
-        logic [INDEX_BITS:0]   index;
-        logic [INDEX_BITS:0]   held;
-        logic                  candidate;
+        // What row r sees and hands down this cycle; after the loop, the bottom row's (the last
+        // row a wave was at, unless the bottom row is live: read only then). Set first, so that a
+        // verilated model keeps them in C++ locals.
+        automatic logic                  live = 1'b0;
+        automatic logic [INDEX_BITS-1:0] base = '0;
+        automatic logic                  found = 1'b0;
+        automatic logic [SCORE_BITS-1:0] min_v = '0;
+        automatic logic [INDEX_BITS-1:0] idx = '0;
         // Row 0 compares against the tokens of a search starting this very edge.
-        logic [INDEX_BITS-1:0] tokens_now;
-        logic [INDEX_BITS-1:0] base_row0;
-        logic                  bottom_live;
-        logic                  keep_best;
+        automatic logic [INDEX_BITS-1:0] tokens_now;
+        automatic logic [INDEX_BITS-1:0] base_row0;
+        automatic logic                  bottom_live;
+        automatic logic                  keep_best;
         tokens_now = start ? tokens : tokens_q;
         base_row0 = start ? '0 : next_base;
         for (int r = 0; r < ROWS; r++) begin
@@ -107,6 +105,10 @@ module systolic_evictor #(
             // So its clock can be gated, and the column's power and the verilated model's time
             // go to the rows a wave is at (a 256-token search: 256 row-cycles of 39 x 32).
             if (live) begin
+                automatic logic [INDEX_BITS:0]   index;
+                automatic logic [INDEX_BITS:0]   held;
+                automatic logic [SCORE_BITS-1:0] sum;
+                automatic logic                  candidate;
                 base = r == 0 ? base_row0 : base_q[r-1];
                 index = {1'b0, base} + (INDEX_BITS + 1)'(r);
                 held = {1'b0, r == 0 ? tokens_now : tokens_q};

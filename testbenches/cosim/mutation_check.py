@@ -124,11 +124,11 @@ BLOCKS = {
     # block: (sv file, model prefix, verilator mode args, adapter source, mode defines)
     "refresh": ("rtl/refresh_scheduler.sv", "Vrefresh_scheduler", ["--sc"],
                 "modules/rtl_refresh/rtl_refresh_scheduler.cpp", ["-DVM_SC=1", "-DVM_TRACE=0"]),
-    "evictor": ("rtl/systolic_evictor.sv", "Vsystolic_evictor", ["--cc", "--trace", "-GSCORE_BITS=64", "-GINDEX_BITS=24"],
-                "modules/rtl_evictor/rtl_evictor.cpp", ["-DVM_SC=0", "-DVM_TRACE=1"]),
+    "evictor": ("rtl/systolic_evictor.sv", "Vsystolic_evictor", ["--cc", "-GSCORE_BITS=64", "-GINDEX_BITS=24"],
+                "modules/rtl_evictor/rtl_evictor.cpp", ["-DVM_SC=0", "-DVM_TRACE=0"]),
     "evictor4": ("rtl/systolic_evictor.sv", "Vsystolic_evictor_paper",
-                 ["--cc", "--trace", "-GSCORE_BITS=4", "-GINDEX_BITS=24"],
-                 "modules/rtl_evictor/rtl_evictor.cpp", ["-DVM_SC=0", "-DVM_TRACE=1"]),
+                 ["--cc", "-GSCORE_BITS=4", "-GINDEX_BITS=24"],
+                 "modules/rtl_evictor/rtl_evictor.cpp", ["-DVM_SC=0", "-DVM_TRACE=0"]),
 }
 # What a block's mutants run under: the lockstep that names it, and the settings that select it.
 LOCKSTEP = {"refresh": ("refresh", ()), "evictor": ("evictor", ()), "evictor4": ("evictor", ("pe.score_bits=4",))}
