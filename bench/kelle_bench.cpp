@@ -206,8 +206,11 @@ double sim_wall_s(const std::vector<std::string>& args) {
     const int spawned = posix_spawn(&pid, KELLE_SIM, &quiet, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&quiet);
     int status = 0;
-    if (spawned != 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error(std::string("failed: ") + KELLE_SIM + " with " + std::to_string(args.size()) + " arguments");
+    if (spawned != 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::string command = KELLE_SIM;
+        for (const std::string& arg : args) command += " " + arg;
+        throw std::runtime_error("failed: " + command);
+    }
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
